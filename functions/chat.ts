@@ -1,0 +1,264 @@
+// The chat: what each route does, wiring the pure core to the store and the gateway.
+// Identity always comes from the event's connection id, never from the frame.
+import { errorEvent, HELP_TEXT, timestamp, chatError, type ChatError, type ServerEvent } from './core/events.ts';
+import { parseFrame, type ChatCommand } from './core/frame.ts';
+import { parseNickname } from './core/nickname.ts';
+import { accessError, announcements, recipientFilter, type Audience, type Sender } from './core/rules.ts';
+import type { Gateway } from './gateway.ts';
+import type { Logger } from './log.ts';
+import type { ChatStore, ConnectionRecord } from './store.ts';
+import { DEFAULT_ROOM } from './table.ts';
+import type { WebSocketEvent, WebSocketResult } from './websocket-event.ts';
+
+export interface ChatOptions {
+  store: ChatStore;
+  /** The management API client for the API and stage this event came through. */
+  gatewayFor(event: WebSocketEvent): Gateway;
+  log: Logger;
+  clock?: () => number;
+  /**
+   * A connection younger than this may still be inside its `$connect` (API Gateway answers 410 for it
+   * until `$connect` returns), so a 410 does not evict it. Longer than any `$connect` takes.
+   */
+  connectGraceMs?: number;
+  /** A claim whose holder no longer uses that name (a crash between writes) may be taken over after this. */
+  claimSettleMs?: number;
+}
+
+const OK: WebSocketResult = { statusCode: 200 };
+
+export interface Chat {
+  connect(event: WebSocketEvent): Promise<WebSocketResult>;
+  disconnect(event: WebSocketEvent): Promise<WebSocketResult>;
+  message(event: WebSocketEvent): Promise<WebSocketResult>;
+}
+
+export function createChat(options: ChatOptions): Chat {
+  const { store, log } = options;
+  const clock = options.clock ?? Date.now;
+  const connectGraceMs = options.connectGraceMs ?? 30_000;
+  const claimSettleMs = options.claimSettleMs ?? 30_000;
+
+  const encode = (event: ServerEvent): Uint8Array => Buffer.from(JSON.stringify(event));
+
+  /** Sends one event to every member of `room` who should get it; cleans up any that are gone. */
+  async function broadcast(gateway: Gateway, room: string, event: ServerEvent, audience: Audience, exclude?: string): Promise<void> {
+    const data = encode(event); // serialised once, not per recipient
+    const accepts = recipientFilter(audience);
+    const deliveries = [];
+    // Post each page while the next one is read; the gateway's bound limits posts in flight.
+    for await (const page of store.members(room)) {
+      const ids = page.filter((member) => accepts(member) && member.connectionId !== exclude).map((member) => member.connectionId);
+      deliveries.push(gateway.postToAll(ids, data));
+    }
+    const gone = (await Promise.all(deliveries)).flatMap((result) => result.gone);
+    for (const connectionId of gone) await evictIfGone(gateway, connectionId);
+  }
+
+  /** Removes a connection whose socket is gone (410) and announces its leave; younger ones are spared. */
+  async function evictIfGone(gateway: Gateway, connectionId: string): Promise<void> {
+    const removed = await store.deleteConnection(connectionId, clock() - connectGraceMs);
+    if (removed) {
+      log.info('removed a gone connection', { connectionId });
+      await releaseAndAnnounceLeave(gateway, removed);
+    }
+  }
+
+  async function releaseAndAnnounceLeave(gateway: Gateway, removed: ConnectionRecord): Promise<void> {
+    if (removed.nicknameKey) await store.releaseClaim(removed.nicknameKey, removed.connectionId);
+    if (removed.nickname && removed.room) {
+      await broadcast(gateway, removed.room, system(announcements.left(removed.nickname)), 'system');
+    }
+  }
+
+  async function reply(gateway: Gateway, connectionId: string, event: ServerEvent): Promise<void> {
+    await gateway.post(connectionId, encode(event));
+  }
+
+  /**
+   * Claims `key` for the connection, taking over a claim whose holder is provably gone or no longer
+   * uses the name. Returns the error to report, or the connection as it was before the login.
+   */
+  async function logIn(
+    gateway: Gateway,
+    connection: ConnectionRecord,
+    nickname: string,
+    key: string,
+  ): Promise<{ ok: true; previous: ConnectionRecord } | { ok: false; error: ChatError }> {
+    const taken = chatError('NICKNAME_TAKEN', `The nickname "${nickname}" is taken.`);
+    const claim = await store.claimNickname(key, nickname, connection.connectionId, connection.connectedAt);
+    if (!claim.claimed) {
+      const holder = claim.holder;
+      if (holder && !(await isAbandoned(gateway, holder.connectionId, key, holder.claimedAt))) return { ok: false, error: taken };
+      // Take the abandoned claim over; if it is gone instead (released between our write and our read,
+      // or by the eviction just now), try once more as a fresh claim.
+      const retried =
+        (holder !== null && (await store.takeOverClaim(holder, nickname, connection.connectionId, connection.connectedAt))) ||
+        (await store.claimNickname(key, nickname, connection.connectionId, connection.connectedAt)).claimed;
+      if (!retried) return { ok: false, error: taken };
+    }
+    const previous = await store.setNickname(connection.connectionId, nickname, key, DEFAULT_ROOM);
+    if (!previous) {
+      // The connection vanished meanwhile ($disconnect ran): give the name back.
+      await store.releaseClaim(key, connection.connectionId);
+      return { ok: false, error: chatError('NOT_LOGGED_IN', 'The connection closed during login.') };
+    }
+    if (previous.nicknameKey && previous.nicknameKey !== key) await store.releaseClaim(previous.nicknameKey, connection.connectionId);
+    return { ok: true, previous };
+  }
+
+  /**
+   * A claim's holder has abandoned it when its connection item is gone or expired, when it has moved to
+   * another name and the claim has settled (an orphan of a crash between writes), or when it still holds
+   * the name but its socket answers 410 (a `$disconnect` that never came) — then it is evicted here.
+   */
+  async function isAbandoned(gateway: Gateway, holderId: string, key: string, claimedAt: number): Promise<boolean> {
+    const holder = await store.getConnection(holderId);
+    const now = clock();
+    if (!holder || holder.expiresAt * 1000 < now) return true;
+    if (holder.nicknameKey !== key) return now - claimedAt > claimSettleMs;
+    if (now - holder.connectedAt < connectGraceMs) return false;
+    if (await gateway.isConnected(holderId)) return false;
+    const removed = await store.deleteConnection(holderId, now - connectGraceMs);
+    if (removed) await releaseAndAnnounceLeave(gateway, removed);
+    return true;
+  }
+
+  async function announceLogin(gateway: Gateway, previous: ConnectionRecord, nickname: string, exclude?: string): Promise<void> {
+    if (previous.nickname === nickname) return; // same name again: nothing changed for anyone else
+    const text = previous.nickname ? announcements.renamed(previous.nickname, nickname) : announcements.joined(nickname);
+    await broadcast(gateway, DEFAULT_ROOM, system(text), 'system', exclude);
+  }
+
+  async function run(gateway: Gateway, sender: ConnectionRecord, command: ChatCommand): Promise<void> {
+    const id = sender.connectionId;
+    switch (command.kind) {
+      case 'help':
+        return reply(gateway, id, { type: 'help', at: timestamp(), text: HELP_TEXT });
+      case 'whoami':
+        return reply(gateway, id, { type: 'whoami', at: timestamp(), nickname: sender.nickname, connectionId: id });
+      case 'ignore': {
+        const ignoring = await store.setIgnoring(id, sender.ignoring);
+        return reply(gateway, id, { type: 'ignore', at: timestamp(), ignoring });
+      }
+      case 'list': {
+        const users: string[] = [];
+        for await (const page of store.members(sender.room ?? DEFAULT_ROOM)) users.push(...page.map((member) => member.nickname));
+        return reply(gateway, id, { type: 'users', at: timestamp(), users, count: users.length });
+      }
+      case 'nick': {
+        const login = await logIn(gateway, sender, command.nickname, command.key);
+        if (!login.ok) return reply(gateway, id, errorEvent(login.error));
+        await reply(gateway, id, { type: 'login', at: timestamp(), nickname: command.nickname });
+        return announceLogin(gateway, login.previous, command.nickname);
+      }
+      case 'broadcast':
+        return broadcast(
+          gateway,
+          sender.room ?? DEFAULT_ROOM,
+          { type: 'message', at: timestamp(), from: sender.nickname as string, text: command.text },
+          'message',
+        );
+      case 'private':
+        return sendPrivate(gateway, sender, command.toKey, command.to, command.text);
+    }
+  }
+
+  async function sendPrivate(gateway: Gateway, sender: ConnectionRecord, toKey: string, to: string, text: string): Promise<void> {
+    const noSuchUser = errorEvent(chatError('NO_SUCH_USER', `No user named "${to}" is online.`));
+    const claim = await store.getClaim(toKey);
+    const target =
+      claim?.connectionId === sender.connectionId ? sender : claim ? await store.getConnection(claim.connectionId) : null;
+    // The claim alone is not proof: an orphaned claim (crash mid-rename) must not route to someone else.
+    if (!target || target.nicknameKey !== toKey || !target.nickname) return reply(gateway, sender.connectionId, noSuchUser);
+    const data = encode({ type: 'private', at: timestamp(), from: sender.nickname as string, to: target.nickname, text });
+    const outcome = await gateway.post(target.connectionId, data);
+    if (outcome === 'gone') {
+      await evictIfGone(gateway, target.connectionId);
+      return reply(gateway, sender.connectionId, noSuchUser);
+    }
+    if (target.connectionId !== sender.connectionId) await gateway.post(sender.connectionId, data);
+  }
+
+  /** Loads the sender from its connection id; re-creates an item lost to a race so the socket stays usable. */
+  async function loadSender(event: WebSocketEvent): Promise<ConnectionRecord> {
+    const { connectionId, connectedAt } = event.requestContext;
+    const found = await store.getConnection(connectionId);
+    if (found) return found;
+    await store.createConnection(connectionId, connectedAt);
+    return (await store.getConnection(connectionId)) ?? blankConnection(connectionId, connectedAt);
+  }
+
+  /** Unexpected failures (e.g. DynamoDB still throttling after the SDK's retries) reach the sender as an error. */
+  async function guarded(event: WebSocketEvent, work: (gateway: Gateway) => Promise<WebSocketResult>): Promise<WebSocketResult> {
+    const gateway = options.gatewayFor(event);
+    try {
+      return await work(gateway);
+    } catch (error) {
+      const { connectionId, routeKey } = event.requestContext;
+      log.error('handler failed', { connectionId, routeKey, error: String(error) });
+      if (event.requestContext.eventType === 'MESSAGE') {
+        const failure = chatError('INTERNAL_ERROR', 'The server could not process that; nothing was sent. Please try again.');
+        await gateway.post(connectionId, encode(errorEvent(failure))).catch(() => undefined);
+      }
+      return { statusCode: 500, body: 'Internal server error' };
+    }
+  }
+
+  return {
+    connect: (event) =>
+      guarded(event, async (gateway) => {
+        const { connectionId, connectedAt } = event.requestContext;
+        const requested = event.queryStringParameters?.nickname;
+        const name = requested === undefined ? null : parseNickname(requested);
+        // Validate before writing anything, so a refused handshake leaves no state behind.
+        if (name && !name.ok) return { statusCode: 400, body: name.error.message };
+        await store.createConnection(connectionId, connectedAt);
+        if (!name) return OK;
+        const connection = blankConnection(connectionId, connectedAt);
+        const login = await logIn(gateway, connection, name.nickname, name.key);
+        if (!login.ok) {
+          await store.deleteConnection(connectionId);
+          return { statusCode: 409, body: login.error.message };
+        }
+        // This connection cannot receive until $connect returns, so it is left out of its own announcement.
+        await announceLogin(gateway, login.previous, name.nickname, connectionId);
+        return OK;
+      }),
+
+    disconnect: (event) =>
+      guarded(event, async (gateway) => {
+        const removed = await store.deleteConnection(event.requestContext.connectionId);
+        if (removed) await releaseAndAnnounceLeave(gateway, removed); // a repeated $disconnect finds nothing
+        return OK;
+      }),
+
+    message: (event) =>
+      guarded(event, async (gateway) => {
+        const { connectionId } = event.requestContext;
+        const body = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : (event.body ?? '');
+        const parsed = parseFrame(body);
+        if (!parsed.ok) {
+          await reply(gateway, connectionId, errorEvent(parsed.error));
+          return OK;
+        }
+        const sender = await loadSender(event);
+        const denied = accessError(parsed.command, toSender(sender));
+        if (denied) await reply(gateway, connectionId, errorEvent(denied));
+        else await run(gateway, sender, parsed.command);
+        return OK;
+      }),
+  };
+
+  function system(text: string): ServerEvent {
+    return { type: 'system', at: timestamp(), text };
+  }
+}
+
+function toSender(connection: ConnectionRecord): Sender {
+  return { connectionId: connection.connectionId, nickname: connection.nickname, ignoring: connection.ignoring };
+}
+
+function blankConnection(connectionId: string, connectedAt: number): ConnectionRecord {
+  return { connectionId, connectedAt, nickname: null, nicknameKey: null, ignoring: false, room: null, expiresAt: Number.MAX_SAFE_INTEGER };
+}

@@ -1,0 +1,101 @@
+// Incoming frame → chat command. Pure: no I/O, no clock.
+// A JSON frame (`{"action":"message","text":"…"}`) carries the chat text in `text`; any other frame,
+// as typed in wscat, is chat text as a whole.
+import { chatError, type ChatError } from './events.ts';
+import { parseNickname } from './nickname.ts';
+
+export const MAX_TEXT_LENGTH = 4096;
+
+export type ChatCommand =
+  | { kind: 'nick'; nickname: string; key: string }
+  | { kind: 'list' }
+  | { kind: 'help' }
+  | { kind: 'ignore' }
+  | { kind: 'whoami' }
+  | { kind: 'private'; to: string; toKey: string; text: string }
+  | { kind: 'broadcast'; text: string };
+
+export type CommandKind = ChatCommand['kind'];
+
+export type ParseResult = { ok: true; command: ChatCommand } | { ok: false; error: ChatError };
+
+/** Extracts the chat text from a frame body: the `text` of a JSON object frame, else the body itself. */
+export function frameText(body: string): { ok: true; text: string } | { ok: false; error: ChatError } {
+  if (!body.trimStart().startsWith('{')) return { ok: true, text: body };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return { ok: false, error: chatError('BAD_REQUEST', 'The frame starts with "{" but is not valid JSON.') };
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    return { ok: false, error: chatError('BAD_REQUEST', 'A JSON frame must be an object.') };
+  }
+  const text: unknown = (parsed as Record<string, unknown>).text;
+  if (typeof text !== 'string') {
+    return { ok: false, error: chatError('BAD_REQUEST', 'A JSON frame needs a string "text" field, e.g. {"action":"message","text":"hi"}.') };
+  }
+  return { ok: true, text };
+}
+
+/** Parses chat text into a command, or the error to send back. */
+export function parseChatText(raw: string): ParseResult {
+  if (raw.length > MAX_TEXT_LENGTH && [...raw].length > MAX_TEXT_LENGTH) {
+    return fail('TOO_LARGE', `A message has at most ${MAX_TEXT_LENGTH} characters.`);
+  }
+  const text = raw.trim();
+  if (text === '') return fail('EMPTY_MESSAGE', 'The message is empty.');
+
+  if (text.startsWith('/')) return parseCommand(text);
+  if (text.startsWith('@')) return parsePrivate(text);
+  return { ok: true, command: { kind: 'broadcast', text } };
+}
+
+/** The whole path from a frame body to a command. */
+export function parseFrame(body: string): ParseResult {
+  const extracted = frameText(body);
+  return extracted.ok ? parseChatText(extracted.text) : extracted;
+}
+
+function parseCommand(text: string): ParseResult {
+  const [word = '', ...rest] = text.slice(1).split(/\s+/u);
+  const argument = rest.join(' ');
+  switch (word.toLowerCase()) {
+    case 'nick': {
+      if (argument === '') return fail('INVALID_NICKNAME', 'Usage: /nick NAME');
+      const name = parseNickname(argument);
+      return name.ok ? { ok: true, command: { kind: 'nick', nickname: name.nickname, key: name.key } } : name;
+    }
+    case 'ls':
+      return { ok: true, command: { kind: 'list' } };
+    case 'help':
+      return { ok: true, command: { kind: 'help' } };
+    case 'i':
+      return { ok: true, command: { kind: 'ignore' } };
+    case 'whoami':
+      return { ok: true, command: { kind: 'whoami' } };
+    default:
+      return fail('UNKNOWN_COMMAND', `Unknown command "/${truncate(word)}". Type /help for the list.`);
+  }
+}
+
+function parsePrivate(text: string): ParseResult {
+  const match = /^@(\S*)\s*([\s\S]*)$/u.exec(text);
+  const name = match?.[1] ?? '';
+  const body = (match?.[2] ?? '').trim();
+  if (name === '') return fail('NO_SUCH_USER', 'A private message needs a nickname: @NAME TEXT');
+  const target = parseNickname(name);
+  if (!target.ok) return fail('NO_SUCH_USER', `No user named "${truncate(name)}" is online.`);
+  if (body === '') return fail('EMPTY_MESSAGE', `The private message to ${target.nickname} is empty.`);
+  return { ok: true, command: { kind: 'private', to: target.nickname, toKey: target.key, text: body } };
+}
+
+function fail(code: ChatError['code'], message: string): ParseResult {
+  return { ok: false, error: chatError(code, message) };
+}
+
+/** Echoing user input back in an error is helpful; echoing 4 KB of it is not. */
+function truncate(value: string, max = 32): string {
+  const chars = [...value];
+  return chars.length > max ? `${chars.slice(0, max).join('')}…` : value;
+}

@@ -1,0 +1,52 @@
+// Who may do what, and who receives what. Pure functions over plain records.
+import { chatError, type ChatError } from './events.ts';
+import type { ChatCommand, CommandKind } from './frame.ts';
+
+/** What the chat knows of the sender, loaded from its connection id (never from the payload). */
+export interface Sender {
+  connectionId: string;
+  nickname: string | null;
+  ignoring: boolean;
+}
+
+/** A logged-in connection as fan-out sees it. */
+export interface Member {
+  connectionId: string;
+  nickname: string;
+  ignoring: boolean;
+}
+
+const ALLOWED_BEFORE_LOGIN: ReadonlySet<CommandKind> = new Set(['nick', 'help', 'whoami']);
+
+/** The error that forbids this command for this sender, or null when it may go ahead. */
+export function accessError(command: ChatCommand, sender: Sender): ChatError | null {
+  if (sender.nickname === null && !ALLOWED_BEFORE_LOGIN.has(command.kind)) {
+    return chatError('NOT_LOGGED_IN', 'Log in first: /nick NAME');
+  }
+  if (command.kind === 'broadcast' && sender.ignoring) {
+    return chatError('IGNORING', 'You are ignoring broadcasts, so you cannot send one. Type /i to stop ignoring.');
+  }
+  return null;
+}
+
+/** Chat messages reach every logged-in member who is not ignoring broadcasts (the sender included). */
+export function isMessageRecipient(member: Pick<Member, 'ignoring'>): boolean {
+  return !member.ignoring;
+}
+
+/** System announcements (joins, renames, leaves) reach every logged-in member, ignoring ones too. */
+export function isSystemRecipient(_member: Pick<Member, 'ignoring'>): boolean {
+  return true;
+}
+
+export type Audience = 'message' | 'system';
+
+export function recipientFilter(audience: Audience): (member: Pick<Member, 'ignoring'>) => boolean {
+  return audience === 'message' ? isMessageRecipient : isSystemRecipient;
+}
+
+export const announcements = {
+  joined: (nickname: string) => `${nickname} joined`,
+  renamed: (from: string, to: string) => `${from} is now ${to}`,
+  left: (nickname: string) => `${nickname} left`,
+};

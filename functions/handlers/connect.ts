@@ -1,0 +1,5 @@
+// Lambda entry for the `$connect` route. Accepts the handshake, or refuses it (400/409) when `?nickname=` is invalid or taken.
+import { containerChat } from '../container.ts';
+import type { WebSocketEvent, WebSocketResult } from '../websocket-event.ts';
+
+export const handler = (event: WebSocketEvent): Promise<WebSocketResult> => containerChat().connect(event);

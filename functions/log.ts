@@ -1,0 +1,28 @@
+// Structured JSON logs via Powertools: Lambda context fields, sampling and levels for free.
+// Level from POWERTOOLS_LOG_LEVEL (or LOG_LEVEL); tests set SILENT.
+import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
+import type { LogAttributes } from '@aws-lambda-powertools/logger/types';
+
+type Extra = Record<string, unknown>;
+
+export interface Logger {
+  debug(message: string, extra?: Extra): void;
+  info(message: string, extra?: Extra): void;
+  warn(message: string, extra?: Extra): void;
+  error(message: string, extra?: Extra): void;
+}
+
+type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT' | 'CRITICAL' | 'TRACE';
+
+export function createLogger(): Logger {
+  const logger = new PowertoolsLogger({
+    serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'wschat',
+    logLevel: (process.env.POWERTOOLS_LOG_LEVEL ?? process.env.LOG_LEVEL ?? 'INFO').toUpperCase() as LogLevel,
+  });
+  // Powertools types its extra arguments as log attributes; ours are plain records of the same shape.
+  const at =
+    (level: 'debug' | 'info' | 'warn' | 'error') =>
+    (message: string, extra?: Extra): void =>
+      extra ? logger[level](message, extra as LogAttributes) : logger[level](message);
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+}

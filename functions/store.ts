@@ -1,0 +1,351 @@
+// All DynamoDB access. One table: connection items (`CONN#<id>`) and nickname claims (`NICK#<key>`).
+// dynalite has no TransactWriteItems, so every multi-item change is a sequence of conditional writes
+// ordered so that a crash in between leaves at most an orphaned claim, which login can detect and take over.
+import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { Member } from './core/rules.ts';
+import {
+  MEMBERS_INDEX,
+  MEMBERS_INDEX_PARTITION_KEY,
+  MEMBERS_INDEX_SORT_KEY,
+  PARTITION_KEY,
+  TTL_ATTRIBUTE,
+} from './table.ts';
+
+/** API Gateway closes every connection after 2 h; TTL removes what outlives that by more than a margin. */
+export const CONNECTION_LIFETIME_SECONDS = 2 * 60 * 60;
+const TTL_MARGIN_SECONDS = 10 * 60;
+
+export interface ConnectionRecord {
+  connectionId: string;
+  connectedAt: number;
+  nickname: string | null;
+  nicknameKey: string | null;
+  ignoring: boolean;
+  room: string | null;
+  expiresAt: number;
+}
+
+export interface ClaimRecord {
+  key: string;
+  nickname: string;
+  connectionId: string;
+  claimedAt: number;
+  expiresAt: number;
+}
+
+export type ClaimResult = { claimed: true } | { claimed: false; holder: ClaimRecord | null };
+
+/** Request and capacity counters, read by the benchmark. */
+export interface StoreMetrics {
+  requests: number;
+  capacityUnits: number;
+}
+
+export interface ChatStore {
+  readonly metrics: StoreMetrics;
+  /** Idempotent: a repeated `$connect` for the same id leaves an existing item untouched. */
+  createConnection(connectionId: string, connectedAt: number): Promise<void>;
+  getConnection(connectionId: string): Promise<ConnectionRecord | null>;
+  /** Deletes and returns the old item; with `connectedBefore`, only a connection older than that (epoch ms). */
+  deleteConnection(connectionId: string, connectedBefore?: number): Promise<ConnectionRecord | null>;
+  /** Sets the nickname and room membership; returns the item as it was, or null if the connection is gone. */
+  setNickname(connectionId: string, nickname: string, key: string, room: string): Promise<ConnectionRecord | null>;
+  /** Undoes a login that lost its claim: only while the item still holds `key`. */
+  clearNickname(connectionId: string, key: string): Promise<void>;
+  /** Flips `ignoring` from `from`; returns the value now stored (a concurrent flip wins). */
+  setIgnoring(connectionId: string, from: boolean): Promise<boolean>;
+  claimNickname(key: string, nickname: string, connectionId: string, connectedAt: number): Promise<ClaimResult>;
+  /** Replaces exactly `previous` (same holder and claim time): compare-and-swap on an abandoned claim. */
+  takeOverClaim(previous: ClaimRecord, nickname: string, connectionId: string, connectedAt: number): Promise<boolean>;
+  getClaim(key: string): Promise<ClaimRecord | null>;
+  /** Deletes the claim only while `connectionId` holds it. */
+  releaseClaim(key: string, connectionId: string): Promise<void>;
+  /** Logged-in members of a room, a page at a time, from the sparse index (never a Scan). */
+  members(room: string): AsyncGenerator<Member[]>;
+}
+
+export interface StoreOptions {
+  tableName: string;
+  /** Ask DynamoDB for consumed capacity on every call (the benchmark reads `metrics.capacityUnits`). */
+  measureCapacity?: boolean;
+  /** Members per Query page; default: DynamoDB's 1 MB pages. Smaller pages exercise the paging path. */
+  membersPageSize?: number;
+  clock?: () => number;
+}
+
+type StoreCommand = GetCommand | PutCommand | UpdateCommand | DeleteCommand | QueryCommand;
+type Item = Record<string, unknown>;
+interface StoreOutput {
+  Item?: Item;
+  Items?: Item[];
+  Attributes?: Item;
+  LastEvaluatedKey?: Item;
+  ConsumedCapacity?: { CapacityUnits?: number };
+}
+
+const CONNECTION_PREFIX = 'CONN#';
+const CLAIM_PREFIX = 'NICK#';
+const connectionPk = (connectionId: string) => `${CONNECTION_PREFIX}${connectionId}`;
+const claimPk = (key: string) => `${CLAIM_PREFIX}${key}`;
+
+export function expiryFor(connectedAt: number): number {
+  return Math.floor(connectedAt / 1000) + CONNECTION_LIFETIME_SECONDS + TTL_MARGIN_SECONDS;
+}
+
+export function createStore(client: DynamoDBClient, options: StoreOptions): ChatStore {
+  const db = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  const TableName = options.tableName;
+  const clock = options.clock ?? Date.now;
+  const metrics: StoreMetrics = { requests: 0, capacityUnits: 0 };
+  const capacity = options.measureCapacity ? ({ ReturnConsumedCapacity: 'TOTAL' } as const) : {};
+
+  // Every command goes through here so the benchmark counts requests and capacity in one place.
+  const sendAny = db.send.bind(db) as (command: StoreCommand) => Promise<StoreOutput>;
+  async function send(command: StoreCommand): Promise<StoreOutput> {
+    metrics.requests += 1;
+    const output = await sendAny(command);
+    metrics.capacityUnits += output.ConsumedCapacity?.CapacityUnits ?? 0;
+    return output;
+  }
+
+  // A failed condition is an expected outcome here (lost race, already done), not an error.
+  async function conditional<T>(write: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await write();
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException || (error as Error).name === 'ConditionalCheckFailedException') {
+        if (options.measureCapacity) metrics.capacityUnits += 1; // a failed conditional write still costs one write unit
+        return undefined;
+      }
+      throw error;
+    }
+  }
+
+  return {
+    metrics,
+
+    async createConnection(connectionId, connectedAt) {
+      await conditional(() =>
+        send(
+          new PutCommand({
+            TableName,
+            Item: {
+              [PARTITION_KEY]: connectionPk(connectionId),
+              connectionId,
+              connectedAt,
+              ignoring: false,
+              [TTL_ATTRIBUTE]: expiryFor(connectedAt),
+            },
+            ConditionExpression: 'attribute_not_exists(#pk)',
+            ExpressionAttributeNames: { '#pk': PARTITION_KEY },
+            ...capacity,
+          }),
+        ),
+      );
+    },
+
+    async getConnection(connectionId) {
+      const { Item } = await send(
+        new GetCommand({ TableName, Key: { [PARTITION_KEY]: connectionPk(connectionId) }, ConsistentRead: true, ...capacity }),
+      );
+      return Item ? toConnection(Item) : null;
+    },
+
+    async deleteConnection(connectionId, connectedBefore) {
+      const condition =
+        connectedBefore === undefined
+          ? {}
+          : {
+              ConditionExpression: 'connectedAt < :before',
+              ExpressionAttributeValues: { ':before': connectedBefore },
+            };
+      const output = await conditional(() =>
+        send(
+          new DeleteCommand({
+            TableName,
+            Key: { [PARTITION_KEY]: connectionPk(connectionId) },
+            ReturnValues: 'ALL_OLD',
+            ...condition,
+            ...capacity,
+          }),
+        ),
+      );
+      return output?.Attributes ? toConnection(output.Attributes) : null;
+    },
+
+    async setNickname(connectionId, nickname, key, room) {
+      const output = await conditional(() =>
+        send(
+          new UpdateCommand({
+            TableName,
+            Key: { [PARTITION_KEY]: connectionPk(connectionId) },
+            UpdateExpression: 'SET nickname = :nickname, #key = :key, #room = :room',
+            ConditionExpression: 'attribute_exists(#pk)',
+            ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#key': MEMBERS_INDEX_SORT_KEY, '#room': MEMBERS_INDEX_PARTITION_KEY },
+            ExpressionAttributeValues: { ':nickname': nickname, ':key': key, ':room': room },
+            ReturnValues: 'ALL_OLD',
+            ...capacity,
+          }),
+        ),
+      );
+      return output?.Attributes ? toConnection(output.Attributes) : null;
+    },
+
+    async clearNickname(connectionId, key) {
+      await conditional(() =>
+        send(
+          new UpdateCommand({
+            TableName,
+            Key: { [PARTITION_KEY]: connectionPk(connectionId) },
+            UpdateExpression: 'REMOVE nickname, #key, #room',
+            ConditionExpression: '#key = :key',
+            ExpressionAttributeNames: { '#key': MEMBERS_INDEX_SORT_KEY, '#room': MEMBERS_INDEX_PARTITION_KEY },
+            ExpressionAttributeValues: { ':key': key },
+            ...capacity,
+          }),
+        ),
+      );
+    },
+
+    async setIgnoring(connectionId, from) {
+      const flipped = await conditional(() =>
+        send(
+          new UpdateCommand({
+            TableName,
+            Key: { [PARTITION_KEY]: connectionPk(connectionId) },
+            UpdateExpression: 'SET ignoring = :to',
+            ConditionExpression: 'ignoring = :from',
+            ExpressionAttributeValues: { ':from': from, ':to': !from },
+            ...capacity,
+          }),
+        ),
+      );
+      if (flipped) return !from;
+      const current = await this.getConnection(connectionId);
+      return current?.ignoring ?? from;
+    },
+
+    async claimNickname(key, nickname, connectionId, connectedAt) {
+      const claimed = await conditional(() =>
+        send(
+          new PutCommand({
+            TableName,
+            Item: claimItem(key, nickname, connectionId, connectedAt, clock()),
+            ConditionExpression: 'attribute_not_exists(#pk) OR connectionId = :me',
+            ExpressionAttributeNames: { '#pk': PARTITION_KEY },
+            ExpressionAttributeValues: { ':me': connectionId },
+            ...capacity,
+          }),
+        ),
+      );
+      if (claimed) return { claimed: true };
+      // dynalite ignores ReturnValuesOnConditionCheckFailure, so read the holder back.
+      return { claimed: false, holder: await this.getClaim(key) };
+    },
+
+    async takeOverClaim(previous, nickname, connectionId, connectedAt) {
+      const replaced = await conditional(() =>
+        send(
+          new PutCommand({
+            TableName,
+            Item: claimItem(previous.key, nickname, connectionId, connectedAt, clock()),
+            ConditionExpression: 'connectionId = :holder AND claimedAt = :claimedAt',
+            ExpressionAttributeValues: { ':holder': previous.connectionId, ':claimedAt': previous.claimedAt },
+            ...capacity,
+          }),
+        ),
+      );
+      return replaced !== undefined;
+    },
+
+    async getClaim(key) {
+      const { Item } = await send(
+        new GetCommand({ TableName, Key: { [PARTITION_KEY]: claimPk(key) }, ConsistentRead: true, ...capacity }),
+      );
+      return Item ? toClaim(key, Item) : null;
+    },
+
+    async releaseClaim(key, connectionId) {
+      await conditional(() =>
+        send(
+          new DeleteCommand({
+            TableName,
+            Key: { [PARTITION_KEY]: claimPk(key) },
+            ConditionExpression: 'connectionId = :me',
+            ExpressionAttributeValues: { ':me': connectionId },
+            ...capacity,
+          }),
+        ),
+      );
+    },
+
+    async *members(room) {
+      let ExclusiveStartKey: Record<string, unknown> | undefined;
+      do {
+        const page = await send(
+          new QueryCommand({
+            TableName,
+            IndexName: MEMBERS_INDEX,
+            KeyConditionExpression: '#room = :room',
+            ExpressionAttributeNames: { '#room': MEMBERS_INDEX_PARTITION_KEY, '#pk': PARTITION_KEY },
+            ExpressionAttributeValues: { ':room': room },
+            ProjectionExpression: '#pk, nickname, ignoring',
+            ExclusiveStartKey,
+            Limit: options.membersPageSize,
+            ...capacity,
+          }),
+        );
+        ExclusiveStartKey = page.LastEvaluatedKey;
+        yield (page.Items ?? []).map(toMember);
+      } while (ExclusiveStartKey);
+    },
+  };
+
+  function claimItem(key: string, nickname: string, connectionId: string, connectedAt: number, claimedAt: number) {
+    return {
+      [PARTITION_KEY]: claimPk(key),
+      nickname,
+      connectionId,
+      claimedAt,
+      [TTL_ATTRIBUTE]: expiryFor(connectedAt),
+    };
+  }
+}
+
+function toConnection(item: Record<string, unknown>): ConnectionRecord {
+  return {
+    connectionId: String(item.connectionId),
+    connectedAt: Number(item.connectedAt),
+    nickname: typeof item.nickname === 'string' ? item.nickname : null,
+    nicknameKey: typeof item[MEMBERS_INDEX_SORT_KEY] === 'string' ? (item[MEMBERS_INDEX_SORT_KEY] as string) : null,
+    ignoring: item.ignoring === true,
+    room: typeof item[MEMBERS_INDEX_PARTITION_KEY] === 'string' ? (item[MEMBERS_INDEX_PARTITION_KEY] as string) : null,
+    expiresAt: Number(item[TTL_ATTRIBUTE]),
+  };
+}
+
+function toClaim(key: string, item: Record<string, unknown>): ClaimRecord {
+  return {
+    key,
+    nickname: String(item.nickname),
+    connectionId: String(item.connectionId),
+    claimedAt: Number(item.claimedAt),
+    expiresAt: Number(item[TTL_ATTRIBUTE]),
+  };
+}
+
+function toMember(item: Record<string, unknown>): Member {
+  return {
+    connectionId: String(item[PARTITION_KEY]).slice(CONNECTION_PREFIX.length),
+    nickname: String(item.nickname),
+    ignoring: item.ignoring === true,
+  };
+}

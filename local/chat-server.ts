@@ -1,0 +1,87 @@
+// The whole chat on one machine: the embedded emulator (or an external one), the table, and the local
+// gateway calling the very same Lambda handlers. Used by `npm start`, the tests and the benchmark.
+import { fileURLToPath } from 'node:url';
+import { resetContainer } from '../functions/container.ts';
+import { handler as connectHandler } from '../functions/handlers/connect.ts';
+import { handler as defaultHandler } from '../functions/handlers/default.ts';
+import { handler as disconnectHandler } from '../functions/handlers/disconnect.ts';
+import { handler as messageHandler } from '../functions/handlers/message.ts';
+import { ensureTable, LOCAL_CREDENTIALS, LOCAL_REGION, localDynamoClient, startDynalite, type Emulator } from './dynamodb.ts';
+import { startLocalGateway, type LocalGateway, type LocalGatewayOptions, type RouteTarget } from './gateway/index.ts';
+
+export interface LocalChatOptions {
+  port?: number;
+  host?: string;
+  stage?: string;
+  tableName?: string;
+  /** An external emulator (e.g. DynamoDB Local); default: dynalite embedded in this process. */
+  dynamodbEndpoint?: string;
+  /** Load handlers by module path and re-import them when their files change. */
+  hotReload?: boolean;
+  log?: LocalGatewayOptions['log'];
+  limits?: LocalGatewayOptions['limits'];
+  faults?: LocalGatewayOptions['faults'];
+  /** Extra handler environment (e.g. FANOUT_CONCURRENCY); applied before the handlers first run. */
+  env?: Record<string, string>;
+}
+
+export interface LocalChat {
+  url: string;
+  callbackUrl: string;
+  dynamodbEndpoint: string;
+  tableName: string;
+  gateway: LocalGateway;
+  close(): Promise<void>;
+}
+
+const handlerFile = (name: string) => fileURLToPath(new URL(`../functions/handlers/${name}.ts`, import.meta.url));
+
+export async function startLocalChat(options: LocalChatOptions = {}): Promise<LocalChat> {
+  const tableName = options.tableName ?? 'wschat-local';
+  let emulator: Emulator | undefined;
+  const dynamodbEndpoint = options.dynamodbEndpoint ?? (emulator = await startDynalite()).endpoint;
+  const dynamodb = localDynamoClient(dynamodbEndpoint);
+  await ensureTable(dynamodb, tableName);
+  dynamodb.destroy();
+
+  // The handlers read their configuration from the environment, exactly as in Lambda.
+  process.env.AWS_REGION ??= LOCAL_REGION;
+  process.env.AWS_ACCESS_KEY_ID ??= LOCAL_CREDENTIALS.accessKeyId;
+  process.env.AWS_SECRET_ACCESS_KEY ??= LOCAL_CREDENTIALS.secretAccessKey;
+  Object.assign(process.env, { TABLE_NAME: tableName, DYNAMODB_ENDPOINT: dynamodbEndpoint }, options.env);
+
+  const routes: Record<string, RouteTarget> = options.hotReload
+    ? {
+        $connect: { module: handlerFile('connect') },
+        $disconnect: { module: handlerFile('disconnect') },
+        message: { module: handlerFile('message') },
+        $default: { module: handlerFile('default') },
+      }
+    : { $connect: connectHandler, $disconnect: disconnectHandler, message: messageHandler, $default: defaultHandler };
+
+  const gateway = await startLocalGateway({
+    port: options.port ?? 3001,
+    host: options.host ?? '127.0.0.1',
+    stage: options.stage ?? 'local',
+    routes,
+    hotReload: options.hotReload ?? false,
+    log: options.log ?? false,
+    ...(options.limits ? { limits: options.limits } : {}),
+    ...(options.faults ? { faults: options.faults } : {}),
+  });
+  process.env.CALLBACK_URL = gateway.callbackUrl;
+  resetContainer(); // the next event builds the chat from the environment set above
+
+  return {
+    url: gateway.url,
+    callbackUrl: gateway.callbackUrl,
+    dynamodbEndpoint,
+    tableName,
+    gateway,
+    async close() {
+      await gateway.close();
+      await emulator?.close();
+      resetContainer();
+    },
+  };
+}

@@ -1,0 +1,77 @@
+// The embedded DynamoDB emulator (dynalite, in-process, in-memory) and table creation from the one
+// schema in functions/table.ts. An external emulator (DynamoDB Local) can be used via its endpoint.
+import type { AddressInfo } from 'node:net';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ResourceNotFoundException,
+} from '@aws-sdk/client-dynamodb';
+import dynalite from 'dynalite';
+import { TABLE_SCHEMA } from '../functions/table.ts';
+
+export interface Emulator {
+  endpoint: string;
+  close(): Promise<void>;
+}
+
+/** Local emulators check only that a SigV4 header is present; any credentials and region do. */
+export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+export const LOCAL_REGION = 'local';
+
+export async function startDynalite(port = 0, host = '127.0.0.1'): Promise<Emulator> {
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  return {
+    endpoint: `http://${host}:${address.port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+export function localDynamoClient(endpoint: string): DynamoDBClient {
+  return new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+}
+
+/** Creates the chat table if it does not exist yet; returns true when it created it. */
+export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<boolean> {
+  try {
+    await client.send(new DescribeTableCommand({ TableName: tableName }));
+    return false;
+  } catch (error) {
+    if (!(error instanceof ResourceNotFoundException) && (error as Error).name !== 'ResourceNotFoundException') throw error;
+  }
+  const { partitionKey, membersIndex } = TABLE_SCHEMA;
+  await client.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: partitionKey.name, AttributeType: partitionKey.type },
+        { AttributeName: membersIndex.partitionKey.name, AttributeType: membersIndex.partitionKey.type },
+        { AttributeName: membersIndex.sortKey.name, AttributeType: membersIndex.sortKey.type },
+      ],
+      KeySchema: [{ AttributeName: partitionKey.name, KeyType: 'HASH' }],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: membersIndex.name,
+          KeySchema: [
+            { AttributeName: membersIndex.partitionKey.name, KeyType: 'HASH' },
+            { AttributeName: membersIndex.sortKey.name, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...membersIndex.nonKeyAttributes] },
+        },
+      ],
+    }),
+  );
+  // DynamoDB Local (and AWS) create asynchronously: wait until ACTIVE.
+  for (let attempt = 0; attempt < 100; attempt += 1) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    if (Table?.TableStatus === 'ACTIVE') return true;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`table ${tableName} did not become ACTIVE`);
+}

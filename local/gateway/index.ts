@@ -1,0 +1,16 @@
+// A local stand-in for API Gateway's WebSocket API that behaves as AWS documents it; see
+// docs/local-gateway.md for each behaviour, what is emulated and what is not.
+export { startLocalGateway } from './server.ts';
+export { AWS_LIMITS } from './options.ts';
+export type {
+  GatewayEvent,
+  GatewayFaults,
+  GatewayLimits,
+  GatewayRequestContext,
+  HandlerResult,
+  LambdaContextLike,
+  LambdaHandler,
+  LocalGateway,
+  LocalGatewayOptions,
+  RouteTarget,
+} from './types.ts';

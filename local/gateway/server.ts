@@ -1,0 +1,269 @@
+// Wiring: one HTTP server carries both the WebSocket endpoint (/ or /{stage}) and the @connections API.
+// $connect runs inside the upgrade (ws's async verifyClient), so the connection exists only once it
+// returns 2xx; messages are routed and invoked concurrently, as separate Lambda invocations are.
+import { createServer, STATUS_CODES, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { GatewayConnection, type ConnectionEnd } from './connection.ts';
+import { createConnectionsApi } from './connections-api.ts';
+import { buildConnectEvent, buildDisconnectEvent, buildMessageEvent, type ApiFacts, type ConnectionFacts } from './events.ts';
+import { awsStyleId } from './ids.ts';
+import { invokeHandler, type InvocationOutcome } from './invoke.ts';
+import { describeError, formatEventLine, type EventLogFields } from './log.ts';
+import { resolveOptions } from './options.ts';
+import { chooseRoute } from './route-selection.ts';
+import type { GatewayEvent, LocalGateway, LocalGatewayOptions } from './types.ts';
+
+interface PendingUpgrade {
+  facts: ConnectionFacts;
+  /** Sec-WebSocket-Protocol returned by $connect, echoed in the 101 response. */
+  protocol?: string;
+}
+
+/** The frame AWS sends for an unroutable message ("Forbidden") or a failed integration. */
+function awsErrorFrame(message: string, connectionId: string, requestId: string): string {
+  return `{"message": "${message}", "connectionId":"${connectionId}", "requestId":"${requestId}"}`;
+}
+
+const SHUTDOWN_CLOSE_GRACE_MS = 500;
+
+export async function startLocalGateway(options: LocalGatewayOptions): Promise<LocalGateway> {
+  const config = resolveOptions(options);
+  const { handlers, limits, log } = config;
+  const routeKeys: ReadonlySet<string> = new Set(handlers.keys());
+  const connections = new Map<string, GatewayConnection>();
+  const pendingUpgrades = new WeakMap<IncomingMessage, PendingUpgrade>();
+  /** Upgrade sockets whose $connect has not finished. */
+  const connectingSockets = new Set<Duplex>();
+  /** Every upgrade socket not yet closed. */
+  const sockets = new Set<Duplex>();
+  const invocations = new Set<Promise<InvocationOutcome>>();
+  let shuttingDown = false;
+  let closed: Promise<void> | undefined;
+
+  async function invoke(routeKey: string, event: GatewayEvent): Promise<{ outcome: InvocationOutcome; durationMs: number }> {
+    const started = performance.now();
+    const source = handlers.get(routeKey);
+    const run = (async (): Promise<InvocationOutcome> => {
+      if (!source) return { kind: 'threw', error: new Error(`no integration for ${routeKey}`) };
+      try {
+        return await invokeHandler(await source.load(), event, source.functionName, limits.handlerTimeoutMs);
+      } catch (error) {
+        return { kind: 'threw', error }; // the module failed to load
+      }
+    })();
+    invocations.add(run);
+    void run.then(() => invocations.delete(run));
+    const outcome = await run;
+    return { outcome, durationMs: performance.now() - started };
+  }
+
+  function logEvent(fields: EventLogFields, outcome?: InvocationOutcome): void {
+    if (!log) return;
+    if (outcome) {
+      fields.status = outcome.kind === 'returned' ? (outcome.result?.statusCode ?? 'ok') : outcome.kind === 'threw' ? 'error' : 'timeout';
+    }
+    log(formatEventLine(fields));
+    if (outcome?.kind === 'threw') log(describeError(outcome.error).replace(/^/gm, '    '));
+  }
+
+  // --- $connect, inside the upgrade --------------------------------------------------------------
+  async function runConnect(req: IncomingMessage, accept: (ok: boolean, code?: number, message?: string, headers?: OutgoingHttpHeaders) => void) {
+    const now = Date.now();
+    const facts: ConnectionFacts = {
+      connectionId: awsStyleId(),
+      connectedAt: now,
+      sourceIp: (req.socket.remoteAddress ?? '').replace(/^::ffff:/, ''),
+      userAgent: req.headers['user-agent'] ?? '',
+    };
+    const pending: PendingUpgrade = { facts };
+    pendingUpgrades.set(req, pending);
+    const logFields: EventLogFields = { eventType: 'CONNECT', routeKey: '$connect', connectionId: facts.connectionId, status: 200 };
+
+    if (!handlers.has('$connect')) {
+      // The $connect integration is optional in AWS: without one every handshake is accepted.
+      if (shuttingDown) return accept(false, 503);
+      logEvent({ ...logFields, detail: 'no $connect integration' });
+      return accept(true);
+    }
+    const event = buildConnectEvent(api, facts, { rawHeaders: req.rawHeaders, url: req.url ?? '/', port }, now);
+    const { outcome, durationMs } = await invoke('$connect', event);
+    logFields.durationMs = durationMs;
+    if (outcome.kind === 'threw') {
+      logEvent(logFields, outcome);
+      return accept(false, 502, '{"message": "Internal server error"}', { 'Content-Type': 'application/json' });
+    }
+    if (outcome.kind === 'timedOut') {
+      logEvent(logFields, outcome);
+      return accept(false, 504, '{"message": "Endpoint request timed out"}', { 'Content-Type': 'application/json' });
+    }
+    const result = outcome.result;
+    const status = result?.statusCode ?? 200;
+    if (shuttingDown) {
+      logEvent({ ...logFields, status: 503, detail: 'gateway closing' });
+      return accept(false, 503);
+    }
+    if (status < 200 || status > 299) {
+      logEvent({ ...logFields, status });
+      // A status that cannot be an HTTP refusal is a malformed proxy response, which AWS answers with 502.
+      const validStatus = STATUS_CODES[status] && status >= 300 ? status : 502;
+      return accept(false, validStatus, result?.body ?? STATUS_CODES[validStatus], passThroughHeaders(result?.headers));
+    }
+    pending.protocol = headerValue(result?.headers, 'sec-websocket-protocol');
+    logEvent({ ...logFields, status });
+    accept(true);
+  }
+
+  const wss = new WebSocketServer({
+    noServer: true,
+    clientTracking: false,
+    perMessageDeflate: false, // API Gateway negotiates no extensions
+    maxPayload: limits.messageBytes,
+    verifyClient: ({ req }, accept) => void runConnect(req, accept),
+    handleProtocols: (_offered, req) => pendingUpgrades.get(req)?.protocol ?? false,
+  });
+
+  function openConnection(socket: WebSocket, req: IncomingMessage): void {
+    connectingSockets.delete(req.socket);
+    const pending = pendingUpgrades.get(req);
+    pendingUpgrades.delete(req);
+    if (!pending || shuttingDown) return void socket.terminate();
+    const connection = new GatewayConnection(pending.facts, socket, req.socket, limits, { onMessage, onEnd });
+    connections.set(connection.connectionId, connection);
+  }
+
+  // --- messages --------------------------------------------------------------------------------------
+  function onMessage(connection: GatewayConnection, text: string): void {
+    const routeKey = chooseRoute(config.evaluateRouteKey(text), routeKeys);
+    if (routeKey === undefined) {
+      // No matching route and no $default: AWS answers with this frame and invokes nothing.
+      connection.sendText(awsErrorFrame('Forbidden', connection.connectionId, awsStyleId()));
+      logEvent({ eventType: 'MESSAGE', routeKey: '(no route)', connectionId: connection.connectionId, status: 'Forbidden' });
+      return;
+    }
+    const event = buildMessageEvent(api, connection, routeKey, text, Date.now());
+    void invoke(routeKey, event).then(({ outcome, durationMs }) => {
+      if (outcome.kind !== 'returned') {
+        connection.sendText(awsErrorFrame('Internal server error', connection.connectionId, event.requestContext.requestId));
+      } else if (config.routeResponses.has(routeKey) && outcome.result?.body !== undefined) {
+        connection.sendText(outcome.result.body);
+      }
+      logEvent({ eventType: 'MESSAGE', routeKey, connectionId: connection.connectionId, status: '', durationMs }, outcome);
+    });
+  }
+
+  // --- $disconnect ------------------------------------------------------------------------------------
+  function onEnd(connection: GatewayConnection, end: ConnectionEnd): void {
+    connections.delete(connection.connectionId);
+    const logFields: EventLogFields = {
+      eventType: 'DISCONNECT',
+      routeKey: '$disconnect',
+      connectionId: connection.connectionId,
+      status: '-',
+      detail: `${end.code} ${end.cause}`,
+    };
+    if (end.cause === 'dropped') return logEvent({ ...logFields, detail: `${logFields.detail} (no $disconnect)` });
+    if (!handlers.has('$disconnect')) return logEvent({ ...logFields, detail: `${logFields.detail} (no $disconnect integration)` });
+    const event = buildDisconnectEvent(api, connection, end.code, end.reason, Date.now());
+    void invoke('$disconnect', event).then(({ outcome, durationMs }) => logEvent({ ...logFields, durationMs }, outcome));
+  }
+
+  // --- HTTP server -----------------------------------------------------------------------------------
+  const server = createServer(createConnectionsApi({ stage: config.stage, connections, limits, faults: config.faults }));
+  // Longer than SDK clients keep idle sockets in practice, so keep-alive reuse rarely meets a closed socket.
+  server.keepAliveTimeout = 60_000;
+  server.headersTimeout = 65_000;
+
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (shuttingDown) return rejectUpgrade(socket, 503, '{"message":"Service Unavailable"}');
+    if (!isWebSocketPath(req.url ?? '/', config.stage)) return rejectUpgrade(socket, 403, '{"message":"Forbidden"}');
+    sockets.add(socket);
+    connectingSockets.add(socket);
+    socket.once('close', () => {
+      sockets.delete(socket);
+      connectingSockets.delete(socket);
+    });
+    wss.handleUpgrade(req, socket, head, (ws) => openConnection(ws, req));
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  // Handlers above only run once listening, when port and api (whose domain name has the port) exist.
+  const port = (server.address() as AddressInfo).port;
+  const host = urlHost(config.host);
+  const api: ApiFacts = { apiId: config.apiId, stage: config.stage, domainName: `${host}:${port}` };
+
+  async function shutdown(): Promise<void> {
+    shuttingDown = true;
+    for (const socket of connectingSockets) socket.destroy();
+    for (const connection of [...connections.values()]) connection.closeForShutdown();
+    // $disconnect (and any message or $connect handler still running) may call back into @connections.
+    while (invocations.size) await Promise.all([...invocations]);
+    await closeSockets([...sockets], SHUTDOWN_CLOSE_GRACE_MS);
+    wss.close();
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  return {
+    url: `ws://${host}:${port}`,
+    callbackUrl: `http://${host}:${port}/${config.stage}`,
+    port,
+    connectionIds: () => [...connections.keys()],
+    dropConnection: (id) => connections.get(id)?.drop(),
+    close: () => (closed ??= shutdown()),
+  };
+}
+
+function isWebSocketPath(url: string, stage: string): boolean {
+  const queryAt = url.indexOf('?');
+  const path = queryAt < 0 ? url : url.slice(0, queryAt);
+  return path === '/' || path === '' || path === `/${stage}` || path === `/${stage}/`;
+}
+
+function rejectUpgrade(socket: Duplex, status: number, body: string): void {
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+  socket.once('finish', () => socket.destroy());
+}
+
+/** Gives sockets a moment to finish their close handshake, then destroys what is left. */
+async function closeSockets(sockets: Duplex[], graceMs: number): Promise<void> {
+  const open = sockets.filter((socket) => !socket.destroyed);
+  if (open.length) {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(open.map((socket) => new Promise((resolve) => socket.once('close', resolve)))),
+      new Promise((resolve) => (timer = setTimeout(resolve, graceMs))),
+    ]);
+    clearTimeout(timer);
+  }
+  for (const socket of sockets) socket.destroy();
+}
+
+function urlHost(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+function headerValue(headers: Record<string, string> | undefined, name: string): string | undefined {
+  if (!headers) return undefined;
+  for (const [key, value] of Object.entries(headers)) if (key.toLowerCase() === name) return value;
+  return undefined;
+}
+
+/** Headers a refusing $connect returned, minus the ones that frame the HTTP response itself. */
+function passThroughHeaders(headers: Record<string, string> | undefined): OutgoingHttpHeaders | undefined {
+  if (!headers) return undefined;
+  const framing = new Set(['content-length', 'connection', 'transfer-encoding', 'upgrade']);
+  return Object.fromEntries(Object.entries(headers).filter(([key]) => !framing.has(key.toLowerCase())));
+}

@@ -1,0 +1,136 @@
+// Public types of the local API Gateway WebSocket stand-in. Declared here rather than imported from the
+// handlers' code so the gateway runs any Lambda proxy WebSocket handler, not only this project's.
+
+/** requestContext of the Lambda proxy event, as API Gateway WebSocket APIs send it. */
+export interface GatewayRequestContext {
+  routeKey: string;
+  eventType: 'CONNECT' | 'MESSAGE' | 'DISCONNECT';
+  connectionId: string;
+  connectedAt: number;
+  requestId: string;
+  extendedRequestId: string;
+  requestTime: string;
+  requestTimeEpoch: number;
+  /** MESSAGE events only. */
+  messageId?: string;
+  messageDirection: 'IN';
+  domainName: string;
+  stage: string;
+  apiId: string;
+  identity: { sourceIp: string; userAgent: string };
+  /** DISCONNECT events only. */
+  disconnectStatusCode?: number;
+  /** DISCONNECT events only. */
+  disconnectReason?: string;
+}
+
+/** The Lambda proxy event a handler receives. */
+export interface GatewayEvent {
+  requestContext: GatewayRequestContext;
+  /** MESSAGE events only: the frame's text. */
+  body?: string;
+  isBase64Encoded: boolean;
+  /** CONNECT (the upgrade request's headers) and DISCONNECT (a fixed few). */
+  headers?: Record<string, string>;
+  multiValueHeaders?: Record<string, string[]>;
+  /** CONNECT only, and only when the URL has a query string. */
+  queryStringParameters?: Record<string, string>;
+  multiValueQueryStringParameters?: Record<string, string[]>;
+}
+
+/** What a Lambda proxy handler returns. */
+export interface HandlerResult {
+  statusCode?: number;
+  body?: string;
+  headers?: Record<string, string>;
+  multiValueHeaders?: Record<string, string[]>;
+  isBase64Encoded?: boolean;
+}
+
+/** The part of the Lambda `context` object handlers commonly use. */
+export interface LambdaContextLike {
+  functionName: string;
+  functionVersion: string;
+  invokedFunctionArn: string;
+  memoryLimitInMB: string;
+  awsRequestId: string;
+  logGroupName: string;
+  logStreamName: string;
+  callbackWaitsForEmptyEventLoop: boolean;
+  getRemainingTimeInMillis(): number;
+  /** Legacy completion methods, still on the Node.js runtime's context. */
+  done(error?: Error | null, result?: unknown): void;
+  fail(error: Error | string): void;
+  succeed(result: unknown): void;
+}
+
+export type LambdaHandler = (
+  event: GatewayEvent,
+  context: LambdaContextLike,
+) => Promise<HandlerResult | void | undefined> | HandlerResult | void;
+
+/** A handler function, or a module path and export name (default `handler`) imported on first use. */
+export type RouteTarget = LambdaHandler | { module: string; export?: string };
+
+export interface GatewayLimits {
+  /** Largest inbound WebSocket frame; AWS: 32 KB. Larger → close 1009. */
+  frameBytes: number;
+  /** Largest message (frames reassembled), inbound and via POST @connections; AWS: 128 KB. */
+  messageBytes: number;
+  /** Close after this long without a message in either direction; AWS: 10 min. */
+  idleTimeoutMs: number;
+  /** Close this long after connecting, whatever the activity; AWS: 2 h. */
+  maxDurationMs: number;
+  /** Integration timeout; AWS: 29 s. */
+  handlerTimeoutMs: number;
+  /** POST @connections answers 429 while this much is queued for the client ("client side buffer is full"). */
+  clientBufferBytes: number;
+}
+
+export interface GatewayFaults {
+  /** Share (0–1) of POST @connections calls answered 410 GoneException without delivering. */
+  postGoneRate?: number;
+  /** Share (0–1) of POST @connections calls answered 429 LimitExceededException without delivering. */
+  postThrottleRate?: number;
+  /** Delay added before every POST @connections is handled. */
+  postLatencyMs?: number;
+  /** Source of randomness for the rates (inject a seeded one for repeatable runs). */
+  random?: () => number;
+}
+
+export interface LocalGatewayOptions {
+  /** 0 = a free port; default 3001. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 'local'. */
+  stage?: string;
+  /** Default: a random 10-character lowercase id, like AWS's. */
+  apiId?: string;
+  /** Default '$request.body.action'. */
+  routeSelectionExpression?: string;
+  /** Keys: '$connect', '$disconnect', '$default' or custom keys (which must not start with '$'). */
+  routes: Record<string, RouteTarget>;
+  /** Route keys configured with a route response: the handler's returned body is sent back to the client. */
+  routeResponses?: string[];
+  limits?: Partial<GatewayLimits>;
+  faults?: GatewayFaults;
+  /** One line per event (route, connection, status, duration); true = console.log. Default false. */
+  log?: boolean | ((line: string) => void);
+  /** Re-import module targets (and the local files they import) when those files change. */
+  hotReload?: boolean;
+}
+
+export interface LocalGateway {
+  /** ws://HOST:PORT; clients may connect at / or at /{stage}. */
+  url: string;
+  /** http://HOST:PORT/{stage}: the endpoint for ApiGatewayManagementApiClient. */
+  callbackUrl: string;
+  port: number;
+  /** Connections that are open (their $connect returned 2xx and they have not closed). */
+  connectionIds(): string[];
+  /** Destroys the socket without running $disconnect, as when AWS's best-effort $disconnect is lost. */
+  dropConnection(id: string): void;
+  /** Closes every connection (running $disconnect for each, once), waits for running handlers, then stops. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,30 @@
+// `npm start`: the chat on ws://127.0.0.1:3001 with an embedded emulator. PORT, HOST, TABLE_NAME and
+// DYNAMODB_ENDPOINT (an external emulator such as DynamoDB Local) override the defaults.
+import { startLocalChat } from './chat-server.ts';
+
+const started = performance.now();
+const chat = await startLocalChat({
+  port: Number(process.env.PORT ?? 3001),
+  host: process.env.HOST ?? '127.0.0.1',
+  ...(process.env.TABLE_NAME ? { tableName: process.env.TABLE_NAME } : {}),
+  ...(process.env.DYNAMODB_ENDPOINT ? { dynamodbEndpoint: process.env.DYNAMODB_ENDPOINT } : {}),
+  hotReload: process.env.HOT_RELOAD !== 'false',
+  log: process.env.QUIET === 'true' ? false : (line: string) => console.log(line),
+});
+
+console.log(`wschat is listening on ${chat.url} (ready in ${Math.round(performance.now() - started)} ms)`);
+console.log(`  DynamoDB: ${chat.dynamodbEndpoint} (table ${chat.tableName})`);
+console.log(`  management API: ${chat.callbackUrl}/@connections/{id}`);
+console.log(`Connect:  npx wscat -c ${chat.url}          then type /nick alice, /help, hello`);
+console.log(`      or  npx wscat -c "${chat.url}/?nickname=bob"`);
+
+let closing = false;
+const shutdown = async () => {
+  if (closing) process.exit(1); // a second Ctrl-C forces it
+  closing = true;
+  console.log('\nshutting down…');
+  await chat.close();
+  process.exit(0);
+};
+process.on('SIGINT', () => void shutdown());
+process.on('SIGTERM', () => void shutdown());

@@ -1,0 +1,78 @@
+// Connections whose socket vanished without a $disconnect (API Gateway delivers it best-effort):
+// the first 410 removes them, and their nickname does not stay locked.
+import { describe, expect, it } from 'vitest';
+import { handler as disconnect } from '../functions/handlers/disconnect.ts';
+import type { WebSocketEvent } from '../functions/websocket-event.ts';
+import type { ChatClient } from './support/client.ts';
+import { useLocalChat } from './support/chat.ts';
+
+// No grace: in this file every connection is past its $connect by the time it is used.
+const chat = useLocalChat({ env: { CONNECT_GRACE_MS: '0' } });
+
+async function connectionIdOf(client: ChatClient): Promise<string> {
+  client.send('/whoami');
+  return (await client.next('whoami')).connectionId;
+}
+
+describe('a connection whose $disconnect never came', () => {
+  it('is removed on the first 410 of a broadcast, announced as left, and its name freed', async () => {
+    const ghost = await chat.login('ghost');
+    const alice = await chat.login('alice');
+    chat.chat.gateway.dropConnection(await connectionIdOf(ghost));
+    alice.send('anyone there?');
+    await alice.next('message');
+    expect((await alice.next('system')).text).toBe('ghost left');
+    alice.send('/ls');
+    expect((await alice.next('users')).users).toEqual(['alice']);
+    await chat.login('ghost');
+  });
+
+  it('does not keep its nickname locked: the next claim finds the socket gone and takes the name', async () => {
+    const ghost = await chat.login('phantom');
+    const alice = await chat.login('alice');
+    chat.chat.gateway.dropConnection(await connectionIdOf(ghost));
+    const newcomer = await chat.connect();
+    newcomer.send('/nick Phantom');
+    expect((await newcomer.next('login')).nickname).toBe('Phantom');
+    expect((await alice.next('system')).text).toBe('phantom left');
+    expect((await alice.next('system')).text).toBe('Phantom joined');
+  });
+
+  it('answers NO_SUCH_USER to a private message for it, and removes it', async () => {
+    const ghost = await chat.login('spook');
+    const alice = await chat.login('alice');
+    chat.chat.gateway.dropConnection(await connectionIdOf(ghost));
+    alice.send('@spook are you there');
+    await alice.error('NO_SUCH_USER');
+    alice.send('/ls');
+    expect((await alice.next('users')).users).toEqual(['alice']);
+  });
+});
+
+describe('a repeated $disconnect (Lambda retry)', () => {
+  it('announces the leave once', async () => {
+    const alice = await chat.login('alice');
+    const bob = await chat.login('bob');
+    const event: WebSocketEvent = {
+      requestContext: {
+        routeKey: '$disconnect',
+        eventType: 'DISCONNECT',
+        connectionId: await connectionIdOf(bob),
+        connectedAt: Date.now(),
+        requestId: 'retry-1',
+        requestTimeEpoch: Date.now(),
+        domainName: new URL(chat.chat.callbackUrl).host,
+        stage: 'local',
+        apiId: 'local',
+        disconnectStatusCode: 1001,
+        disconnectReason: '',
+      },
+      isBase64Encoded: false,
+    };
+    expect(await disconnect(event)).toEqual({ statusCode: 200 });
+    expect(await disconnect(event)).toEqual({ statusCode: 200 });
+    alice.send('/ls');
+    expect((await alice.next('users')).users).toEqual(['alice']);
+    expect(alice.received('system').filter((e) => e.text === 'bob left')).toHaveLength(1);
+  });
+});

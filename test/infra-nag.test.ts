@@ -1,0 +1,75 @@
+// cdk-nag's AwsSolutions pack over the stack, with aws-cdk-lib's built-in CloudFormation template
+// validation left on (this is the test that keeps CDK_VALIDATION's check alive, ≈3 s).
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ChatStack } from '../infra/chat-stack.ts';
+import { loadConfig } from '../infra/config.ts';
+import { REASONS } from '../infra/nag.ts';
+import { cdkJsonContext, testApp } from '../infra/testing.ts';
+
+// Validation must run here whatever the caller's environment says.
+delete process.env['CDK_VALIDATION'];
+
+interface Report {
+  pluginReports: { pluginName: string; violations: { ruleName: string; severity: string; violatingConstructs: { constructPath: string }[] }[] }[];
+}
+
+const dirs: string[] = [];
+function outdir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'wschat-nag-'));
+  dirs.push(dir);
+  return dir;
+}
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+/** Synthesizes; returns the validation report whether or not synthesis failed on it. */
+function synthReport(app: App, dir: string): { report: Report; error: unknown } {
+  let error: unknown;
+  try {
+    app.synth();
+  } catch (e) {
+    error = e;
+  }
+  return { report: JSON.parse(readFileSync(join(dir, 'validation-report.json'), 'utf8')) as Report, error };
+}
+
+describe('cdk-nag AwsSolutions', () => {
+  it('passes with template validation on: every finding fixed or acknowledged, no template warnings', () => {
+    const dir = outdir();
+    const { app } = testApp({ nag: true, validation: true, outdir: dir });
+    const { report, error } = synthReport(app, dir);
+    const findings = report.pluginReports.flatMap((p) =>
+      p.violations.flatMap((v) => v.violatingConstructs.map((c) => `${p.pluginName} ${v.severity} ${v.ruleName} at ${c.constructPath}`)),
+    );
+    expect(findings).toEqual([]);
+    expect(error).toBeUndefined();
+  });
+
+  it('acknowledges only rules that really fire, each with a written reason', () => {
+    // The same stack without acknowledgements (and without the slow template validation).
+    const dir = outdir();
+    const app = new App({
+      context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] },
+      builtinCloudFormationValidation: false,
+      outdir: dir,
+    });
+    new ChatStack(app, 'Bare', { config: loadConfig(() => undefined, {}) });
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    const { report, error } = synthReport(app, dir);
+    expect(error).toBeDefined();
+
+    const fired = new Set(report.pluginReports.flatMap((p) => p.violations.map((v) => v.ruleName.replace(/\[.*$/, ''))));
+    // Nothing fires that has no reason written down, and no reason is kept for a rule that no longer fires.
+    expect([...fired].sort()).toEqual(Object.keys(REASONS).sort());
+    for (const [rule, reason] of Object.entries(REASONS)) {
+      expect(reason.length, rule).toBeGreaterThan(80);
+    }
+    // The IAM5 findings are the ManageConnections resources, and nothing else wildcarded.
+    const iam5 = report.pluginReports.flatMap((p) => p.violations.filter((v) => v.ruleName.startsWith('AwsSolutions-IAM5')));
+    for (const v of iam5) expect(v.ruleName).toMatch(/^AwsSolutions-IAM5\[Resource::arn:.*:execute-api:.*\/prod\/(POST|GET)\/@connections\/\*\]$/);
+  });
+});

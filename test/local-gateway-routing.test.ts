@@ -1,0 +1,239 @@
+// Routing and integration results through real sockets: route selection, $default, the Forbidden and
+// Internal server error frames, route responses, and the event every handler receives.
+import { PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
+import { describe, expect, it } from 'vitest';
+import type { GatewayEvent } from '../local/gateway/index.ts';
+import { EventRecorder, managementClient, onlyConnectionId, openClient, startTestGateway } from './fixtures/gateway-kit.ts';
+
+const AWS_ID = /^[A-Za-z0-9_-]{15}=$/;
+const CLF_TIME = /^\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2} \+0000$/;
+
+describe('route selection over the wire', () => {
+  it('routes by $request.body.action by default, and everything else to $default with routeKey "$default"', async () => {
+    const seen = new EventRecorder();
+    const gateway = await startTestGateway({ routes: { sendmessage: seen.record, $default: seen.record } });
+    const client = await openClient(gateway.url);
+
+    client.ws.send('{"action":"sendmessage","data":"hi"}');
+    client.ws.send('{"action":"unknown"}');
+    client.ws.send('not json at all');
+    await seen.waitFor((event) => event.body === 'not json at all');
+
+    expect(seen.events.map((event) => [event.requestContext.routeKey, event.body])).toEqual([
+      ['sendmessage', '{"action":"sendmessage","data":"hi"}'],
+      ['$default', '{"action":"unknown"}'],
+      ['$default', 'not json at all'],
+    ]);
+  });
+
+  it('answers an unroutable message with AWS\'s Forbidden frame when there is no $default', async () => {
+    const seen = new EventRecorder();
+    const gateway = await startTestGateway({ routes: { sendmessage: seen.record } });
+    const client = await openClient(gateway.url);
+
+    client.ws.send('{"action":"sendMessage"}'); // wrong case: the classic simple-websockets-chat-app#19 mistake
+    const frame = JSON.parse(await client.nextMessage()) as Record<string, string>;
+
+    expect(frame).toEqual({ message: 'Forbidden', connectionId: onlyConnectionId(gateway), requestId: expect.stringMatching(AWS_ID) });
+    expect(seen.events).toEqual([]);
+  });
+
+  it('uses a configured selection expression with nested paths and static text', async () => {
+    const seen = new EventRecorder();
+    const gateway = await startTestGateway({
+      routeSelectionExpression: '${request.body.service}/${request.body.data.kind}',
+      routes: { 'chat/join': seen.record, $default: seen.record },
+    });
+    const client = await openClient(gateway.url);
+
+    client.ws.send('{"service":"chat","data":{"kind":"join"}}');
+    const event = await seen.waitFor(() => true);
+
+    expect(event.requestContext.routeKey).toBe('chat/join');
+  });
+
+  it('invokes handlers concurrently: a slow message does not hold up the next one', async () => {
+    let releaseSlow = () => {};
+    const gateway = await startTestGateway({
+      routes: {
+        slow: () => new Promise((resolve) => (releaseSlow = () => resolve({ statusCode: 200, body: 'slow done' }))),
+        fast: () => ({ statusCode: 200, body: 'fast done' }),
+      },
+      routeResponses: ['slow', 'fast'],
+    });
+    const client = await openClient(gateway.url);
+
+    client.ws.send('{"action":"slow"}');
+    client.ws.send('{"action":"fast"}');
+    expect(await client.nextMessage()).toBe('fast done');
+    releaseSlow();
+    expect(await client.nextMessage()).toBe('slow done');
+  });
+});
+
+describe('integration results', () => {
+  it('sends the Internal server error frame when a handler throws, with that message\'s requestId', async () => {
+    const seen = new EventRecorder();
+    const gateway = await startTestGateway({
+      routes: {
+        fail: (event) => {
+          seen.record(event);
+          throw new Error('handler bug');
+        },
+      },
+    });
+    const client = await openClient(gateway.url);
+
+    client.ws.send('{"action":"fail"}');
+    const frame = JSON.parse(await client.nextMessage()) as Record<string, string>;
+
+    const [event] = seen.events;
+    expect(frame).toEqual({
+      message: 'Internal server error',
+      connectionId: event?.requestContext.connectionId,
+      requestId: event?.requestContext.requestId,
+    });
+  });
+
+  it('sends the same frame when a handler rejects or outlives the integration timeout', async () => {
+    const gateway = await startTestGateway({
+      limits: { handlerTimeoutMs: 100 },
+      routes: { reject: () => Promise.reject(new Error('async bug')), hang: () => new Promise(() => {}) },
+    });
+    const client = await openClient(gateway.url);
+
+    client.ws.send('{"action":"reject"}');
+    expect(JSON.parse(await client.nextMessage())).toMatchObject({ message: 'Internal server error' });
+    client.ws.send('{"action":"hang"}');
+    expect(JSON.parse(await client.nextMessage())).toMatchObject({ message: 'Internal server error' });
+  });
+
+  it('sends the returned body back only on routes configured with a route response', async () => {
+    const answered: string[] = [];
+    const gateway = await startTestGateway({
+      routes: {
+        oneway: () => {
+          answered.push('oneway');
+          return { statusCode: 200, body: 'not sent' };
+        },
+        twoway: () => ({ statusCode: 200, body: 'sent back' }),
+        $default: () => ({ statusCode: 500, body: 'status is ignored, body is sent' }),
+      },
+      routeResponses: ['twoway', '$default'],
+    });
+    const client = await openClient(gateway.url);
+
+    client.ws.send('{"action":"oneway"}');
+    client.ws.send('{"action":"twoway"}');
+    expect(await client.nextMessage()).toBe('sent back');
+    client.ws.send('plain text');
+    expect(await client.nextMessage()).toBe('status is ignored, body is sent');
+    expect(answered).toEqual(['oneway']);
+    expect(client.received).toEqual(['sent back', 'status is ignored, body is sent']);
+  });
+});
+
+describe('event shape', () => {
+  it('carries every requestContext field; headers and query string only on $connect; messageId only on MESSAGE', async () => {
+    const seen = new EventRecorder();
+    const gateway = await startTestGateway({
+      stage: 'dev',
+      apiId: 'abcde12345',
+      routes: { $connect: seen.record, $disconnect: seen.record, $default: seen.record },
+    });
+    const client = await openClient(`${gateway.url}/dev?room=lobby&tag=a&tag=b`, {
+      headers: { 'User-Agent': 'gateway-test/1.0', Authorization: 'Bearer t0ken', 'X-Forwarded-For': '203.0.113.7' },
+    });
+    client.ws.send('hello');
+    await seen.waitFor((event) => event.requestContext.eventType === 'MESSAGE');
+    client.ws.close(1000, 'bye');
+    await seen.waitFor((event) => event.requestContext.eventType === 'DISCONNECT');
+    const [connect, message, disconnect] = seen.events as [GatewayEvent, GatewayEvent, GatewayEvent];
+
+    const common = {
+      connectionId: expect.stringMatching(AWS_ID),
+      connectedAt: expect.any(Number),
+      requestId: expect.stringMatching(AWS_ID),
+      extendedRequestId: expect.stringMatching(AWS_ID),
+      requestTime: expect.stringMatching(CLF_TIME),
+      requestTimeEpoch: expect.any(Number),
+      messageDirection: 'IN',
+      domainName: `127.0.0.1:${gateway.port}`,
+      stage: 'dev',
+      apiId: 'abcde12345',
+      identity: { sourceIp: '127.0.0.1', userAgent: 'gateway-test/1.0' },
+    };
+    expect(connect.requestContext).toEqual({ ...common, routeKey: '$connect', eventType: 'CONNECT' });
+    expect(message.requestContext).toEqual({ ...common, routeKey: '$default', eventType: 'MESSAGE', messageId: expect.stringMatching(AWS_ID) });
+    expect(disconnect.requestContext).toEqual({
+      ...common,
+      routeKey: '$disconnect',
+      eventType: 'DISCONNECT',
+      disconnectStatusCode: 1000,
+      disconnectReason: 'bye',
+    });
+    for (const event of seen.events) {
+      expect(event.isBase64Encoded).toBe(false);
+      expect(event.requestContext.requestId).toBe(event.requestContext.extendedRequestId);
+      expect(event.requestContext.connectionId).toBe(connect.requestContext.connectionId);
+      expect(event.requestContext.connectedAt).toBe(connect.requestContext.connectedAt);
+    }
+    expect(new Set(seen.events.map((event) => event.requestContext.requestId)).size).toBe(3);
+
+    // $connect: the upgrade request's headers (as the client cased them) and query string, single and multi-value.
+    expect(connect.headers).toMatchObject({
+      Authorization: 'Bearer t0ken',
+      'User-Agent': 'gateway-test/1.0',
+      Host: `127.0.0.1:${gateway.port}`,
+      'X-Forwarded-For': '203.0.113.7, 127.0.0.1',
+      'X-Forwarded-Proto': 'http',
+      'X-Forwarded-Port': String(gateway.port),
+      'X-Amzn-Trace-Id': expect.stringMatching(/^Root=1-[0-9a-f]{8}-[0-9a-f]{24}$/),
+      'Sec-WebSocket-Key': expect.any(String),
+    });
+    expect(connect.headers).not.toHaveProperty('Connection');
+    expect(connect.multiValueHeaders?.Authorization).toEqual(['Bearer t0ken']);
+    expect(connect.queryStringParameters).toEqual({ room: 'lobby', tag: 'b' });
+    expect(connect.multiValueQueryStringParameters).toEqual({ room: ['lobby'], tag: ['a', 'b'] });
+    expect(connect.body).toBeUndefined();
+
+    // MESSAGE: the body, no headers or query string.
+    expect(message.body).toBe('hello');
+    expect(message).not.toHaveProperty('headers');
+    expect(message).not.toHaveProperty('queryStringParameters');
+
+    // DISCONNECT: the fixed headers AWS sends, nothing else.
+    expect(disconnect.headers).toEqual({ Host: `127.0.0.1:${gateway.port}`, 'x-api-key': '', 'X-Forwarded-For': '', 'x-restapi': '' });
+    expect(disconnect).not.toHaveProperty('queryStringParameters');
+    expect(disconnect.body).toBeUndefined();
+  });
+
+  it('omits the query string fields on $connect when the URL has none, and issues a new connection id per connection', async () => {
+    const seen = new EventRecorder();
+    const gateway = await startTestGateway({ routes: { $connect: seen.record } });
+    await openClient(gateway.url);
+    await openClient(`${gateway.url}/local`);
+
+    const [first, second] = seen.events;
+    expect(first).not.toHaveProperty('queryStringParameters');
+    expect(first).not.toHaveProperty('multiValueQueryStringParameters');
+    expect(first?.requestContext.connectionId).not.toBe(second?.requestContext.connectionId);
+  });
+
+  it('gives a domainName and stage from which a handler builds a working callback URL', async () => {
+    const gateway = await startTestGateway({
+      routes: {
+        $default: async (event) => {
+          const { domainName, stage, connectionId } = event.requestContext;
+          const client = managementClient(`http://${domainName}/${stage}`);
+          await client.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: `you said ${event.body}` }));
+          return { statusCode: 200 };
+        },
+      },
+    });
+    const client = await openClient(gateway.url);
+
+    client.ws.send('ping');
+    expect(await client.nextMessage()).toBe('you said ping');
+  });
+});

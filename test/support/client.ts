@@ -1,0 +1,121 @@
+// A real WebSocket chat client for tests: buffers every server event, and lets a test wait for the
+// next one of a kind, in arrival order.
+import WebSocket from 'ws';
+import type { ServerEvent, ServerEventType } from '../../functions/core/events.ts';
+
+type EventOf<T extends ServerEventType> = Extract<ServerEvent, { type: T }>;
+
+export class ChatClient {
+  readonly events: ServerEvent[] = [];
+  private cursor = 0;
+  private waiters: Array<() => void> = [];
+  closed: { code: number; reason: string } | null = null;
+
+  private constructor(readonly socket: WebSocket) {
+    socket.on('message', (data) => {
+      this.events.push(JSON.parse(data.toString()) as ServerEvent);
+      this.wake();
+    });
+    socket.on('close', (code, reason) => {
+      this.closed = { code, reason: reason.toString() };
+      this.wake();
+    });
+  }
+
+  /** Opens a connection; rejects with the HTTP status when the handshake is refused. */
+  static connect(url: string, query: Record<string, string> = {}): Promise<ChatClient> {
+    const target = new URL(url);
+    for (const [key, value] of Object.entries(query)) target.searchParams.set(key, value);
+    return new Promise((resolve, reject) => {
+      const socket = new WebSocket(target);
+      socket.once('open', () => resolve(new ChatClient(socket)));
+      socket.once('unexpected-response', (_request, response) => {
+        reject(new HandshakeRefused(response.statusCode ?? 0));
+        socket.terminate();
+      });
+      socket.once('error', reject);
+    });
+  }
+
+  /** Connects and logs in with /nick, consuming the login event and the user's own "joined" announcement. */
+  static async login(url: string, nickname: string): Promise<ChatClient> {
+    const client = await ChatClient.connect(url);
+    client.send(`/nick ${nickname}`);
+    const login = await client.next('login');
+    if (login.nickname !== nickname.normalize('NFC')) throw new Error(`logged in as ${login.nickname}`);
+    const joined = `${login.nickname} joined`;
+    await client.waitFor((event) => event.type === 'system' && event.text === joined, `"${joined}"`);
+    return client;
+  }
+
+  send(text: string): void {
+    this.socket.send(text);
+  }
+
+  sendMessage(text: string): void {
+    this.socket.send(JSON.stringify({ action: 'message', text }));
+  }
+
+  /** The next not-yet-consumed event of this type (events of other types before it stay unconsumed). */
+  async next<T extends ServerEventType>(type: T, timeoutMs = 5000): Promise<EventOf<T>> {
+    return this.waitFor((event): event is EventOf<T> => event.type === type, `a "${type}" event`, timeoutMs);
+  }
+
+  /** The next not-yet-consumed event matching the predicate; events before it stay available. */
+  async waitFor<E extends ServerEvent>(match: (event: ServerEvent) => event is E, what: string, timeoutMs?: number): Promise<E>;
+  async waitFor(match: (event: ServerEvent) => boolean, what: string, timeoutMs?: number): Promise<ServerEvent>;
+  async waitFor(match: (event: ServerEvent) => boolean, what: string, timeoutMs = 5000): Promise<ServerEvent> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const index = this.events.findIndex((event, i) => i >= this.cursor && match(event) && !this.taken.has(i));
+      if (index >= 0) {
+        this.taken.add(index);
+        while (this.taken.has(this.cursor)) this.cursor += 1;
+        return this.events[index] as ServerEvent;
+      }
+      if (this.closed) throw new Error(`socket closed (${this.closed.code}) while waiting for ${what}`);
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) throw new Error(`timed out waiting for ${what}; got ${JSON.stringify(this.events.slice(this.cursor))}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, remaining);
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  async error(code: string): Promise<EventOf<'error'>> {
+    const event = await this.next('error');
+    if (event.code !== code) throw new Error(`expected error ${code}, got ${event.code}: ${event.message}`);
+    return event;
+  }
+
+  /** Events received so far that match, consumed or not. */
+  received<T extends ServerEventType>(type: T): EventOf<T>[] {
+    return this.events.filter((event): event is EventOf<T> => event.type === type);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await new Promise<void>((resolve) => {
+      this.socket.once('close', () => resolve());
+      this.socket.close();
+    });
+  }
+
+  private readonly taken = new Set<number>();
+
+  private wake(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const wake of waiters) wake();
+  }
+}
+
+export class HandshakeRefused extends Error {
+  constructor(readonly status: number) {
+    super(`handshake refused with HTTP ${status}`);
+  }
+}
