@@ -1,13 +1,14 @@
 // The chat: what each route does, wiring the pure core to the store and the gateway.
 // Identity always comes from the event's connection id, never from the frame.
-import { errorEvent, HELP_TEXT, timestamp, chatError, type ChatError, type ServerEvent } from './core/events.ts';
-import { parseFrame, type ChatCommand } from './core/frame.ts';
+import { errorEvent, HELP_TEXT, timestamp, chatError, type ChatError, type RoomCount, type ServerEvent } from './core/events.ts';
+import { HISTORY_DEFAULT, parseFrame, type ChatCommand } from './core/frame.ts';
 import { parseNickname } from './core/nickname.ts';
-import { accessError, announcements, recipientFilter, type Audience, type Sender } from './core/rules.ts';
+import { LOBBY } from './core/room.ts';
+import { accessError, announcements, isRateLimited, recipientFilter, type Audience, type Sender } from './core/rules.ts';
+import type { ConnectAuth } from './connect-auth.ts';
 import type { Gateway } from './gateway.ts';
 import type { Logger } from './log.ts';
 import type { ChatStore, ConnectionRecord } from './store.ts';
-import { DEFAULT_ROOM } from './table.ts';
 import type { WebSocketEvent, WebSocketResult } from './websocket-event.ts';
 
 export interface ChatOptions {
@@ -23,7 +24,14 @@ export interface ChatOptions {
   connectGraceMs?: number;
   /** A claim whose holder no longer uses that name (a crash between writes) may be taken over after this. */
   claimSettleMs?: number;
+  /** Frames each connection may send per window; more get one RATE_LIMITED and are dropped. 0 = no limit. */
+  rateLimit?: { frames: number; windowMs: number };
+  /** Checks a `$connect` before anything is written; none = everyone may connect. */
+  authorize?: ConnectAuth | null;
 }
+
+/** 30 frames per 10 s: well above anyone typing, well below a script flooding the room. */
+export const DEFAULT_RATE_LIMIT = { frames: 30, windowMs: 10_000 };
 
 const OK: WebSocketResult = { statusCode: 200 };
 
@@ -31,6 +39,10 @@ export interface Chat {
   connect(event: WebSocketEvent): Promise<WebSocketResult>;
   disconnect(event: WebSocketEvent): Promise<WebSocketResult>;
   message(event: WebSocketEvent): Promise<WebSocketResult>;
+  /** A server-initiated system message to one room, or to every room; returns the rooms it went to. */
+  push(gateway: Gateway, text: string, room?: string): Promise<string[]>;
+  /** Rooms with anyone in them (lobby always), with their member counts. */
+  roomCounts(): Promise<RoomCount[]>;
 }
 
 export function createChat(options: ChatOptions): Chat {
@@ -38,6 +50,7 @@ export function createChat(options: ChatOptions): Chat {
   const clock = options.clock ?? Date.now;
   const connectGraceMs = options.connectGraceMs ?? 30_000;
   const claimSettleMs = options.claimSettleMs ?? 30_000;
+  const rateLimit = options.rateLimit ?? DEFAULT_RATE_LIMIT;
 
   const encode = (event: ServerEvent): Uint8Array => Buffer.from(JSON.stringify(event));
 
@@ -67,7 +80,7 @@ export function createChat(options: ChatOptions): Chat {
   async function releaseAndAnnounceLeave(gateway: Gateway, removed: ConnectionRecord): Promise<void> {
     if (removed.nicknameKey) await store.releaseClaim(removed.nicknameKey, removed.connectionId);
     if (removed.nickname && removed.room) {
-      await broadcast(gateway, removed.room, system(announcements.left(removed.nickname)), 'system');
+      await broadcast(gateway, removed.room, system(announcements.left(removed.nickname), removed.room), 'system');
     }
   }
 
@@ -97,7 +110,7 @@ export function createChat(options: ChatOptions): Chat {
         (await store.claimNickname(key, nickname, connection.connectionId, connection.connectedAt)).claimed;
       if (!retried) return { ok: false, error: taken };
     }
-    const previous = await store.setNickname(connection.connectionId, nickname, key, DEFAULT_ROOM);
+    const previous = await store.setNickname(connection.connectionId, nickname, key, LOBBY);
     if (!previous) {
       // The connection vanished meanwhile ($disconnect ran): give the name back.
       await store.releaseClaim(key, connection.connectionId);
@@ -127,10 +140,42 @@ export function createChat(options: ChatOptions): Chat {
   async function announceLogin(gateway: Gateway, previous: ConnectionRecord, nickname: string, exclude?: string): Promise<void> {
     if (previous.nickname === nickname) return; // same name again: nothing changed for anyone else
     const text = previous.nickname ? announcements.renamed(previous.nickname, nickname) : announcements.joined(nickname);
-    await broadcast(gateway, DEFAULT_ROOM, system(text), 'system', exclude);
+    const room = previous.room ?? LOBBY; // a rename keeps the room; a first login is in the lobby
+    await broadcast(gateway, room, system(text, room), 'system', exclude);
   }
 
-  async function run(gateway: Gateway, sender: ConnectionRecord, command: ChatCommand): Promise<void> {
+  /** Sends a room's recent messages to one connection, oldest first, one `history` event each. */
+  async function sendHistory(gateway: Gateway, connectionId: string, room: string, limit: number): Promise<void> {
+    for (const entry of await store.history(room, limit)) {
+      // One at a time: posts in parallel could arrive out of order.
+      await reply(gateway, connectionId, { type: 'history', at: entry.sentAt, room, from: entry.from, text: entry.text });
+    }
+  }
+
+  async function moveTo(gateway: Gateway, sender: ConnectionRecord, room: string): Promise<void> {
+    const id = sender.connectionId;
+    const from = sender.room ?? LOBBY;
+    const nickname = sender.nickname as string;
+    if (room === from) return reply(gateway, id, { type: 'room', at: timestamp(), room });
+    const before = await store.moveToRoom(id, room);
+    if (!before) return reply(gateway, id, errorEvent(chatError('NOT_LOGGED_IN', 'Log in first: /nick NAME')));
+    if (room !== LOBBY) await store.registerRoom(room);
+    await reply(gateway, id, { type: 'room', at: timestamp(), room });
+    if (!sender.ignoring) await sendHistory(gateway, id, room, HISTORY_DEFAULT);
+    const previousRoom = before.room ?? from;
+    await Promise.all([
+      broadcast(gateway, previousRoom, system(announcements.left(nickname), previousRoom), 'system'),
+      broadcast(gateway, room, system(announcements.joined(nickname), room), 'system'),
+    ]);
+  }
+
+  async function roomCounts(): Promise<RoomCount[]> {
+    const names = [...new Set([LOBBY, ...(await store.rooms())])].sort();
+    const counts = await Promise.all(names.map(async (room) => ({ room, count: await store.countMembers(room) })));
+    return counts.filter(({ room, count }) => count > 0 || room === LOBBY);
+  }
+
+  async function run(gateway: Gateway, sender: ConnectionRecord, command: ChatCommand, messageId: string): Promise<void> {
     const id = sender.connectionId;
     switch (command.kind) {
       case 'help':
@@ -142,23 +187,39 @@ export function createChat(options: ChatOptions): Chat {
         return reply(gateway, id, { type: 'ignore', at: timestamp(), ignoring });
       }
       case 'list': {
+        const room = sender.room ?? LOBBY;
         const users: string[] = [];
-        for await (const page of store.members(sender.room ?? DEFAULT_ROOM)) users.push(...page.map((member) => member.nickname));
-        return reply(gateway, id, { type: 'users', at: timestamp(), users, count: users.length });
+        for await (const page of store.members(room)) users.push(...page.map((member) => member.nickname));
+        return reply(gateway, id, { type: 'users', at: timestamp(), room, users, count: users.length });
       }
       case 'nick': {
         const login = await logIn(gateway, sender, command.nickname, command.key);
         if (!login.ok) return reply(gateway, id, errorEvent(login.error));
         await reply(gateway, id, { type: 'login', at: timestamp(), nickname: command.nickname });
+        // Logging in enters the lobby, and entering a room shows its recent messages.
+        if (!login.previous.nickname && !sender.ignoring) await sendHistory(gateway, id, LOBBY, HISTORY_DEFAULT);
         return announceLogin(gateway, login.previous, command.nickname);
       }
-      case 'broadcast':
-        return broadcast(
-          gateway,
-          sender.room ?? DEFAULT_ROOM,
-          { type: 'message', at: timestamp(), from: sender.nickname as string, text: command.text },
-          'message',
-        );
+      case 'join':
+        return moveTo(gateway, sender, command.room);
+      case 'leave':
+        return moveTo(gateway, sender, LOBBY);
+      case 'rooms': {
+        const rooms = await roomCounts();
+        return reply(gateway, id, { type: 'rooms', at: timestamp(), rooms, count: rooms.length });
+      }
+      case 'history':
+        return sendHistory(gateway, id, sender.room ?? LOBBY, command.limit);
+      case 'broadcast': {
+        const room = sender.room ?? LOBBY;
+        const event = { type: 'message', at: timestamp(), room, from: sender.nickname as string, text: command.text } as const;
+        // Kept for /history while it fans out. The sender's frame number orders its messages within a
+        // millisecond; the message id keeps entries of different senders apart.
+        const order = `${String(sender.frameSeq).padStart(10, '0')}#${messageId}`;
+        const kept = store.addHistory(room, { from: event.from, text: event.text, sentAt: event.at }, order);
+        await broadcast(gateway, room, event, 'message');
+        return kept;
+      }
       case 'private':
         return sendPrivate(gateway, sender, command.toKey, command.to, command.text);
     }
@@ -180,13 +241,29 @@ export function createChat(options: ChatOptions): Chat {
     if (target.connectionId !== sender.connectionId) await gateway.post(sender.connectionId, data);
   }
 
-  /** Loads the sender from its connection id; re-creates an item lost to a race so the socket stays usable. */
-  async function loadSender(event: WebSocketEvent): Promise<ConnectionRecord> {
+  /**
+   * Loads the sender from its connection id while counting the frame against its rate window (one
+   * request for both). Re-creates an item lost to a race so the socket stays usable. Null means: drop
+   * the frame (a retried duplicate, or over the rate limit).
+   */
+  async function loadSender(gateway: Gateway, event: WebSocketEvent, messageId: string): Promise<ConnectionRecord | null> {
     const { connectionId, connectedAt } = event.requestContext;
-    const found = await store.getConnection(connectionId);
-    if (found) return found;
-    await store.createConnection(connectionId, connectedAt);
-    return (await store.getConnection(connectionId)) ?? blankConnection(connectionId, connectedAt);
+    const windowStart = rateLimit.windowMs > 0 ? Math.floor(clock() / rateLimit.windowMs) * rateLimit.windowMs : 0;
+    let counted = await store.countFrame(connectionId, messageId, windowStart);
+    if (counted.status === 'missing') {
+      await store.createConnection(connectionId, connectedAt);
+      counted = await store.countFrame(connectionId, messageId, windowStart);
+    }
+    if (counted.status === 'duplicate') return null;
+    if (counted.status === 'missing') return blankConnection(connectionId, connectedAt);
+    if (!isRateLimited(counted.framesInWindow, rateLimit.frames)) return counted.connection;
+    if (counted.framesInWindow === rateLimit.frames + 1) {
+      // Told once per window; the rest of the flood is dropped without a post each.
+      const seconds = Math.ceil(rateLimit.windowMs / 1000);
+      const limited = chatError('RATE_LIMITED', `Slow down: at most ${rateLimit.frames} frames per ${seconds} s. The rest were dropped.`);
+      await reply(gateway, connectionId, errorEvent(limited));
+    }
+    return null;
   }
 
   /** Unexpected failures (e.g. DynamoDB still throttling after the SDK's retries) reach the sender as an error. */
@@ -209,6 +286,8 @@ export function createChat(options: ChatOptions): Chat {
     connect: (event) =>
       guarded(event, async (gateway) => {
         const { connectionId, connectedAt } = event.requestContext;
+        const authorized = options.authorize ? await options.authorize(event) : ({ ok: true } as const);
+        if (!authorized.ok) return { statusCode: authorized.statusCode, body: authorized.reason };
         const requested = event.queryStringParameters?.nickname;
         const name = requested === undefined ? null : parseNickname(requested);
         // Validate before writing anything, so a refused handshake leaves no state behind.
@@ -235,23 +314,34 @@ export function createChat(options: ChatOptions): Chat {
 
     message: (event) =>
       guarded(event, async (gateway) => {
-        const { connectionId } = event.requestContext;
+        const { connectionId, messageId, requestId } = event.requestContext;
+        const frameId = messageId ?? requestId;
+        // Counted before parsing: a flood of garbage is still a flood.
+        const sender = await loadSender(gateway, event, frameId);
+        if (!sender) return OK;
         const body = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : (event.body ?? '');
         const parsed = parseFrame(body);
         if (!parsed.ok) {
           await reply(gateway, connectionId, errorEvent(parsed.error));
           return OK;
         }
-        const sender = await loadSender(event);
         const denied = accessError(parsed.command, toSender(sender));
         if (denied) await reply(gateway, connectionId, errorEvent(denied));
-        else await run(gateway, sender, parsed.command);
+        else await run(gateway, sender, parsed.command, frameId);
         return OK;
       }),
+
+    async push(gateway, text, room) {
+      const rooms = room ? [room] : (await roomCounts()).map((counted) => counted.room);
+      await Promise.all(rooms.map((target) => broadcast(gateway, target, system(text, target), 'system')));
+      return rooms;
+    },
+
+    roomCounts,
   };
 
-  function system(text: string): ServerEvent {
-    return { type: 'system', at: timestamp(), text };
+  function system(text: string, room?: string): ServerEvent {
+    return room ? { type: 'system', at: timestamp(), room, text } : { type: 'system', at: timestamp(), text };
   }
 }
 
@@ -260,5 +350,15 @@ function toSender(connection: ConnectionRecord): Sender {
 }
 
 function blankConnection(connectionId: string, connectedAt: number): ConnectionRecord {
-  return { connectionId, connectedAt, nickname: null, nicknameKey: null, ignoring: false, room: null, expiresAt: Number.MAX_SAFE_INTEGER };
+  return {
+    connectionId,
+    connectedAt,
+    nickname: null,
+    nicknameKey: null,
+    ignoring: false,
+    room: null,
+    expiresAt: Number.MAX_SAFE_INTEGER,
+    lastMessageId: null,
+    frameSeq: 0,
+  };
 }

@@ -1,7 +1,8 @@
 // What a Lambda container builds once and reuses across invocations: the DynamoDB client, one
 // management API client per endpoint, the logger and the chat itself. Configuration comes from env.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createChat, type Chat } from './chat.ts';
+import { createChat, DEFAULT_RATE_LIMIT, type Chat } from './chat.ts';
+import { createConnectAuth } from './connect-auth.ts';
 import { createGateway, type Gateway } from './gateway.ts';
 import { createLogger } from './log.ts';
 import { createStore } from './store.ts';
@@ -10,10 +11,15 @@ import type { WebSocketEvent } from './websocket-event.ts';
 /** Posts in flight per invocation; tuned by `npm run bench`. */
 export const DEFAULT_FANOUT_CONCURRENCY = 64;
 
-let chat: Chat | undefined;
+let chat: ContainerChat | undefined;
+
+/** The chat, and the management API client for a given callback URL (pushes have no event to take it from). */
+export interface ContainerChat extends Chat {
+  gatewayAt(endpoint: string): Gateway;
+}
 
 /** The chat for this container, built on first use from the environment. */
-export function containerChat(): Chat {
+export function containerChat(): ContainerChat {
   chat ??= buildChat(process.env);
   return chat;
 }
@@ -23,31 +29,54 @@ export function resetContainer(): void {
   chat = undefined;
 }
 
-export function buildChat(env: NodeJS.ProcessEnv): Chat {
+export function buildChat(env: NodeJS.ProcessEnv): ContainerChat {
   const tableName = env.TABLE_NAME;
   if (!tableName) throw new Error('TABLE_NAME is not set');
   const log = createLogger();
   const endpoint = env.DYNAMODB_ENDPOINT;
   const dynamodb = new DynamoDBClient(endpoint ? { endpoint } : {});
-  const store = createStore(dynamodb, { tableName, measureCapacity: env.MEASURE_CAPACITY === 'true' });
+  const historyTtlSeconds = positiveInt(env.HISTORY_TTL_SECONDS);
+  const store = createStore(dynamodb, {
+    tableName,
+    measureCapacity: env.MEASURE_CAPACITY === 'true',
+    ...(historyTtlSeconds !== undefined ? { historyTtlSeconds } : {}),
+  });
   const concurrency = positiveInt(env.FANOUT_CONCURRENCY) ?? DEFAULT_FANOUT_CONCURRENCY;
   const gateways = new Map<string, Gateway>();
+  const gatewayAt = (endpoint: string): Gateway => {
+    let gateway = gateways.get(endpoint);
+    if (!gateway) {
+      gateway = createGateway({ endpoint, concurrency, log });
+      gateways.set(endpoint, gateway);
+    }
+    return gateway;
+  };
 
-  return createChat({
+  const chat = createChat({
     store,
     log,
     connectGraceMs: positiveInt(env.CONNECT_GRACE_MS),
     claimSettleMs: positiveInt(env.CLAIM_SETTLE_MS),
-    gatewayFor(event: WebSocketEvent) {
-      const endpoint = env.CALLBACK_URL ?? callbackUrlOf(event);
-      let gateway = gateways.get(endpoint);
-      if (!gateway) {
-        gateway = createGateway({ endpoint, concurrency, log });
-        gateways.set(endpoint, gateway);
-      }
-      return gateway;
+    rateLimit: {
+      frames: positiveInt(env.RATE_LIMIT_FRAMES) ?? DEFAULT_RATE_LIMIT.frames,
+      windowMs: positiveInt(env.RATE_LIMIT_WINDOW_MS) ?? DEFAULT_RATE_LIMIT.windowMs,
     },
+    authorize: createConnectAuth({
+      sharedSecret: env.CONNECT_TOKEN || undefined,
+      jwtSecret: env.CONNECT_JWT_SECRET || undefined,
+      jwtAudience: env.CONNECT_JWT_AUDIENCE || undefined,
+      jwtIssuer: env.CONNECT_JWT_ISSUER || undefined,
+    }),
+    gatewayFor: (event: WebSocketEvent) => gatewayAt(env.CALLBACK_URL ?? callbackUrlOf(event)),
   });
+  return { ...chat, gatewayAt };
+}
+
+/** The management API endpoint for pushes, which have no event: the stack sets CALLBACK_URL. */
+export function pushGateway(chatOfContainer: ContainerChat, env: NodeJS.ProcessEnv = process.env): Gateway {
+  const endpoint = env.CALLBACK_URL;
+  if (!endpoint) throw new Error('CALLBACK_URL is not set');
+  return chatOfContainer.gatewayAt(endpoint);
 }
 
 /** Without CALLBACK_URL (set by the stack), the execute-api host and stage of the event itself. */

@@ -1,6 +1,8 @@
 // Fan-out through API Gateway's management API (`postToConnection`). One client per endpoint per
 // container, keep-alive sockets, a bound on posts in flight. A 410 is reported back to the caller
-// (which removes the connection); other failures are logged and counted, never thrown at the sender.
+// (which removes the connection); a 429 (throttled, or the client's buffer full) or a transient
+// failure is retried with backoff and jitter a bounded number of times, then dropped for that
+// recipient only; 413 and 403 are final. Failures are logged and counted, never thrown at the sender.
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import {
@@ -15,6 +17,14 @@ import type { Logger } from './log.ts';
 
 export type PostOutcome = 'delivered' | 'gone' | 'failed';
 
+/** Retries of a post answered 429: full-jitter exponential backoff, `baseMs` · 2^attempt at most. */
+export interface ThrottleRetry {
+  attempts: number;
+  baseMs: number;
+}
+
+export const DEFAULT_THROTTLE_RETRY: ThrottleRetry = { attempts: 3, baseMs: 50 };
+
 export interface FanoutResult {
   delivered: number;
   failed: number;
@@ -27,6 +37,10 @@ export interface FanoutMetrics {
   delivered: number;
   gone: number;
   failed: number;
+  /** Posts answered 429 and tried again. */
+  retried: number;
+  /** Of `failed`: still 429 after every retry. */
+  throttled: number;
 }
 
 export interface Gateway {
@@ -43,28 +57,43 @@ export interface GatewayOptions {
   concurrency: number;
   log: Logger;
   region?: string;
+  throttleRetry?: ThrottleRetry;
+  /** Waits before a retry; tests may replace it. */
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
 }
 
 export function createGateway(options: GatewayOptions): Gateway {
   const client = createManagementClient(options);
   const limit: LimitFunction = pLimit(options.concurrency);
-  const metrics: FanoutMetrics = { posts: 0, delivered: 0, gone: 0, failed: 0 };
+  const metrics: FanoutMetrics = { posts: 0, delivered: 0, gone: 0, failed: 0, retried: 0, throttled: 0 };
   const log = options.log;
+  const retry = options.throttleRetry ?? DEFAULT_THROTTLE_RETRY;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const random = options.random ?? Math.random;
 
   async function post(connectionId: string, data: Uint8Array): Promise<PostOutcome> {
     metrics.posts += 1;
-    try {
-      await client.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: data }));
-      metrics.delivered += 1;
-      return 'delivered';
-    } catch (error) {
-      if (isGone(error)) {
-        metrics.gone += 1;
-        return 'gone';
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        await client.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: data }));
+        metrics.delivered += 1;
+        return 'delivered';
+      } catch (error) {
+        if (isGone(error)) {
+          metrics.gone += 1;
+          return 'gone';
+        }
+        if (isRetryable(error) && attempt < retry.attempts) {
+          metrics.retried += 1;
+          await sleep(random() * retry.baseMs * 2 ** attempt);
+          continue;
+        }
+        metrics.failed += 1;
+        if (isThrottled(error)) metrics.throttled += 1;
+        log.warn('postToConnection failed', { connectionId, attempts: attempt + 1, error: describe(error) });
+        return 'failed';
       }
-      metrics.failed += 1;
-      log.warn('postToConnection failed', { connectionId, error: describe(error) });
-      return 'failed';
     }
   }
 
@@ -96,11 +125,30 @@ export function createGateway(options: GatewayOptions): Gateway {
   };
 }
 
+/** 429, a 5xx or a dropped connection: worth another try. 410, 413, 403 and 400 are final. */
+export function isRetryable(error: unknown): boolean {
+  const status = (error as { $metadata?: { httpStatusCode?: number } } | null)?.$metadata?.httpStatusCode;
+  return isThrottled(error) || status === undefined || status >= 500;
+}
+
+/** 429: API Gateway throttled us, or the client's outbound buffer is full (LimitExceededException). */
+export function isThrottled(error: unknown): boolean {
+  const candidate = error as { name?: string; $metadata?: { httpStatusCode?: number } } | null;
+  return (
+    candidate?.name === 'LimitExceededException' ||
+    candidate?.name === 'ThrottlingException' ||
+    candidate?.name === 'TooManyRequestsException' ||
+    candidate?.$metadata?.httpStatusCode === 429
+  );
+}
+
 function createManagementClient(options: GatewayOptions): ApiGatewayManagementApiClient {
   // One keep-alive pool sized to the fan-out bound: new TLS handshakes per post would dominate latency.
   const agentOptions = { keepAlive: true, maxSockets: options.concurrency };
   return new ApiGatewayManagementApiClient({
     endpoint: options.endpoint,
+    // Retries are ours (see `post`): bounded, jittered and counted per recipient, not stacked on the SDK's.
+    maxAttempts: 1,
     region: options.region ?? process.env.AWS_REGION ?? 'us-east-1',
     requestHandler: new NodeHttpHandler({
       httpAgent: new HttpAgent(agentOptions),

@@ -12,10 +12,12 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { Member } from './core/rules.ts';
 import {
+  historyPartition,
   MEMBERS_INDEX,
   MEMBERS_INDEX_PARTITION_KEY,
   MEMBERS_INDEX_SORT_KEY,
   PARTITION_KEY,
+  ROOMS_PARTITION,
   TTL_ATTRIBUTE,
 } from './table.ts';
 
@@ -31,6 +33,10 @@ export interface ConnectionRecord {
   ignoring: boolean;
   room: string | null;
   expiresAt: number;
+  /** The `messageId` of the last frame counted (retried events repeat it). */
+  lastMessageId: string | null;
+  /** Frames counted over the connection's life: orders its messages within one millisecond. */
+  frameSeq: number;
 }
 
 export interface ClaimRecord {
@@ -40,6 +46,20 @@ export interface ClaimRecord {
   claimedAt: number;
   expiresAt: number;
 }
+
+/** A message kept for `/history`. */
+export interface HistoryEntry {
+  from: string;
+  text: string;
+  /** ISO-8601 UTC, as the message event carried it. */
+  sentAt: string;
+}
+
+/** The outcome of counting one incoming frame against its connection's rate window. */
+export type FrameCount =
+  | { status: 'counted'; connection: ConnectionRecord; framesInWindow: number }
+  | { status: 'duplicate' }
+  | { status: 'missing' };
 
 export type ClaimResult = { claimed: true } | { claimed: false; holder: ClaimRecord | null };
 
@@ -70,6 +90,24 @@ export interface ChatStore {
   releaseClaim(key: string, connectionId: string): Promise<void>;
   /** Logged-in members of a room, a page at a time, from the sparse index (never a Scan). */
   members(room: string): AsyncGenerator<Member[]>;
+  /** Moves a logged-in connection to `room`; returns the item as it was, or null if not logged in. */
+  moveToRoom(connectionId: string, room: string): Promise<ConnectionRecord | null>;
+  /** Lists `room` in `/rooms` until 2 h 10 min after its latest join. */
+  registerRoom(room: string): Promise<void>;
+  /** Names of registered rooms, sorted. */
+  rooms(): Promise<string[]>;
+  /** How many are logged in to `room` (a COUNT query of the index). */
+  countMembers(room: string): Promise<number>;
+  /** `order` breaks ties between entries of the same millisecond (and makes a retried write idempotent). */
+  addHistory(room: string, entry: HistoryEntry, order: string): Promise<void>;
+  /** The newest `limit` entries of `room`, oldest first. */
+  history(room: string, limit: number): Promise<HistoryEntry[]>;
+  /**
+   * Counts one incoming frame in the connection's fixed rate window starting at `windowStart` (epoch ms)
+   * and returns the connection as it is now: reading the sender and rate limiting are one request. A
+   * frame with the same `messageId` as the previous one (a retried event) is reported as a duplicate.
+   */
+  countFrame(connectionId: string, messageId: string, windowStart: number): Promise<FrameCount>;
 }
 
 export interface StoreOptions {
@@ -78,7 +116,17 @@ export interface StoreOptions {
   measureCapacity?: boolean;
   /** Members per Query page; default: DynamoDB's 1 MB pages. Smaller pages exercise the paging path. */
   membersPageSize?: number;
+  /** How long `/history` entries live (DynamoDB TTL); default 24 h. */
+  historyTtlSeconds?: number;
   clock?: () => number;
+}
+
+interface IndexQuery {
+  partition: string;
+  projection?: string;
+  names?: Record<string, string>;
+  select?: 'COUNT';
+  pageSize?: number;
 }
 
 type StoreCommand = GetCommand | PutCommand | UpdateCommand | DeleteCommand | QueryCommand;
@@ -89,10 +137,14 @@ interface StoreOutput {
   Attributes?: Item;
   LastEvaluatedKey?: Item;
   ConsumedCapacity?: { CapacityUnits?: number };
+  Count?: number;
 }
 
 const CONNECTION_PREFIX = 'CONN#';
 const CLAIM_PREFIX = 'NICK#';
+const ROOM_PREFIX = 'ROOM#';
+const HISTORY_PREFIX = 'HIST#';
+const DEFAULT_HISTORY_TTL_SECONDS = 24 * 60 * 60;
 const connectionPk = (connectionId: string) => `${CONNECTION_PREFIX}${connectionId}`;
 const claimPk = (key: string) => `${CLAIM_PREFIX}${key}`;
 
@@ -106,6 +158,7 @@ export function createStore(client: DynamoDBClient, options: StoreOptions): Chat
   const clock = options.clock ?? Date.now;
   const metrics: StoreMetrics = { requests: 0, capacityUnits: 0 };
   const capacity = options.measureCapacity ? ({ ReturnConsumedCapacity: 'TOTAL' } as const) : {};
+  const historyTtlSeconds = options.historyTtlSeconds ?? DEFAULT_HISTORY_TTL_SECONDS;
 
   // Every command goes through here so the benchmark counts requests and capacity in one place.
   const sendAny = db.send.bind(db) as (command: StoreCommand) => Promise<StoreOutput>;
@@ -187,7 +240,8 @@ export function createStore(client: DynamoDBClient, options: StoreOptions): Chat
           new UpdateCommand({
             TableName,
             Key: { [PARTITION_KEY]: connectionPk(connectionId) },
-            UpdateExpression: 'SET nickname = :nickname, #key = :key, #room = :room',
+            // A rename keeps the room; a first login joins `room`.
+            UpdateExpression: 'SET nickname = :nickname, #key = :key, #room = if_not_exists(#room, :room)',
             ConditionExpression: 'attribute_exists(#pk)',
             ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#key': MEMBERS_INDEX_SORT_KEY, '#room': MEMBERS_INDEX_PARTITION_KEY },
             ExpressionAttributeValues: { ':nickname': nickname, ':key': key, ':room': room },
@@ -288,26 +342,160 @@ export function createStore(client: DynamoDBClient, options: StoreOptions): Chat
     },
 
     async *members(room) {
-      let ExclusiveStartKey: Record<string, unknown> | undefined;
-      do {
-        const page = await send(
-          new QueryCommand({
+      for await (const items of queryIndex({ partition: room, projection: '#pk, nickname, ignoring', names: { '#pk': PARTITION_KEY }, pageSize: options.membersPageSize })) {
+        yield items.map(toMember);
+      }
+    },
+
+    async moveToRoom(connectionId, room) {
+      const output = await conditional(() =>
+        send(
+          new UpdateCommand({
             TableName,
-            IndexName: MEMBERS_INDEX,
-            KeyConditionExpression: '#room = :room',
-            ExpressionAttributeNames: { '#room': MEMBERS_INDEX_PARTITION_KEY, '#pk': PARTITION_KEY },
+            Key: { [PARTITION_KEY]: connectionPk(connectionId) },
+            UpdateExpression: 'SET #room = :room',
+            ConditionExpression: 'attribute_exists(#room)',
+            ExpressionAttributeNames: { '#room': MEMBERS_INDEX_PARTITION_KEY },
             ExpressionAttributeValues: { ':room': room },
-            ProjectionExpression: '#pk, nickname, ignoring',
-            ExclusiveStartKey,
-            Limit: options.membersPageSize,
+            ReturnValues: 'ALL_OLD',
             ...capacity,
           }),
-        );
-        ExclusiveStartKey = page.LastEvaluatedKey;
-        yield (page.Items ?? []).map(toMember);
-      } while (ExclusiveStartKey);
+        ),
+      );
+      return output?.Attributes ? toConnection(output.Attributes) : null;
+    },
+
+    async registerRoom(room) {
+      await send(
+        new PutCommand({
+          TableName,
+          Item: {
+            [PARTITION_KEY]: `${ROOM_PREFIX}${room}`,
+            [MEMBERS_INDEX_PARTITION_KEY]: ROOMS_PARTITION,
+            [MEMBERS_INDEX_SORT_KEY]: room,
+            [TTL_ATTRIBUTE]: expiryFor(clock()),
+          },
+          ...capacity,
+        }),
+      );
+    },
+
+    async rooms() {
+      const names: string[] = [];
+      for await (const items of queryIndex({ partition: ROOMS_PARTITION, projection: '#key', names: { '#key': MEMBERS_INDEX_SORT_KEY } })) {
+        names.push(...items.map((item) => String(item[MEMBERS_INDEX_SORT_KEY])));
+      }
+      return names;
+    },
+
+    async countMembers(room) {
+      let count = 0;
+      for await (const page of queryPages({ partition: room, select: 'COUNT' })) count += page.Count ?? 0;
+      return count;
+    },
+
+    async addHistory(room, entry, order) {
+      const sortKey = `${entry.sentAt}#${order}`; // ISO timestamps sort as time
+      await send(
+        new PutCommand({
+          TableName,
+          Item: {
+            [PARTITION_KEY]: `${HISTORY_PREFIX}${room}#${sortKey}`,
+            [MEMBERS_INDEX_PARTITION_KEY]: historyPartition(room),
+            [MEMBERS_INDEX_SORT_KEY]: sortKey,
+            nickname: entry.from,
+            text: entry.text,
+            sentAt: entry.sentAt,
+            [TTL_ATTRIBUTE]: Math.floor(clock() / 1000) + historyTtlSeconds,
+          },
+          ...capacity,
+        }),
+      );
+    },
+
+    async history(room, limit) {
+      const page = await send(
+        new QueryCommand({
+          TableName,
+          IndexName: MEMBERS_INDEX,
+          KeyConditionExpression: '#room = :room',
+          ExpressionAttributeNames: { '#room': MEMBERS_INDEX_PARTITION_KEY, '#text': 'text' },
+          ExpressionAttributeValues: { ':room': historyPartition(room) },
+          ProjectionExpression: 'nickname, #text, sentAt',
+          ScanIndexForward: false, // newest first, then reversed
+          Limit: limit,
+          ...capacity,
+        }),
+      );
+      return (page.Items ?? [])
+        .map((item) => ({ from: String(item.nickname), text: String(item.text), sentAt: String(item.sentAt) }))
+        .reverse();
+    },
+
+    async countFrame(connectionId, messageId, windowStart) {
+      const notRepeated = '(attribute_not_exists(lastMessageId) OR lastMessageId <> :mid)';
+      const attempts = [
+        // The usual case: one more frame in the current window.
+        { UpdateExpression: 'ADD frames :one, frameSeq :one SET lastMessageId = :mid', ConditionExpression: `windowStart = :window AND ${notRepeated}` },
+        // The first frame of a new window (or of the connection).
+        {
+          UpdateExpression: 'SET windowStart = :window, frames = :one, lastMessageId = :mid ADD frameSeq :one',
+          ConditionExpression: `attribute_exists(connectionId) AND (attribute_not_exists(windowStart) OR windowStart < :window) AND ${notRepeated}`,
+        },
+      ];
+      // A concurrent frame may open the window between the two attempts: go round once more.
+      for (let round = 0; round < 2; round += 1) {
+        for (const attempt of attempts) {
+          const output = await conditional(() =>
+            send(
+              new UpdateCommand({
+                TableName,
+                Key: { [PARTITION_KEY]: connectionPk(connectionId) },
+                ...attempt,
+                ExpressionAttributeValues: { ':one': 1, ':mid': messageId, ':window': windowStart },
+                ReturnValues: 'ALL_NEW',
+                ...capacity,
+              }),
+            ),
+          );
+          if (output?.Attributes) {
+            return { status: 'counted', connection: toConnection(output.Attributes), framesInWindow: Number(output.Attributes.frames) };
+          }
+        }
+        const current = await this.getConnection(connectionId);
+        if (!current) return { status: 'missing' };
+        if (current.lastMessageId === messageId) return { status: 'duplicate' };
+      }
+      return { status: 'missing' };
     },
   };
+
+  /** Every page of one index partition (members of a room, the room registry, a room's history). */
+  async function* queryPages(query: IndexQuery): AsyncGenerator<StoreOutput> {
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await send(
+        new QueryCommand({
+          TableName,
+          IndexName: MEMBERS_INDEX,
+          KeyConditionExpression: '#room = :room',
+          ExpressionAttributeNames: { '#room': MEMBERS_INDEX_PARTITION_KEY, ...query.names },
+          ExpressionAttributeValues: { ':room': query.partition },
+          ...(query.projection ? { ProjectionExpression: query.projection } : {}),
+          ...(query.select ? { Select: query.select } : {}),
+          ExclusiveStartKey,
+          Limit: query.pageSize,
+          ...capacity,
+        }),
+      );
+      ExclusiveStartKey = page.LastEvaluatedKey;
+      yield page;
+    } while (ExclusiveStartKey);
+  }
+
+  async function* queryIndex(query: IndexQuery): AsyncGenerator<Item[]> {
+    for await (const page of queryPages(query)) yield page.Items ?? [];
+  }
 
   function claimItem(key: string, nickname: string, connectionId: string, connectedAt: number, claimedAt: number) {
     return {
@@ -329,6 +517,8 @@ function toConnection(item: Record<string, unknown>): ConnectionRecord {
     ignoring: item.ignoring === true,
     room: typeof item[MEMBERS_INDEX_PARTITION_KEY] === 'string' ? (item[MEMBERS_INDEX_PARTITION_KEY] as string) : null,
     expiresAt: Number(item[TTL_ATTRIBUTE]),
+    lastMessageId: typeof item.lastMessageId === 'string' ? item.lastMessageId : null,
+    frameSeq: typeof item.frameSeq === 'number' ? item.frameSeq : 0,
   };
 }
 

@@ -11,16 +11,21 @@ export const MEMBERS_INDEX_PARTITION_KEY = 'room';
 /** Sorting members by their case-folded nickname gives `/ls` its order for free. */
 export const MEMBERS_INDEX_SORT_KEY = 'nicknameKey';
 /**
- * Only what fan-out and `/ls` need travel with the index; the keys (pk, room, nicknameKey) always do.
- * The connection id is read back from `pk`, so it is not stored twice.
+ * Only what fan-out, `/ls` and `/history` need travel with the index; the keys (pk, room, nicknameKey)
+ * always do. The connection id is read back from `pk`, so it is not stored twice. Connection items have
+ * no `text`/`sentAt`, so fan-out pages stay small; history entries carry them.
  */
-export const MEMBERS_INDEX_PROJECTION = ['nickname', 'ignoring'] as const;
+export const MEMBERS_INDEX_PROJECTION = ['nickname', 'ignoring', 'text', 'sentAt'] as const;
 
 /** Epoch seconds after which DynamoDB TTL may delete an item (API Gateway closes sockets at 2 h). */
 export const TTL_ATTRIBUTE = 'expiresAt';
 
-/** Everyone starts in (and, until rooms exist, stays in) this room. */
-export const DEFAULT_ROOM = 'lobby';
+/**
+ * The index also holds two kinds of non-member entries, in partitions no room name can take (room
+ * names have no `#`): the room registry (`/rooms`) and each room's recent history (`/history`).
+ */
+export const ROOMS_PARTITION = '#rooms';
+export const historyPartition = (room: string): string => `#history:${room}`;
 
 export interface TableSchema {
   partitionKey: { name: string; type: 'S' };

@@ -99,7 +99,13 @@ describe('messages', () => {
     const guest = await chat.connect();
     alice.send('hello everyone');
     for (const client of [alice, bob]) {
-      expect(await client.next('message')).toEqual({ type: 'message', at: expect.stringMatching(ISO_UTC), from: 'alice', text: 'hello everyone' });
+      expect(await client.next('message')).toEqual({
+        type: 'message',
+        at: expect.stringMatching(ISO_UTC),
+        room: 'lobby',
+        from: 'alice',
+        text: 'hello everyone',
+      });
     }
     guest.send('/whoami');
     await guest.next('whoami');
@@ -138,7 +144,13 @@ describe('messages', () => {
     const bob = await chat.login('bob');
     await chat.connect(); // a guest is not listed
     bob.send('/ls');
-    expect(await bob.next('users')).toEqual({ type: 'users', at: expect.stringMatching(ISO_UTC), users: ['Amy', 'bob', 'zed'], count: 3 });
+    expect(await bob.next('users')).toEqual({
+      type: 'users',
+      at: expect.stringMatching(ISO_UTC),
+      room: 'lobby',
+      users: ['Amy', 'bob', 'zed'],
+      count: 3,
+    });
   });
 
   it('answers /help and /whoami, before and after login', async () => {

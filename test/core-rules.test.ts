@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ChatCommand } from '../functions/core/frame.ts';
-import { accessError, isMessageRecipient, isSystemRecipient, type Sender } from '../functions/core/rules.ts';
+import { accessError, isMessageRecipient, isRateLimited, isSystemRecipient, type Sender } from '../functions/core/rules.ts';
 
 const guest: Sender = { connectionId: 'c1', nickname: null, ignoring: false };
 const alice: Sender = { connectionId: 'c2', nickname: 'alice', ignoring: false };
@@ -14,6 +14,10 @@ const commands: Record<ChatCommand['kind'], ChatCommand> = {
   whoami: { kind: 'whoami' },
   private: { kind: 'private', to: 'bob', toKey: 'bob', text: 'hi' },
   broadcast: { kind: 'broadcast', text: 'hi' },
+  join: { kind: 'join', room: 'games' },
+  leave: { kind: 'leave' },
+  rooms: { kind: 'rooms' },
+  history: { kind: 'history', limit: 20 },
 };
 
 describe('accessError', () => {
@@ -31,6 +35,19 @@ describe('accessError', () => {
     expect(accessError(commands.broadcast, ignoringAlice)?.code).toBe('IGNORING');
     expect(accessError(commands.private, ignoringAlice)).toBeNull();
     expect(accessError(commands.ignore, ignoringAlice)).toBeNull();
+  });
+
+  it('hides room history from an ignoring user, who may still move between rooms', () => {
+    expect(accessError(commands.history, ignoringAlice)?.code).toBe('IGNORING');
+    expect(accessError(commands.join, ignoringAlice)).toBeNull();
+  });
+});
+
+describe('isRateLimited', () => {
+  it('allows exactly `limit` frames per window, and everything when the limit is 0', () => {
+    expect(isRateLimited(30, 30)).toBe(false);
+    expect(isRateLimited(31, 30)).toBe(true);
+    expect(isRateLimited(10_000, 0)).toBe(false);
   });
 });
 

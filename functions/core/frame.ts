@@ -3,12 +3,22 @@
 // as typed in wscat, is chat text as a whole.
 import { chatError, type ChatError } from './events.ts';
 import { parseNickname } from './nickname.ts';
+import { parseRoomName } from './room.ts';
 
 export const MAX_TEXT_LENGTH = 4096;
+/** With the `u` flag, only an unpaired surrogate is a code point of category Cs. */
+const LONE_SURROGATE = /\p{Cs}/u;
+/** `/history` without N returns this many messages; rooms keep at most HISTORY_MAX. */
+export const HISTORY_DEFAULT = 20;
+export const HISTORY_MAX = 50;
 
 export type ChatCommand =
   | { kind: 'nick'; nickname: string; key: string }
   | { kind: 'list' }
+  | { kind: 'join'; room: string }
+  | { kind: 'leave' }
+  | { kind: 'rooms' }
+  | { kind: 'history'; limit: number }
   | { kind: 'help' }
   | { kind: 'ignore' }
   | { kind: 'whoami' }
@@ -43,6 +53,9 @@ export function parseChatText(raw: string): ParseResult {
   if (raw.length > MAX_TEXT_LENGTH && [...raw].length > MAX_TEXT_LENGTH) {
     return fail('TOO_LARGE', `A message has at most ${MAX_TEXT_LENGTH} characters.`);
   }
+  // Only a JSON escape ("\ud800") can carry half a surrogate pair: it is not text, and relayed it would
+  // break strict JSON parsers of every recipient.
+  if (LONE_SURROGATE.test(raw)) return fail('BAD_REQUEST', 'The text is not valid Unicode (it has a lone surrogate).');
   const text = raw.trim();
   if (text === '') return fail('EMPTY_MESSAGE', 'The message is empty.');
 
@@ -67,7 +80,23 @@ function parseCommand(text: string): ParseResult {
       return name.ok ? { ok: true, command: { kind: 'nick', nickname: name.nickname, key: name.key } } : name;
     }
     case 'ls':
+    case 'who':
       return { ok: true, command: { kind: 'list' } };
+    case 'join': {
+      if (argument === '') return fail('INVALID_ROOM', 'Usage: /join ROOM');
+      const room = parseRoomName(argument);
+      return room.ok ? { ok: true, command: { kind: 'join', room: room.room } } : room;
+    }
+    case 'leave':
+      return { ok: true, command: { kind: 'leave' } };
+    case 'rooms':
+      return { ok: true, command: { kind: 'rooms' } };
+    case 'history': {
+      if (argument === '') return { ok: true, command: { kind: 'history', limit: HISTORY_DEFAULT } };
+      const limit = /^\d{1,3}$/u.test(argument) ? Number(argument) : 0;
+      if (limit < 1 || limit > HISTORY_MAX) return fail('BAD_REQUEST', `Usage: /history [N], N from 1 to ${HISTORY_MAX}`);
+      return { ok: true, command: { kind: 'history', limit } };
+    }
     case 'help':
       return { ok: true, command: { kind: 'help' } };
     case 'i':

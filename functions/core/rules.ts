@@ -26,6 +26,9 @@ export function accessError(command: ChatCommand, sender: Sender): ChatError | n
   if (command.kind === 'broadcast' && sender.ignoring) {
     return chatError('IGNORING', 'You are ignoring broadcasts, so you cannot send one. Type /i to stop ignoring.');
   }
+  if (command.kind === 'history' && sender.ignoring) {
+    return chatError('IGNORING', 'You are ignoring broadcasts, so their history is hidden too. Type /i to stop ignoring.');
+  }
   return null;
 }
 
@@ -45,8 +48,14 @@ export function recipientFilter(audience: Audience): (member: Pick<Member, 'igno
   return audience === 'message' ? isMessageRecipient : isSystemRecipient;
 }
 
+/** Whether the sender has used up its frames for the current rate window (`limit` 0 = no limit). */
+export function isRateLimited(framesInWindow: number, limit: number): boolean {
+  return limit > 0 && framesInWindow > limit;
+}
+
 export const announcements = {
   joined: (nickname: string) => `${nickname} joined`,
   renamed: (from: string, to: string) => `${from} is now ${to}`,
   left: (nickname: string) => `${nickname} left`,
+  online: (count: number) => (count === 1 ? '1 user online' : `${count} users online`),
 };

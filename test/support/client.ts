@@ -26,8 +26,15 @@ export class ChatClient {
   static connect(url: string, query: Record<string, string> = {}): Promise<ChatClient> {
     const target = new URL(url);
     for (const [key, value] of Object.entries(query)) target.searchParams.set(key, value);
+    return ChatClient.open(new WebSocket(target));
+  }
+
+  static connectWithHeaders(url: string, headers: Record<string, string>): Promise<ChatClient> {
+    return ChatClient.open(new WebSocket(url, [], { headers }));
+  }
+
+  private static open(socket: WebSocket): Promise<ChatClient> {
     return new Promise((resolve, reject) => {
-      const socket = new WebSocket(target);
       socket.once('open', () => resolve(new ChatClient(socket)));
       socket.once('unexpected-response', (_request, response) => {
         reject(new HandshakeRefused(response.statusCode ?? 0));

@@ -1,0 +1,58 @@
+// Optional `$connect` authorisation: a shared secret, or an HS256 JWT signed with a shared key. Off
+// unless configured. Browsers cannot set headers on a WebSocket, so the token may come in the query
+// string (`?token=`) as well as in `Authorization: Bearer`. Runs before anything is written.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { jwtVerify } from 'jose';
+import type { WebSocketEvent } from './websocket-event.ts';
+
+export interface ConnectAuthConfig {
+  /** Clients must present exactly this token. */
+  sharedSecret?: string;
+  /** Clients must present a JWT (HS256) signed with this key, unexpired; `aud`/`iss` checked when set. */
+  jwtSecret?: string;
+  jwtAudience?: string;
+  jwtIssuer?: string;
+}
+
+export type ConnectAuthResult = { ok: true } | { ok: false; statusCode: 401 | 403; reason: string };
+
+export type ConnectAuth = (event: WebSocketEvent) => Promise<ConnectAuthResult>;
+
+/** The check for this configuration, or null when none is configured (everyone may connect). */
+export function createConnectAuth(config: ConnectAuthConfig): ConnectAuth | null {
+  const { sharedSecret, jwtSecret } = config;
+  if (!sharedSecret && !jwtSecret) return null;
+  const key = jwtSecret ? new TextEncoder().encode(jwtSecret) : null;
+  return async (event) => {
+    const token = tokenOf(event);
+    if (!token) return { ok: false, statusCode: 401, reason: 'a token is required (?token= or Authorization: Bearer)' };
+    if (sharedSecret && sameSecret(token, sharedSecret)) return { ok: true };
+    if (key) {
+      try {
+        await jwtVerify(token, key, {
+          algorithms: ['HS256'],
+          ...(config.jwtAudience ? { audience: config.jwtAudience } : {}),
+          ...(config.jwtIssuer ? { issuer: config.jwtIssuer } : {}),
+        });
+        return { ok: true };
+      } catch {
+        // fall through: an invalid, expired or foreign token
+      }
+    }
+    return { ok: false, statusCode: 403, reason: 'the token is not valid' };
+  };
+}
+
+function tokenOf(event: WebSocketEvent): string | undefined {
+  const fromQuery = event.queryStringParameters?.token;
+  if (fromQuery) return fromQuery;
+  const header = Object.entries(event.headers ?? {}).find(([name]) => name.toLowerCase() === 'authorization')?.[1];
+  const bearer = header && /^Bearer\s+(.+)$/iu.exec(header.trim());
+  return bearer ? bearer[1] : undefined;
+}
+
+/** Constant-time comparison; hashing first makes the lengths equal. */
+function sameSecret(given: string, expected: string): boolean {
+  const digest = (value: string) => createHash('sha256').update(value).digest();
+  return timingSafeEqual(digest(given), digest(expected));
+}

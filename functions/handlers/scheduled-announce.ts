@@ -1,0 +1,11 @@
+// Lambda entry for the scheduled push (an EventBridge rule, off by default): tells every room how
+// many are online, through the same fan-out and 410 handling as chat messages.
+import { announcements } from '../core/rules.ts';
+import { containerChat, pushGateway } from '../container.ts';
+
+export const handler = async (): Promise<{ rooms: string[]; online: number }> => {
+  const chat = containerChat();
+  const online = (await chat.roomCounts()).reduce((sum, room) => sum + room.count, 0);
+  const rooms = await chat.push(pushGateway(chat), process.env.ANNOUNCE_TEXT ?? announcements.online(online));
+  return { rooms, online };
+};

@@ -1,0 +1,199 @@
+// Rooms, history and server pushes end to end: real ws clients → local gateway → handlers → dynalite.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import type { ServerEvent } from '../functions/core/events.ts';
+import { useLocalChat } from './support/chat.ts';
+import type { ChatClient } from './support/client.ts';
+
+// Many frames from one client in these tests: the rate limit has its own tests.
+const chat = useLocalChat({ env: { RATE_LIMIT_FRAMES: '0' } });
+const run = promisify(execFile);
+
+/** The next history event of `room` (logging in also replays the lobby's). */
+const historyOf = (client: ChatClient, room: string) =>
+  client.waitFor((e): e is Extract<ServerEvent, { type: 'history' }> => e.type === 'history' && e.room === room, `history of ${room}`);
+
+describe('rooms', () => {
+  it('starts everyone in lobby and scopes broadcasts, announcements and /ls to the room', async () => {
+    const alice = await chat.login('alice');
+    const bob = await chat.login('bob');
+    const carol = await chat.login('carol');
+    alice.send('/join Games');
+    expect(await alice.next('room')).toMatchObject({ room: 'games' });
+    expect(await bob.waitFor((e) => e.type === 'system' && e.text === 'alice left', 'alice left')).toMatchObject({ room: 'lobby' });
+    expect(await alice.waitFor((e) => e.type === 'system' && e.text === 'alice joined', 'alice joined')).toMatchObject({ room: 'games' });
+    bob.send('/join games');
+    await bob.next('room');
+    await alice.waitFor((e) => e.type === 'system' && e.text === 'bob joined', 'bob joined in games');
+
+    alice.send('hi games');
+    expect(await bob.next('message')).toMatchObject({ room: 'games', from: 'alice', text: 'hi games' });
+    carol.send('hi lobby');
+    expect(await carol.next('message')).toMatchObject({ room: 'lobby', text: 'hi lobby' });
+    alice.send('/who');
+    expect(await alice.next('users')).toMatchObject({ room: 'games', users: ['alice', 'bob'], count: 2 });
+    carol.send('/ls');
+    expect(await carol.next('users')).toMatchObject({ room: 'lobby', users: ['carol'], count: 1 });
+    // Nothing from the lobby reached the games room, nor the other way round.
+    expect(alice.received('message').map((e) => e.text)).toEqual(['hi games']);
+    expect(carol.received('message').map((e) => e.text)).toEqual(['hi lobby']);
+    expect(carol.received('system').map((e) => e.text)).not.toContain('bob joined');
+  });
+
+  it('keeps private messages and nicknames global', async () => {
+    const alice = await chat.login('alice');
+    const bob = await chat.login('bob');
+    alice.send('/join attic');
+    await alice.next('room');
+    bob.send('@alice across rooms');
+    expect(await alice.next('private')).toMatchObject({ from: 'bob', text: 'across rooms' });
+    const other = await chat.connect();
+    other.send('/nick ALICE');
+    await other.error('NICKNAME_TAKEN');
+  });
+
+  it('lists rooms with member counts, lobby always, empty rooms never', async () => {
+    const alice = await chat.login('alice');
+    const bob = await chat.login('bob');
+    const carol = await chat.login('carol');
+    for (const [client, room] of [[alice, 'red'], [bob, 'red'], [carol, 'blue']] as const) {
+      client.send(`/join ${room}`);
+      await client.next('room');
+    }
+    carol.send('/leave');
+    expect(await carol.next('room')).toMatchObject({ room: 'lobby' });
+    carol.send('/rooms');
+    const listed = await carol.next('rooms');
+    expect(listed.rooms).toEqual([
+      { room: 'lobby', count: 1 },
+      { room: 'red', count: 2 },
+    ]);
+    expect(listed.count).toBe(2);
+  });
+
+  it('announces a rename and a disconnect only in the room the user is in', async () => {
+    const alice = await chat.login('alice');
+    const bob = await chat.login('bob');
+    const lobbyist = await chat.login('lobbyist');
+    for (const client of [alice, bob]) {
+      client.send('/join den');
+      await client.next('room');
+    }
+    alice.send('/nick al');
+    expect(await bob.waitFor((e) => e.type === 'system' && e.text === 'alice is now al', 'rename')).toMatchObject({ room: 'den' });
+    await alice.close();
+    expect(await bob.waitFor((e) => e.type === 'system' && e.text === 'al left', 'leave')).toMatchObject({ room: 'den' });
+    lobbyist.send('/whoami');
+    await lobbyist.next('whoami');
+    const lobbyNews = lobbyist.received('system').map((e) => e.text);
+    expect(lobbyNews).not.toContain('alice is now al');
+    expect(lobbyNews).not.toContain('al left');
+  });
+
+  it('validates room names like nicknames, and joining the room you are in changes nothing', async () => {
+    const alice = await chat.login('alice');
+    for (const bad of ['/join', '/join two words', '/join #hash', `/join ${'r'.repeat(25)}`]) {
+      alice.send(bad);
+      await alice.error('INVALID_ROOM');
+    }
+    alice.send('/join lobby');
+    expect(await alice.next('room')).toMatchObject({ room: 'lobby' });
+    alice.send('/whoami');
+    await alice.next('whoami');
+    expect(alice.received('system').map((e) => e.text)).toEqual(['alice joined']);
+    const guest = await chat.connect();
+    guest.send('/join games');
+    await guest.error('NOT_LOGGED_IN');
+  });
+});
+
+describe('history', () => {
+  it('sends a room its recent messages on joining, oldest first, and on /history N', async () => {
+    const alice = await chat.login('alice');
+    alice.send('/join books');
+    await alice.next('room');
+    for (const text of ['one', 'two', 'three']) {
+      alice.send(text);
+      await alice.waitFor((e) => e.type === 'message' && e.text === text, text);
+    }
+    const bob = await chat.login('bob');
+    bob.send('/join books');
+    await bob.next('room');
+    const replay = [await historyOf(bob, 'books'), await historyOf(bob, 'books'), await historyOf(bob, 'books')];
+    expect(replay.map((e) => [e.room, e.from, e.text])).toEqual([
+      ['books', 'alice', 'one'],
+      ['books', 'alice', 'two'],
+      ['books', 'alice', 'three'],
+    ]);
+    expect(replay[0]?.at).toMatch(/^\d{4}-\d\d-\d\dT/);
+    bob.send('/history 2');
+    expect([(await historyOf(bob, 'books')).text, (await historyOf(bob, 'books')).text]).toEqual(['two', 'three']);
+  });
+
+  it('keeps at most 50 per room, and each room its own', async () => {
+    const alice = await chat.login('alice');
+    alice.send('/join busy');
+    await alice.next('room');
+    // One at a time: like API Gateway, the local gateway runs a connection's frames concurrently.
+    for (let n = 1; n <= 55; n += 1) {
+      alice.send(`m${n}`);
+      await alice.waitFor((e) => e.type === 'message' && e.text === `m${n}`, `m${n}`);
+    }
+    alice.send('/history 50');
+    const kept = [];
+    for (let n = 0; n < 50; n += 1) kept.push((await historyOf(alice, 'busy')).text);
+    expect(kept[0]).toBe('m6');
+    expect(kept[49]).toBe('m55');
+    alice.send('/history 51');
+    await alice.error('BAD_REQUEST');
+    alice.send('/leave');
+    await alice.next('room');
+    alice.send('/history');
+    alice.send('/whoami');
+    await alice.next('whoami');
+    const rooms = new Set(alice.received('history').map((e) => e.room));
+    expect([...rooms].sort()).toEqual(['busy', 'lobby']);
+    expect(alice.received('history').some((e) => e.room === 'lobby' && /^m\d+$/u.test(e.text))).toBe(false);
+  });
+
+  it('hides history from an ignoring user', async () => {
+    const alice = await chat.login('alice');
+    alice.send('/join quiet');
+    await alice.next('room');
+    alice.send('psst');
+    await alice.next('message');
+    const bob = await chat.login('bob');
+    bob.send('/i');
+    await bob.next('ignore');
+    bob.send('/join quiet');
+    await bob.next('room');
+    bob.send('/history');
+    await bob.error('IGNORING');
+    expect(bob.received('history').filter((e) => e.room === 'quiet')).toEqual([]);
+  });
+});
+
+describe('server pushes', () => {
+  it('npm run announce pushes to one room or to every room, with no client connection', async () => {
+    const lobbyist = await chat.login('lobbyist');
+    const gamer = await chat.login('gamer');
+    gamer.send('/join arcade');
+    await gamer.next('room');
+    const announce = (...args: string[]) =>
+      run(process.execPath, ['--no-warnings', '--import', 'tsx', 'local/announce.ts', ...args], {
+        env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'SILENT' },
+      });
+    const common = ['--table', chat.chat.tableName, '--callback-url', chat.chat.callbackUrl, '--dynamodb-endpoint', chat.chat.dynamodbEndpoint];
+
+    const toArcade = await announce('arcade closes soon', '--room', 'Arcade', ...common);
+    expect(toArcade.stdout).toContain('announced to arcade');
+    expect(await gamer.waitFor((e) => e.type === 'system' && e.text === 'arcade closes soon', 'push')).toMatchObject({ room: 'arcade' });
+
+    await announce('server restarts at noon', ...common);
+    for (const client of [lobbyist, gamer]) {
+      await client.waitFor((e) => e.type === 'system' && e.text === 'server restarts at noon', 'push to all');
+    }
+    expect(lobbyist.received('system').map((e) => e.text)).not.toContain('arcade closes soon');
+  });
+});
