@@ -16,4 +16,6 @@ export default tseslint.config(
     },
   },
   { files: ['**/*.js', '**/*.mjs'], rules: { '@typescript-eslint/consistent-type-imports': 'off' } },
+  // The browser client (plain ES modules served as they are).
+  { files: ['web/**/*.js'], languageOptions: { globals: { ...globals.browser } } },
 );

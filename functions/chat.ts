@@ -216,9 +216,13 @@ export function createChat(options: ChatOptions): Chat {
         // Kept for /history while it fans out. The sender's frame number orders its messages within a
         // millisecond; the message id keeps entries of different senders apart.
         const order = `${String(sender.frameSeq).padStart(10, '0')}#${messageId}`;
-        const kept = store.addHistory(room, { from: event.from, text: event.text, sentAt: event.at }, order);
+        // A failed history write is logged, not reported: the message itself went out.
+        const kept = store
+          .addHistory(room, { from: event.from, text: event.text, sentAt: event.at }, order)
+          .catch((error: unknown) => log.warn('history write failed', { room, error: String(error) }));
         await broadcast(gateway, room, event, 'message');
-        return kept;
+        await kept;
+        return;
       }
       case 'private':
         return sendPrivate(gateway, sender, command.toKey, command.to, command.text);
@@ -248,11 +252,18 @@ export function createChat(options: ChatOptions): Chat {
    */
   async function loadSender(gateway: Gateway, event: WebSocketEvent, messageId: string): Promise<ConnectionRecord | null> {
     const { connectionId, connectedAt } = event.requestContext;
-    const windowStart = rateLimit.windowMs > 0 ? Math.floor(clock() / rateLimit.windowMs) * rateLimit.windowMs : 0;
-    let counted = await store.countFrame(connectionId, messageId, windowStart);
+    let counted = await store.countFrame(connectionId, messageId, clock(), rateLimit.windowMs);
     if (counted.status === 'missing') {
       await store.createConnection(connectionId, connectedAt);
-      counted = await store.countFrame(connectionId, messageId, windowStart);
+      // A frame handled after its connection's $disconnect (invocations run concurrently) must not leave
+      // a re-created item behind: create first, then check the socket, so a $disconnect either sees the
+      // item and deletes it, or has already happened and the check finds the socket gone (410).
+      if (!(await gateway.isConnected(connectionId))) {
+        const removed = await store.deleteConnection(connectionId);
+        if (removed) await releaseAndAnnounceLeave(gateway, removed);
+        return null;
+      }
+      counted = await store.countFrame(connectionId, messageId, clock(), rateLimit.windowMs);
     }
     if (counted.status === 'duplicate') return null;
     if (counted.status === 'missing') return blankConnection(connectionId, connectedAt);

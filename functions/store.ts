@@ -103,11 +103,12 @@ export interface ChatStore {
   /** The newest `limit` entries of `room`, oldest first. */
   history(room: string, limit: number): Promise<HistoryEntry[]>;
   /**
-   * Counts one incoming frame in the connection's fixed rate window starting at `windowStart` (epoch ms)
-   * and returns the connection as it is now: reading the sender and rate limiting are one request. A
-   * frame with the same `messageId` as the previous one (a retried event) is reported as a duplicate.
+   * Counts one incoming frame in the connection's rate window (a fixed window of `windowMs` opened by the
+   * first frame after the previous one ended) and returns the connection as it is now: reading the sender
+   * and rate limiting are one request. A frame with the same `messageId` as the previous one (a retried
+   * event) is reported as a duplicate.
    */
-  countFrame(connectionId: string, messageId: string, windowStart: number): Promise<FrameCount>;
+  countFrame(connectionId: string, messageId: string, now: number, windowMs: number): Promise<FrameCount>;
 }
 
 export interface StoreOptions {
@@ -432,15 +433,21 @@ export function createStore(client: DynamoDBClient, options: StoreOptions): Chat
         .reverse();
     },
 
-    async countFrame(connectionId, messageId, windowStart) {
+    async countFrame(connectionId, messageId, now, windowMs) {
       const notRepeated = '(attribute_not_exists(lastMessageId) OR lastMessageId <> :mid)';
+      const values = { ':one': 1, ':mid': messageId, ':since': now - windowMs };
       const attempts = [
         // The usual case: one more frame in the current window.
-        { UpdateExpression: 'ADD frames :one, frameSeq :one SET lastMessageId = :mid', ConditionExpression: `windowStart = :window AND ${notRepeated}` },
-        // The first frame of a new window (or of the connection).
         {
-          UpdateExpression: 'SET windowStart = :window, frames = :one, lastMessageId = :mid ADD frameSeq :one',
-          ConditionExpression: `attribute_exists(connectionId) AND (attribute_not_exists(windowStart) OR windowStart < :window) AND ${notRepeated}`,
+          UpdateExpression: 'ADD frames :one, frameSeq :one SET lastMessageId = :mid',
+          ConditionExpression: `windowStart > :since AND ${notRepeated}`,
+          ExpressionAttributeValues: values,
+        },
+        // The first frame of a new window (or of the connection): the window starts now.
+        {
+          UpdateExpression: 'SET windowStart = :now, frames = :one, lastMessageId = :mid ADD frameSeq :one',
+          ConditionExpression: `attribute_exists(connectionId) AND (attribute_not_exists(windowStart) OR windowStart <= :since) AND ${notRepeated}`,
+          ExpressionAttributeValues: { ...values, ':now': now },
         },
       ];
       // A concurrent frame may open the window between the two attempts: go round once more.
@@ -452,7 +459,6 @@ export function createStore(client: DynamoDBClient, options: StoreOptions): Chat
                 TableName,
                 Key: { [PARTITION_KEY]: connectionPk(connectionId) },
                 ...attempt,
-                ExpressionAttributeValues: { ':one': 1, ':mid': messageId, ':window': windowStart },
                 ReturnValues: 'ALL_NEW',
                 ...capacity,
               }),

@@ -1,13 +1,15 @@
 // The deployed chat: a WebSocket API whose four routes each invoke their own Lambda, one DynamoDB table,
-// and the outputs a person needs to connect (wss:// URL) or to debug (callback URL, table name).
+// a scheduled push (EventBridge → Lambda, off by default), and the outputs a person needs to connect
+// (wss:// URL) or to debug (callback URL, table name).
 import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { WebSocketApi, WebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { Construct } from 'constructs';
 import { assertLocalEsbuild } from './bundling.ts';
 import type { ChatConfig } from './config.ts';
-import { RouteFunction } from './route-function.ts';
-import { ROUTE_HANDLERS, ROUTE_SELECTION_EXPRESSION } from './routes.ts';
+import { ChatFunction } from './chat-function.ts';
+import { ROUTE_HANDLERS, ROUTE_SELECTION_EXPRESSION } from './handlers.ts';
+import { ScheduledAnnounce } from './scheduled-announce.ts';
 import { createChatTable } from './table.ts';
 
 export interface ChatStackProps extends StackProps {
@@ -17,7 +19,9 @@ export interface ChatStackProps extends StackProps {
 export class ChatStack extends Stack {
   readonly api: WebSocketApi;
   readonly stage: WebSocketStage;
-  readonly functions: ReadonlyMap<string, RouteFunction>;
+  /** The route handlers, by route key. */
+  readonly functions: ReadonlyMap<string, ChatFunction>;
+  readonly announce: ScheduledAnnounce;
 
   constructor(scope: Construct, id: string, props: ChatStackProps) {
     super(scope, id, props);
@@ -50,27 +54,35 @@ export class ChatStack extends Stack {
       LOG_LEVEL: config.logLevel,
       // The bundles ship .map files; this makes stack traces point at the TypeScript sources.
       NODE_OPTIONS: '--enable-source-maps',
-      ...(config.fanoutConcurrency === undefined ? {} : { FANOUT_CONCURRENCY: String(config.fanoutConcurrency) }),
+      // Handler tunables: only those configured, so the handlers' own defaults stay the one source.
+      ...config.handlerEnv,
+    };
+    const common = {
+      table,
+      apiId: this.api.apiId,
+      stageName: config.stageName,
+      environment,
+      logRetention: config.logRetention,
+      removalPolicy,
     };
 
-    const functions = new Map<string, RouteFunction>();
+    const functions = new Map<string, ChatFunction>();
     for (const route of ROUTE_HANDLERS) {
-      const fn = new RouteFunction(this, route.id, {
-        route,
-        table,
-        apiId: this.api.apiId,
-        stageName: config.stageName,
-        environment,
-        logRetention: config.logRetention,
-        removalPolicy,
-      });
+      const fn = new ChatFunction(this, route.id, { ...common, spec: route });
       this.api.addRoute(route.routeKey, { integration: new WebSocketLambdaIntegration(`${route.id}Integration`, fn.fn) });
       functions.set(route.routeKey, fn);
     }
     this.functions = functions;
+    this.announce = new ScheduledAnnounce(this, 'Announce', { ...common, ...config.announce });
 
     new CfnOutput(this, 'WebSocketUrl', { value: this.stage.url, description: 'Connect here: wscat -c <this URL>' });
     new CfnOutput(this, 'CallbackUrl', { value: this.stage.callbackUrl, description: '@connections management API' });
     new CfnOutput(this, 'TableName', { value: table.tableName, description: 'DynamoDB table of connections and nicknames' });
   }
+
+  /** Every Lambda of the stack: the route handlers and the scheduled push. */
+  get allFunctions(): ChatFunction[] {
+    return [...this.functions.values(), this.announce.function];
+  }
 }
+

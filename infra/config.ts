@@ -17,8 +17,10 @@ export interface ChatConfig {
   /** `destroy` empties everything on `cdk destroy` (dev); `retain` keeps table and logs (default). */
   removal: RemovalMode;
   logLevel: LogLevel;
-  /** Parallel @connections posts per fan-out; unset leaves the handlers' own default. */
-  fanoutConcurrency: number | undefined;
+  /** Handler tunables that were set (see HANDLER_TUNABLES), as the handlers' environment variables. */
+  handlerEnv: Partial<Record<HandlerVariable, string>>;
+  /** The scheduled "N users online" push: its EventBridge schedule, and whether the rule is enabled. */
+  announce: { schedule: string; enabled: boolean };
 }
 
 /** One row per setting: its context key, its environment variable, its default. Documented in docs/deploy.md. */
@@ -31,9 +33,38 @@ export const SETTINGS = {
   removal: { context: 'removalPolicy', env: 'WSCHAT_REMOVAL_POLICY', default: 'retain' },
   logLevel: { context: 'logLevel', env: 'WSCHAT_LOG_LEVEL', default: 'INFO' },
   fanoutConcurrency: { context: 'fanoutConcurrency', env: 'WSCHAT_FANOUT_CONCURRENCY', default: undefined },
+  connectGraceMs: { context: 'connectGraceMs', env: 'WSCHAT_CONNECT_GRACE_MS', default: undefined },
+  claimSettleMs: { context: 'claimSettleMs', env: 'WSCHAT_CLAIM_SETTLE_MS', default: undefined },
+  rateLimitFrames: { context: 'rateLimitFrames', env: 'WSCHAT_RATE_LIMIT_FRAMES', default: undefined },
+  rateLimitWindowMs: { context: 'rateLimitWindowMs', env: 'WSCHAT_RATE_LIMIT_WINDOW_MS', default: undefined },
+  historyTtlSeconds: { context: 'historyTtlSeconds', env: 'WSCHAT_HISTORY_TTL_SECONDS', default: undefined },
+  announceSchedule: { context: 'announceSchedule', env: 'WSCHAT_ANNOUNCE_SCHEDULE', default: 'rate(1 hour)' },
+  scheduledAnnounce: { context: 'scheduledAnnounce', env: 'WSCHAT_SCHEDULED_ANNOUNCE', default: 'false' },
 } as const satisfies Record<string, { context: string; env: string; default: string | number | undefined }>;
 
 type SettingName = keyof typeof SETTINGS;
+
+/**
+ * Settings passed to every handler as an environment variable (functions/container.ts reads them), with
+ * the range accepted. Unset ones are left out of the template, so the handlers' defaults stay the one
+ * source. ($connect secrets are deliberately not here: a template is no place for them.)
+ */
+export const HANDLER_TUNABLES = {
+  FANOUT_CONCURRENCY: { setting: 'fanoutConcurrency', min: 1, max: 1000 },
+  // Up to API Gateway's 2 h connection lifetime: longer would only keep dead sockets longer.
+  CONNECT_GRACE_MS: { setting: 'connectGraceMs', min: 0, max: 7_200_000 },
+  CLAIM_SETTLE_MS: { setting: 'claimSettleMs', min: 0, max: 7_200_000 },
+  RATE_LIMIT_FRAMES: { setting: 'rateLimitFrames', min: 0, max: 100_000 },
+  RATE_LIMIT_WINDOW_MS: { setting: 'rateLimitWindowMs', min: 1, max: 3_600_000 },
+  HISTORY_TTL_SECONDS: { setting: 'historyTtlSeconds', min: 60, max: 366 * 24 * 60 * 60 },
+} as const satisfies Record<string, { setting: SettingName; min: number; max: number }>;
+export type HandlerVariable = keyof typeof HANDLER_TUNABLES;
+
+/**
+ * EventBridge schedule expressions: `rate(1 minute|hour|day)` (singular for 1, as EventBridge insists),
+ * `rate(N minutes|hours|days)` for N > 1, or a six-field `cron(...)`. Checked here so a typo fails the synth.
+ */
+export const SCHEDULE_EXPRESSION = /^(rate\(1 (minute|hour|day)\)|rate\(([2-9]|[1-9]\d+) (minutes|hours|days)\)|cron\(\S+( \S+){5}\))$/;
 
 /** Reads one context key: `(key) => app.node.tryGetContext(key)`. */
 export type ContextLookup = (key: string) => unknown;
@@ -81,6 +112,14 @@ export function loadConfig(context: ContextLookup, env: Record<string, string | 
   const removal = text('removal', /^(destroy|retain)$/, '"destroy" or "retain"') as RemovalMode;
   const logLevel = text('logLevel', new RegExp(`^(${LOG_LEVELS.join('|')})$`, 'i'), `one of ${LOG_LEVELS.join(', ')}`).toUpperCase() as LogLevel;
 
+  const handlerEnv: Partial<Record<HandlerVariable, string>> = {};
+  for (const [variable, { setting, min, max }] of Object.entries(HANDLER_TUNABLES) as [HandlerVariable, (typeof HANDLER_TUNABLES)[HandlerVariable]][]) {
+    const value = number(setting, min, max, true);
+    if (value !== undefined) handlerEnv[variable] = String(value);
+  }
+
+  const scheduledAnnounce = text('scheduledAnnounce', /^(true|false)$/, '"true" or "false"') === 'true';
+
   return {
     stackName: text('stackName', /^[A-Za-z][A-Za-z0-9-]{0,127}$/, 'a CloudFormation stack name'),
     // API Gateway stage names: letters, digits, hyphen, underscore (`$default` is HTTP APIs only).
@@ -90,6 +129,10 @@ export function loadConfig(context: ContextLookup, env: Record<string, string | 
     logRetention: retentionDays as RetentionDays,
     removal,
     logLevel,
-    fanoutConcurrency: number('fanoutConcurrency', 1, 1000, true),
+    handlerEnv,
+    announce: {
+      schedule: text('announceSchedule', SCHEDULE_EXPRESSION, 'an EventBridge schedule: "rate(1 hour)", "rate(15 minutes)", "cron(0 9 * * ? *)"'),
+      enabled: scheduledAnnounce,
+    },
   };
 }

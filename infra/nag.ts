@@ -34,9 +34,9 @@ export function acknowledgeNagFindings(stack: ChatStack): void {
   acknowledge(stack.api, 'AwsSolutions-APIG4', 'AwsSolutions-APIG4');
   acknowledge(stack.stage, 'AwsSolutions-APIG1', 'AwsSolutions-APIG1');
   const apiLogicalId = stack.getLogicalId(stack.api.node.defaultChild as CfnElement);
-  for (const fn of stack.functions.values()) {
+  for (const fn of stack.allFunctions) {
     acknowledge(fn.fn, 'AwsSolutions-L1', 'AwsSolutions-L1');
-    for (const method of fn.route.connections) {
+    for (const method of fn.spec.connections) {
       acknowledge(fn.role, connectionsFinding(apiLogicalId, stack.stage.stageName, method), 'AwsSolutions-IAM5');
     }
   }

@@ -1,11 +1,6 @@
 // The whole chat on one machine: the embedded emulator (or an external one), the table, and the local
 // gateway calling the very same Lambda handlers. Used by `npm start`, the tests and the benchmark.
 import { fileURLToPath } from 'node:url';
-import { resetContainer } from '../functions/container.ts';
-import { handler as connectHandler } from '../functions/handlers/connect.ts';
-import { handler as defaultHandler } from '../functions/handlers/default.ts';
-import { handler as disconnectHandler } from '../functions/handlers/disconnect.ts';
-import { handler as messageHandler } from '../functions/handlers/message.ts';
 import { ensureTable, LOCAL_CREDENTIALS, LOCAL_REGION, localDynamoClient, startDynalite, type Emulator } from './dynamodb.ts';
 import { startLocalGateway, type LocalGateway, type LocalGatewayOptions, type RouteTarget } from './gateway/index.ts';
 
@@ -16,6 +11,8 @@ export interface LocalChatOptions {
   tableName?: string;
   /** An external emulator (e.g. DynamoDB Local); default: dynalite embedded in this process. */
   dynamodbEndpoint?: string;
+  /** Port of the embedded dynalite (0 = any free one); fixed in `npm start` so `npm run announce` finds it. */
+  dynamodbPort?: number;
   /** Load handlers by module path and re-import them when their files change. */
   hotReload?: boolean;
   log?: LocalGatewayOptions['log'];
@@ -23,6 +20,8 @@ export interface LocalChatOptions {
   faults?: LocalGatewayOptions['faults'];
   /** Extra handler environment (e.g. FANOUT_CONCURRENCY); applied before the handlers first run. */
   env?: Record<string, string>;
+  /** Files served over plain HTTP on the same port; default: the browser client in web/. */
+  staticDir?: string;
 }
 
 export interface LocalChat {
@@ -34,12 +33,13 @@ export interface LocalChat {
   close(): Promise<void>;
 }
 
+const WEB_CLIENT_DIR = fileURLToPath(new URL('../web/', import.meta.url));
 const handlerFile = (name: string) => fileURLToPath(new URL(`../functions/handlers/${name}.ts`, import.meta.url));
 
 export async function startLocalChat(options: LocalChatOptions = {}): Promise<LocalChat> {
   const tableName = options.tableName ?? 'wschat-local';
   let emulator: Emulator | undefined;
-  const dynamodbEndpoint = options.dynamodbEndpoint ?? (emulator = await startDynalite()).endpoint;
+  const dynamodbEndpoint = options.dynamodbEndpoint ?? (emulator = await startDynalite(options.dynamodbPort ?? 0)).endpoint;
   const dynamodb = localDynamoClient(dynamodbEndpoint);
   await ensureTable(dynamodb, tableName);
   dynamodb.destroy();
@@ -57,7 +57,9 @@ export async function startLocalChat(options: LocalChatOptions = {}): Promise<Lo
         message: { module: handlerFile('message') },
         $default: { module: handlerFile('default') },
       }
-    : { $connect: connectHandler, $disconnect: disconnectHandler, message: messageHandler, $default: defaultHandler };
+    : await inProcessHandlers();
+  // In-process handlers share this process's container: reset it so it re-reads the environment.
+  const container = options.hotReload ? null : await import('../functions/container.ts');
 
   const gateway = await startLocalGateway({
     port: options.port ?? 3001,
@@ -66,11 +68,12 @@ export async function startLocalChat(options: LocalChatOptions = {}): Promise<Lo
     routes,
     hotReload: options.hotReload ?? false,
     log: options.log ?? false,
+    staticDir: options.staticDir ?? WEB_CLIENT_DIR,
     ...(options.limits ? { limits: options.limits } : {}),
     ...(options.faults ? { faults: options.faults } : {}),
   });
   process.env.CALLBACK_URL = gateway.callbackUrl;
-  resetContainer(); // the next event builds the chat from the environment set above
+  container?.resetContainer(); // the next event builds the chat from the environment set above
 
   return {
     url: gateway.url,
@@ -81,7 +84,18 @@ export async function startLocalChat(options: LocalChatOptions = {}): Promise<Lo
     async close() {
       await gateway.close();
       await emulator?.close();
-      resetContainer();
+      container?.resetContainer();
     },
   };
+}
+
+/** Imported only when used: with hot reload the gateway imports the handler modules itself (start-up time). */
+async function inProcessHandlers(): Promise<Record<string, RouteTarget>> {
+  const [connect, disconnect, message, fallback] = await Promise.all([
+    import('../functions/handlers/connect.ts'),
+    import('../functions/handlers/disconnect.ts'),
+    import('../functions/handlers/message.ts'),
+    import('../functions/handlers/default.ts'),
+  ]);
+  return { $connect: connect.handler, $disconnect: disconnect.handler, message: message.handler, $default: fallback.handler };
 }

@@ -8,6 +8,7 @@ const chat = await startLocalChat({
   host: process.env.HOST ?? '127.0.0.1',
   ...(process.env.TABLE_NAME ? { tableName: process.env.TABLE_NAME } : {}),
   ...(process.env.DYNAMODB_ENDPOINT ? { dynamodbEndpoint: process.env.DYNAMODB_ENDPOINT } : {}),
+  dynamodbPort: Number(process.env.DYNAMODB_PORT ?? 3002),
   hotReload: process.env.HOT_RELOAD !== 'false',
   log: process.env.QUIET === 'true' ? false : (line: string) => console.log(line),
 });
@@ -15,6 +16,7 @@ const chat = await startLocalChat({
 console.log(`wschat is listening on ${chat.url} (ready in ${Math.round(performance.now() - started)} ms)`);
 console.log(`  DynamoDB: ${chat.dynamodbEndpoint} (table ${chat.tableName})`);
 console.log(`  management API: ${chat.callbackUrl}/@connections/{id}`);
+console.log(`Browser:  ${chat.url.replace(/^ws/, 'http')}/`);
 console.log(`Connect:  npx wscat -c ${chat.url}          then type /nick alice, /help, hello`);
 console.log(`      or  npx wscat -c "${chat.url}/?nickname=bob"`);
 

@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { ServerEvent } from '../functions/core/events.ts';
+import { handler as scheduledAnnounce } from '../functions/handlers/scheduled-announce.ts';
 import { useLocalChat } from './support/chat.ts';
 import type { ChatClient } from './support/client.ts';
 
@@ -195,5 +196,17 @@ describe('server pushes', () => {
       await client.waitFor((e) => e.type === 'system' && e.text === 'server restarts at noon', 'push to all');
     }
     expect(lobbyist.received('system').map((e) => e.text)).not.toContain('arcade closes soon');
+  });
+
+  it('the scheduled push tells every room how many are online', async () => {
+    const alice = await chat.login('alice');
+    const bob = await chat.login('bob');
+    bob.send('/join cellar');
+    await bob.next('room');
+    const result = await scheduledAnnounce();
+    expect(result).toEqual({ rooms: ['cellar', 'lobby'], online: 2 });
+    for (const client of [alice, bob]) {
+      await client.waitFor((e) => e.type === 'system' && e.text === '2 users online', 'the online count');
+    }
   });
 });

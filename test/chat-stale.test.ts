@@ -2,12 +2,14 @@
 // the first 410 removes them, and their nickname does not stay locked.
 import { describe, expect, it } from 'vitest';
 import { handler as disconnect } from '../functions/handlers/disconnect.ts';
+import { createStore } from '../functions/store.ts';
 import type { WebSocketEvent } from '../functions/websocket-event.ts';
+import { localDynamoClient } from '../local/dynamodb.ts';
 import type { ChatClient } from './support/client.ts';
 import { useLocalChat } from './support/chat.ts';
 
 // No grace: in this file every connection is past its $connect by the time it is used.
-const chat = useLocalChat({ env: { CONNECT_GRACE_MS: '0' } });
+const chat = useLocalChat({ env: { CONNECT_GRACE_MS: '0', CLAIM_SETTLE_MS: '0' } });
 
 async function connectionIdOf(client: ChatClient): Promise<string> {
   client.send('/whoami');
@@ -46,6 +48,28 @@ describe('a connection whose $disconnect never came', () => {
     await alice.error('NO_SUCH_USER');
     alice.send('/ls');
     expect((await alice.next('users')).users).toEqual(['alice']);
+  });
+});
+
+describe('a crash between the writes of a login or rename', () => {
+  const storeOf = () => createStore(localDynamoClient(chat.chat.dynamodbEndpoint), { tableName: chat.chat.tableName });
+
+  it('leaves a claim whose holder never took the name: the next claimant takes it over', async () => {
+    const alice = await chat.login('alice');
+    // The claim write of "/nick orphan" succeeded, the connection update never ran (the Lambda died).
+    expect((await storeOf().claimNickname('orphan', 'orphan', await connectionIdOf(alice), Date.now())).claimed).toBe(true);
+    const bob = await chat.connect();
+    bob.send('/nick Orphan');
+    expect((await bob.next('login')).nickname).toBe('Orphan');
+    alice.send('/whoami');
+    expect((await alice.next('whoami')).nickname).toBe('alice'); // the crashed rename changed nothing
+  });
+
+  it('leaves a claim of a connection that is gone altogether: taken over at once', async () => {
+    expect((await storeOf().claimNickname('lost', 'lost', 'no-such-connection=', Date.now())).claimed).toBe(true);
+    const carol = await chat.connect();
+    carol.send('/nick lost');
+    expect((await carol.next('login')).nickname).toBe('lost');
   });
 });
 

@@ -3,7 +3,7 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TABLE_SCHEMA } from '../functions/table.ts';
-import { ROUTE_HANDLERS } from '../infra/routes.ts';
+import { ROUTE_HANDLERS, SCHEDULED_ANNOUNCE } from '../infra/handlers.ts';
 import { testApp } from '../infra/testing.ts';
 
 type Resource = { Type: string; Properties?: Record<string, unknown>; DeletionPolicy?: string; UpdateReplacePolicy?: string };
@@ -13,16 +13,34 @@ function synth(options: Parameters<typeof testApp>[0] = {}): Template {
   return Template.fromStack(testApp(options).stack);
 }
 
-/** Logical id of the one resource of `type` whose construct path contains `/{routeId}/`. */
-function resourceOf(template: Template, type: string, routeId: string): [string, Resource] {
-  const matches = Object.entries(template.findResources(type) as Record<string, Resource & { Metadata?: { 'aws:cdk:path'?: string } }>)
-    .filter(([id]) => id.startsWith(routeId));
-  expect(matches, `${type} for ${routeId}`).toHaveLength(1);
+/** Every Lambda of the stack by the logical-id prefix of its resources (function, role, log group). */
+const FUNCTIONS = [
+  ...ROUTE_HANDLERS.map((route) => ({ prefix: route.id, spec: route })),
+  { prefix: 'AnnounceFunction', spec: SCHEDULED_ANNOUNCE },
+];
+
+/**
+ * The grants, written out here rather than read from infra/handlers.ts, so that widening that map (or
+ * the stack) fails this test until someone looks. test/infra-permissions.test.ts checks that each
+ * handler really makes these calls.
+ */
+const EXPECTED_GRANTS: Record<string, { items: string[]; queryMembers: boolean; connections: string[] }> = {
+  OnConnect: { items: ['DeleteItem', 'GetItem', 'PutItem', 'UpdateItem'], queryMembers: true, connections: ['GET', 'POST'] },
+  OnDisconnect: { items: ['DeleteItem'], queryMembers: true, connections: ['POST'] },
+  OnMessage: { items: ['DeleteItem', 'GetItem', 'PutItem', 'UpdateItem'], queryMembers: true, connections: ['GET', 'POST'] },
+  OnDefault: { items: ['DeleteItem', 'GetItem', 'PutItem', 'UpdateItem'], queryMembers: true, connections: ['GET', 'POST'] },
+  AnnounceFunction: { items: ['DeleteItem'], queryMembers: true, connections: ['POST'] },
+};
+
+/** The one resource of `type` whose logical id starts with `prefix`. */
+function resourceOf(template: Template, type: string, prefix: string): [string, Resource] {
+  const matches = Object.entries(template.findResources(type) as Record<string, Resource>).filter(([id]) => id.startsWith(prefix));
+  expect(matches, `${type} for ${prefix}`).toHaveLength(1);
   return matches[0]!;
 }
 
-function statementsOf(template: Template, routeId: string): Statement[] {
-  const [roleId] = resourceOf(template, 'AWS::IAM::Role', routeId);
+function statementsOf(template: Template, prefix: string): Statement[] {
+  const [roleId] = resourceOf(template, 'AWS::IAM::Role', prefix);
   const policies = Object.values(template.findResources('AWS::IAM::Policy') as Record<string, Resource>).filter((p) =>
     JSON.stringify(p.Properties?.['Roles']).includes(roleId),
   );
@@ -31,11 +49,26 @@ function statementsOf(template: Template, routeId: string): Statement[] {
 
 const actionsOf = (s: Statement): string[] => (Array.isArray(s.Action) ? s.Action : [s.Action]);
 const resourcesOf = (s: Statement): unknown[] => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]);
+const sorted = (xs: unknown[]): string[] => xs.map((x) => JSON.stringify(x)).sort();
+
+/** arn:{partition}:execute-api:{region}:{account}:{apiId}/{stage}/{method}/@connections/* */
+function connectionsArn(apiId: string, stage: string, method: string): unknown {
+  return {
+    'Fn::Join': [
+      '',
+      ['arn:', { Ref: 'AWS::Partition' }, ':execute-api:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':', { Ref: apiId }, `/${stage}/${method}/@connections/*`],
+    ],
+  };
+}
 
 describe('chat stack, default configuration', () => {
   let template: Template;
+  let tableId: string;
+  let apiId: string;
   beforeAll(() => {
     template = synth();
+    [tableId] = Object.keys(template.findResources('AWS::DynamoDB::Table')) as [string];
+    [apiId] = Object.keys(template.findResources('AWS::ApiGatewayV2::Api')) as [string];
   });
 
   it('has one WebSocket API routing on $request.body.action', () => {
@@ -63,12 +96,25 @@ describe('chat stack, default configuration', () => {
       const [fnId] = resourceOf(template, 'AWS::Lambda::Function', route.id);
       expect(JSON.stringify(integration.Properties?.['IntegrationUri'])).toContain(fnId);
     }
-    // API Gateway may invoke each function (and only from this API).
-    template.resourceCountIs('AWS::Lambda::Permission', 4);
-    template.allResourcesProperties('AWS::Lambda::Permission', {
+  });
+
+  it('lets API Gateway invoke each route function from this API only, and EventBridge the scheduled one from its rule', () => {
+    const permissions = Object.values(template.findResources('AWS::Lambda::Permission') as Record<string, Resource>);
+    expect(permissions).toHaveLength(ROUTE_HANDLERS.length + 1);
+    for (const route of ROUTE_HANDLERS) {
+      const [fnId] = resourceOf(template, 'AWS::Lambda::Function', route.id);
+      const mine = permissions.filter((p) => JSON.stringify(p.Properties?.['FunctionName']).includes(fnId));
+      expect(mine, route.routeKey).toHaveLength(1);
+      expect(mine[0]!.Properties).toMatchObject({ Action: 'lambda:InvokeFunction', Principal: 'apigateway.amazonaws.com' });
+      expect(JSON.stringify(mine[0]!.Properties?.['SourceArn'])).toContain(JSON.stringify({ Ref: apiId }));
+    }
+    const [announceId] = resourceOf(template, 'AWS::Lambda::Function', 'AnnounceFunction');
+    const [ruleId] = resourceOf(template, 'AWS::Events::Rule', 'Announce');
+    template.hasResourceProperties('AWS::Lambda::Permission', {
       Action: 'lambda:InvokeFunction',
-      Principal: 'apigateway.amazonaws.com',
-      SourceArn: Match.anyValue(),
+      Principal: 'events.amazonaws.com',
+      FunctionName: { 'Fn::GetAtt': [announceId, 'Arn'] },
+      SourceArn: { 'Fn::GetAtt': [ruleId, 'Arn'] },
     });
   });
 
@@ -81,37 +127,38 @@ describe('chat stack, default configuration', () => {
     });
   });
 
-  it('runs every handler on nodejs22.x, arm64, ESM entry, sized per routes.ts', () => {
-    template.resourceCountIs('AWS::Lambda::Function', ROUTE_HANDLERS.length);
-    for (const route of ROUTE_HANDLERS) {
-      const [, fn] = resourceOf(template, 'AWS::Lambda::Function', route.id);
-      expect(fn.Properties, route.routeKey).toMatchObject({
+  it('runs every handler on nodejs22.x, arm64, ESM entry, sized per handlers.ts', () => {
+    template.resourceCountIs('AWS::Lambda::Function', FUNCTIONS.length);
+    for (const { prefix, spec } of FUNCTIONS) {
+      const [, fn] = resourceOf(template, 'AWS::Lambda::Function', prefix);
+      expect(fn.Properties, prefix).toMatchObject({
         Runtime: 'nodejs22.x',
         Architectures: ['arm64'],
         Handler: 'index.handler',
-        MemorySize: route.memoryMb,
-        Timeout: route.timeoutSeconds,
+        MemorySize: spec.memoryMb,
+        Timeout: spec.timeoutSeconds,
       });
+      // Under API Gateway's 29 s integration timeout for the routes.
+      if (prefix !== 'AnnounceFunction') expect(spec.timeoutSeconds).toBeLessThan(29);
     }
   });
 
-  it('gives every function the table name, the stage callback URL and the logger settings', () => {
-    const [tableId] = Object.keys(template.findResources('AWS::DynamoDB::Table'));
-    const [apiId] = Object.keys(template.findResources('AWS::ApiGatewayV2::Api'));
-    for (const route of ROUTE_HANDLERS) {
-      const [, fn] = resourceOf(template, 'AWS::Lambda::Function', route.id);
+  it('gives every function the table name, the stage callback URL and the logger settings, and no unset tunables', () => {
+    for (const { prefix } of FUNCTIONS) {
+      const [, fn] = resourceOf(template, 'AWS::Lambda::Function', prefix);
       const vars = (fn.Properties?.['Environment'] as { Variables: Record<string, unknown> }).Variables;
       expect(vars['TABLE_NAME']).toEqual({ Ref: tableId });
-      expect(vars).toMatchObject({
+      // https://{apiId}.execute-api.{region}.{urlSuffix}/prod: from the API id, so it survives a custom domain.
+      expect(vars['CALLBACK_URL']).toEqual({
+        'Fn::Join': ['', ['https://', { Ref: apiId }, '.execute-api.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }, '/prod']],
+      });
+      expect(vars).toEqual({
+        TABLE_NAME: expect.anything(),
+        CALLBACK_URL: expect.anything(),
         POWERTOOLS_SERVICE_NAME: 'wschat',
         POWERTOOLS_LOG_LEVEL: 'INFO',
         LOG_LEVEL: 'INFO',
         NODE_OPTIONS: '--enable-source-maps',
-      });
-      expect(vars).not.toHaveProperty('FANOUT_CONCURRENCY');
-      // https://{apiId}.execute-api.{region}.{urlSuffix}/prod
-      expect(vars['CALLBACK_URL']).toEqual({
-        'Fn::Join': ['', ['https://', { Ref: apiId }, '.execute-api.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }, '/prod']],
       });
     }
   });
@@ -151,84 +198,74 @@ describe('chat stack, default configuration', () => {
   });
 
   it('gives every function its own log group with retention, and uses it', () => {
-    template.resourceCountIs('AWS::Logs::LogGroup', ROUTE_HANDLERS.length);
+    template.resourceCountIs('AWS::Logs::LogGroup', FUNCTIONS.length);
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 14 });
-    for (const route of ROUTE_HANDLERS) {
-      const [logGroupId] = resourceOf(template, 'AWS::Logs::LogGroup', route.id);
-      const [, fn] = resourceOf(template, 'AWS::Lambda::Function', route.id);
+    for (const { prefix } of FUNCTIONS) {
+      const [logGroupId] = resourceOf(template, 'AWS::Logs::LogGroup', prefix);
+      const [, fn] = resourceOf(template, 'AWS::Lambda::Function', prefix);
       expect(fn.Properties?.['LoggingConfig']).toEqual({ LogGroup: { Ref: logGroupId } });
     }
   });
 
-  it('grants each function only the table actions routes.ts lists, on the table and the members index', () => {
-    const [tableId] = Object.keys(template.findResources('AWS::DynamoDB::Table'));
-    for (const route of ROUTE_HANDLERS) {
-      const statements = statementsOf(template, route.id).filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')));
-      const onTable = statements.filter((s) => JSON.stringify(s.Resource) === JSON.stringify({ 'Fn::GetAtt': [tableId, 'Arn'] }));
-      expect(onTable.flatMap(actionsOf).sort(), route.routeKey).toEqual([...route.table].sort());
-      const onIndex = statements.filter((s) => JSON.stringify(s.Resource).includes(`/index/${TABLE_SCHEMA.membersIndex.name}`));
-      expect(onIndex.flatMap(actionsOf), route.routeKey).toEqual(route.table.includes('dynamodb:Query') ? ['dynamodb:Query'] : []);
-      expect(statements).toHaveLength(onTable.length + onIndex.length);
+  it('grants each function exactly its statements: own log group, its item actions on the table, Query on the index, its @connections methods', () => {
+    const tableArn = { 'Fn::GetAtt': [tableId, 'Arn'] };
+    const indexArn = { 'Fn::Join': ['', [tableArn, `/index/${TABLE_SCHEMA.membersIndex.name}`]] };
+    expect(Object.keys(EXPECTED_GRANTS).sort()).toEqual(FUNCTIONS.map((f) => f.prefix).sort());
+    for (const { prefix } of FUNCTIONS) {
+      const grants = EXPECTED_GRANTS[prefix]!;
+      const [logGroupId] = resourceOf(template, 'AWS::Logs::LogGroup', prefix);
+      const expected = [
+        { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': [logGroupId, 'Arn'] } },
+        { Effect: 'Allow', Action: grants.items.map((a) => `dynamodb:${a}`), Resource: tableArn },
+        ...(grants.queryMembers ? [{ Effect: 'Allow', Action: 'dynamodb:Query', Resource: indexArn }] : []),
+        { Effect: 'Allow', Action: 'execute-api:ManageConnections', Resource: grants.connections.map((m) => connectionsArn(apiId, 'prod', m)) },
+      ];
+      // Order-insensitive: actions and resources sorted within each statement, statements sorted.
+      const normalise = (s: Statement) =>
+        JSON.stringify({ Effect: s.Effect, Action: actionsOf(s).sort(), Resource: sorted(resourcesOf(s)) });
+      expect(statementsOf(template, prefix).map(normalise).sort(), prefix).toEqual(expected.map((s) => normalise(s as Statement)).sort());
     }
   });
 
-  it('never grants dynamodb:*, Scan, or any action on a wildcard resource', () => {
-    for (const policy of Object.values(template.findResources('AWS::IAM::Policy') as Record<string, Resource>)) {
+  it('never grants dynamodb:*, Scan, batch or wildcard actions, nor anything on a wildcard resource', () => {
+    const policies = Object.values(template.findResources('AWS::IAM::Policy') as Record<string, Resource>);
+    expect(policies).toHaveLength(FUNCTIONS.length);
+    for (const policy of policies) {
       for (const s of (policy.Properties?.['PolicyDocument'] as { Statement: Statement[] }).Statement) {
-        expect(actionsOf(s)).not.toContain('dynamodb:*');
-        expect(actionsOf(s)).not.toContain('dynamodb:Scan');
-        expect(actionsOf(s).filter((a) => a.endsWith('*'))).toEqual([]);
-        expect(resourcesOf(s)).not.toContain('*');
+        expect(s.Effect).toBe('Allow');
+        for (const action of actionsOf(s)) {
+          expect(action).not.toContain('*');
+          expect(action).not.toMatch(/^dynamodb:(Scan|Batch|Transact|PartiQL|DescribeTable|CreateTable|DeleteTable|UpdateTable)/);
+        }
+        for (const resource of resourcesOf(s)) {
+          expect(resource).not.toBe('*');
+          // Any wildcard sits only at the connection id: never in the API id, stage or method.
+          const text = JSON.stringify(resource);
+          if (text.includes('*')) expect(text).toMatch(/"\/prod\/(POST|GET|DELETE)\/@connections\/\*"/);
+          if (text.includes('*')) expect(text.match(/\*/g)).toHaveLength(1);
+        }
       }
     }
-    // No managed policies (AWSLambdaBasicExecutionRole could write to every log group).
+    // No managed policies (AWSLambdaBasicExecutionRole could write to every log group), no inline ones.
     for (const role of Object.values(template.findResources('AWS::IAM::Role') as Record<string, Resource>)) {
       expect(role.Properties?.['ManagedPolicyArns']).toBeUndefined();
+      expect(role.Properties?.['Policies']).toBeUndefined();
     }
   });
 
-  it('scopes execute-api:ManageConnections to this API, this stage, listed methods', () => {
-    const [apiId] = Object.keys(template.findResources('AWS::ApiGatewayV2::Api'));
-    for (const route of ROUTE_HANDLERS) {
-      const statements = statementsOf(template, route.id).filter((s) => actionsOf(s).some((a) => a.startsWith('execute-api:')));
-      expect(statements).toHaveLength(1);
-      const s = statements[0]!;
-      expect(actionsOf(s)).toEqual(['execute-api:ManageConnections']);
-      const sorted = (xs: unknown[]) => xs.map((x) => JSON.stringify(x)).sort();
-      expect(sorted(resourcesOf(s))).toEqual(
-        sorted(route.connections.map((method) => ({
-          'Fn::Join': [
-            '',
-            [
-              'arn:',
-              { Ref: 'AWS::Partition' },
-              ':execute-api:',
-              { Ref: 'AWS::Region' },
-              ':',
-              { Ref: 'AWS::AccountId' },
-              ':',
-              { Ref: apiId },
-              `/prod/${method}/@connections/*`,
-            ],
-          ],
-        }))),
-      );
-    }
-  });
-
-  it('lets each function write only to its own log group', () => {
-    for (const route of ROUTE_HANDLERS) {
-      const [logGroupId] = resourceOf(template, 'AWS::Logs::LogGroup', route.id);
-      const logs = statementsOf(template, route.id).filter((s) => actionsOf(s).some((a) => a.startsWith('logs:')));
-      expect(logs).toHaveLength(1);
-      expect(actionsOf(logs[0]!).sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
-      expect(logs[0]!.Resource).toEqual({ 'Fn::GetAtt': [logGroupId, 'Arn'] });
-    }
+  it('has the scheduled announcement rule, disabled, hourly, targeting its function without Lambda retries', () => {
+    template.resourceCountIs('AWS::Events::Rule', 1);
+    const [announceId] = resourceOf(template, 'AWS::Lambda::Function', 'AnnounceFunction');
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 hour)',
+      State: 'DISABLED',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [announceId, 'Arn'] }, RetryPolicy: { MaximumEventAgeInSeconds: 300 } })],
+    });
+    // A retried run would repeat the notice to everyone it already reached.
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { FunctionName: { Ref: announceId }, MaximumRetryAttempts: 0 });
   });
 
   it('outputs the wss:// URL, the callback URL and the table name', () => {
-    const [apiId] = Object.keys(template.findResources('AWS::ApiGatewayV2::Api'));
-    const [tableId] = Object.keys(template.findResources('AWS::DynamoDB::Table'));
     const outputs = template.toJSON()['Outputs'] as Record<string, { Value: unknown }>;
     expect(Object.keys(outputs).sort()).toEqual(['CallbackUrl', 'TableName', 'WebSocketUrl']);
     const host = [{ Ref: apiId }, '.execute-api.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }, '/prod'];
@@ -239,7 +276,7 @@ describe('chat stack, default configuration', () => {
 });
 
 describe('chat stack, configured', () => {
-  it('takes stage, throttling, retention, removal policy, log level and fan-out from context', () => {
+  it('takes stage, throttling, retention, removal policy, log level, handler tunables and the schedule from context', () => {
     const template = synth({
       context: {
         stage: 'dev',
@@ -249,6 +286,11 @@ describe('chat stack, configured', () => {
         removalPolicy: 'destroy',
         logLevel: 'debug',
         fanoutConcurrency: '16',
+        connectGraceMs: '10000',
+        claimSettleMs: 5000,
+        rateLimitFrames: '60',
+        scheduledAnnounce: 'true',
+        announceSchedule: 'rate(15 minutes)',
       },
     });
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
@@ -259,8 +301,17 @@ describe('chat stack, configured', () => {
     template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete', UpdateReplacePolicy: 'Delete' });
     template.allResources('AWS::Logs::LogGroup', { DeletionPolicy: 'Delete' });
     template.allResourcesProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({ POWERTOOLS_LOG_LEVEL: 'DEBUG', FANOUT_CONCURRENCY: '16' }) },
+      Environment: {
+        Variables: Match.objectLike({
+          POWERTOOLS_LOG_LEVEL: 'DEBUG',
+          FANOUT_CONCURRENCY: '16',
+          CONNECT_GRACE_MS: '10000',
+          CLAIM_SETTLE_MS: '5000',
+          RATE_LIMIT_FRAMES: '60',
+        }),
+      },
     });
+    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(15 minutes)', State: 'ENABLED' });
     // The stage name flows into the callback URL and the ManageConnections resource.
     const json = JSON.stringify(template.toJSON());
     expect(json).toContain('/dev/POST/@connections/*');
@@ -268,16 +319,21 @@ describe('chat stack, configured', () => {
   });
 
   it('takes settings from WSCHAT_* environment variables, and names the stack', () => {
-    const { stack } = testApp({ env: { WSCHAT_STAGE: 'staging', WSCHAT_STACK_NAME: 'wschat-dev', WSCHAT_THROTTLE_RATE: '1' } });
+    const { stack } = testApp({
+      env: { WSCHAT_STAGE: 'staging', WSCHAT_STACK_NAME: 'wschat-dev', WSCHAT_THROTTLE_RATE: '1', WSCHAT_SCHEDULED_ANNOUNCE: 'true' },
+    });
     expect(stack.stackName).toBe('wschat-dev');
-    Template.fromStack(stack).hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       StageName: 'staging',
       DefaultRouteSettings: { ThrottlingBurstLimit: 100, ThrottlingRateLimit: 1 },
     });
+    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 hour)', State: 'ENABLED' });
   });
 
   it('refuses an invalid setting at synthesis instead of at deploy', () => {
     expect(() => testApp({ context: { removalPolicy: 'snapshot' } })).toThrow(/"destroy" or "retain"/);
     expect(() => testApp({ context: { logRetentionDays: '10' } })).toThrow(/not one CloudWatch accepts/);
+    expect(() => testApp({ context: { announceSchedule: 'rate(1 hours)' } })).toThrow(/EventBridge schedule/);
   });
 });

@@ -179,6 +179,23 @@ describe('paths', () => {
     expect([await client.nextMessage(), await client.nextMessage(), await client.nextMessage()]).toEqual(['with stage', 'without stage', 'encoded @']);
   });
 
+  it('serves the SDK client configured without the stage in its endpoint: POST, GET and DELETE', async () => {
+    const seen = new EventRecorder();
+    const gateway = await startTestGateway({ routes: { $disconnect: seen.record } });
+    const client = await openClient(gateway.url);
+    const id = onlyConnectionId(gateway);
+    const api = managementClient(`http://127.0.0.1:${gateway.port}`);
+
+    await api.send(new PostToConnectionCommand({ ConnectionId: id, Data: 'no stage' }));
+    const described = await api.send(new GetConnectionCommand({ ConnectionId: id }));
+    const deleted = await api.send(new DeleteConnectionCommand({ ConnectionId: id }));
+
+    expect(await client.nextMessage()).toBe('no stage');
+    expect(described.ConnectedAt).toBeInstanceOf(Date);
+    expect(deleted.$metadata.httpStatusCode).toBe(204);
+    expect((await seen.waitFor(disconnectOf(id))).requestContext.disconnectStatusCode).toBe(1000);
+  });
+
   it('answers 403 ForbiddenException for another stage, and for paths and methods that are not the API', async () => {
     const gateway = await startTestGateway({ routes: {} });
     await openClient(gateway.url);

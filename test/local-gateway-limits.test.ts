@@ -4,6 +4,7 @@
 import { PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { describe, expect, it } from 'vitest';
 import { InboundFrameGuard } from '../local/gateway/frame-guard.ts';
+import { AWS_LIMITS } from '../local/gateway/index.ts';
 import { disconnectOf, EventRecorder, managementClient, onlyConnectionId, openClient, sleep, startTestGateway } from './fixtures/gateway-kit.ts';
 
 const KB = 1024;
@@ -15,6 +16,18 @@ async function gatewayWithRecorder(limits = {}) {
   const client = await openClient(gateway.url);
   return { seen, gateway, client, id: onlyConnectionId(gateway) };
 }
+
+describe('defaults', () => {
+  it('are AWS\'s quotas (apigateway-execution-service-websocket-limits-table), each overridable in `limits`', () => {
+    expect(AWS_LIMITS).toMatchObject({
+      frameBytes: 32 * KB,
+      messageBytes: 128 * KB,
+      idleTimeoutMs: 10 * 60 * 1000,
+      maxDurationMs: 2 * 60 * 60 * 1000,
+      handlerTimeoutMs: 29 * 1000,
+    });
+  });
+});
 
 describe('frame and message size', () => {
   it('accepts a 32 KB frame and closes with 1009 on a larger one', async () => {
@@ -118,11 +131,12 @@ describe('idle timeout and maximum duration', () => {
   });
 
   it('counts messages in either direction as activity', async () => {
-    const { seen, client, gateway, id } = await gatewayWithRecorder({ idleTimeoutMs: 600 });
+    const { seen, client, gateway, id } = await gatewayWithRecorder({ idleTimeoutMs: 1000 });
     const api = managementClient(gateway.callbackUrl);
 
-    // 1.2 s of traffic every 100 ms, alternating client messages and POSTs: twice the idle timeout.
-    for (let i = 0; i < 12; i++) {
+    // 1.6 s of traffic every 100 ms, alternating client messages and POSTs: longer than the idle timeout,
+    // with room for a busy machine to stall a while between two of them.
+    for (let i = 0; i < 16; i++) {
       if (i % 2) client.ws.send('still here');
       else await api.send(new PostToConnectionCommand({ ConnectionId: id, Data: 'still there' }));
       await sleep(100);

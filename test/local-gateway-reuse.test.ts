@@ -150,6 +150,25 @@ describe('hot reload', () => {
     expect(await client.nextMessage()).toBe('version two');
   });
 
+  it('fails the event while an edit leaves the file broken, and recovers on the next event once it is fixed', async () => {
+    const dir = tempHandlerDir();
+    const file = join(dir, 'handler.mjs');
+    writeFileSync(file, 'export const handler = () => ({ statusCode: 200, body: "before" });\n');
+    const lines: string[] = [];
+    const gateway = await startTestGateway({ hotReload: true, routes: { $default: { module: file } }, routeResponses: ['$default'], log: (line) => lines.push(line) });
+    const client = await openClient(gateway.url);
+
+    client.ws.send('a');
+    expect(await client.nextMessage()).toBe('before');
+    writeFileSync(file, 'export const handler = () => ({ statusCode: 200, body: "half-typed"\n'); // a syntax error mid-edit
+    client.ws.send('b');
+    expect(JSON.parse(await client.nextMessage())).toMatchObject({ message: 'Internal server error' });
+    expect(lines.join('\n')).toMatch(/MESSAGE +\$default +\S+ error \d+ms\n +\S*Error/); // the event line, then the error
+    writeFileSync(file, 'export const handler = () => ({ statusCode: 200, body: "after the fix" });\n');
+    client.ws.send('c');
+    expect(await client.nextMessage()).toBe('after the fix');
+  });
+
   it('under Node.js with tsx (npm start), also reloads the local files a handler imports', async () => {
     const dir = tempHandlerDir();
     const entry = join(dir, 'handler.ts');

@@ -20,7 +20,7 @@ describe('route selection expression', () => {
     expect(compileRouteSelectionExpression(expression)(AWS_EXAMPLE)).toBe(expected);
   });
 
-  it('concatenates a missing variable as "" (AWS\'s table shows "join" for ${…action}-${…invalidPath}; we give "join-")', () => {
+  it('resolves a missing variable to "" inside a template: ${…action}-${…invalidPath} is "join-", as in AWS\'s table', () => {
     expect(compileRouteSelectionExpression('${request.body.action}-${request.body.invalidPath}')(AWS_EXAMPLE)).toBe('join-');
   });
 

@@ -2,6 +2,7 @@
 // Internal server error frames, route responses, and the event every handler receives.
 import { PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { describe, expect, it } from 'vitest';
+import { commonLogFormatTime } from '../local/gateway/events.ts';
 import type { GatewayEvent } from '../local/gateway/index.ts';
 import { EventRecorder, managementClient, onlyConnectionId, openClient, startTestGateway } from './fixtures/gateway-kit.ts';
 
@@ -35,6 +36,13 @@ describe('route selection over the wire', () => {
     const frame = JSON.parse(await client.nextMessage()) as Record<string, string>;
 
     expect(frame).toEqual({ message: 'Forbidden', connectionId: onlyConnectionId(gateway), requestId: expect.stringMatching(AWS_ID) });
+    // Non-JSON cannot be routed at all: with no $default it gets the same frame, with a request id of its own.
+    client.ws.send('plain text');
+    const second = JSON.parse(await client.nextMessage()) as Record<string, string>;
+    expect(second).toEqual({ ...frame, requestId: expect.stringMatching(AWS_ID) });
+    expect(second.requestId).not.toBe(frame.requestId);
+    // The exact bytes, spacing included, as AWS sends them (aws-samples/simple-websockets-chat-app#24).
+    expect(client.received[0]).toBe(`{"message": "Forbidden", "connectionId":"${frame.connectionId}", "requestId":"${frame.requestId}"}`);
     expect(seen.events).toEqual([]);
   });
 
@@ -50,6 +58,26 @@ describe('route selection over the wire', () => {
     const event = await seen.waitFor(() => true);
 
     expect(event.requestContext.routeKey).toBe('chat/join');
+  });
+
+  // The forms of websocket-api-develop-routes, each through a real socket: the evaluated key picks the route.
+  it.each([
+    ['$request.body.action', { action: 'join' }, 'join'],
+    ['${request.body.action}', { action: 'join' }, 'join'],
+    ['$request.body.data.room', { data: { room: 'room1234' } }, 'room1234'],
+    ["$request.body['data']['room']", { data: { room: 'room1234' } }, 'room1234'],
+    ['$request.body.steps[1].name', { steps: [{ name: 'a' }, { name: 'b' }] }, 'b'],
+    ['${request.body.service}/${request.body.action}', { service: 'chat', action: 'join' }, 'chat/join'],
+    ['${request.body.action}-${request.body.invalidPath}', { action: 'join' }, 'join-'],
+    ['$request.body.version', { version: 2 }, '2'],
+  ])('selects the route %s evaluates to', async (expression, message, routeKey) => {
+    const seen = new EventRecorder();
+    const gateway = await startTestGateway({ routeSelectionExpression: expression, routes: { [routeKey]: seen.record, $default: seen.record } });
+    const client = await openClient(gateway.url);
+
+    client.ws.send(JSON.stringify(message));
+
+    expect((await seen.waitFor(() => true)).requestContext.routeKey).toBe(routeKey);
   });
 
   it('invokes handlers concurrently: a slow message does not hold up the next one', async () => {
@@ -179,6 +207,11 @@ describe('event shape', () => {
       expect(event.requestContext.connectedAt).toBe(connect.requestContext.connectedAt);
     }
     expect(new Set(seen.events.map((event) => event.requestContext.requestId)).size).toBe(3);
+    for (const { requestContext } of seen.events) {
+      // requestTime is requestTimeEpoch in Common Log Format, to the second; nothing happens before connectedAt.
+      expect(requestContext.requestTime).toBe(commonLogFormatTime(requestContext.requestTimeEpoch));
+      expect(requestContext.requestTimeEpoch).toBeGreaterThanOrEqual(requestContext.connectedAt);
+    }
 
     // $connect: the upgrade request's headers (as the client cased them) and query string, single and multi-value.
     expect(connect.headers).toMatchObject({
@@ -235,5 +268,21 @@ describe('event shape', () => {
 
     client.ws.send('ping');
     expect(await client.nextMessage()).toBe('you said ping');
+  });
+
+  it('formats requestTime as AWS does: dd/Mon/yyyy:HH:mm:ss +0000 in UTC', () => {
+    expect(commonLogFormatTime(Date.UTC(2026, 10, 23, 10, 30, 0, 999))).toBe('23/Nov/2026:10:30:00 +0000');
+    expect(commonLogFormatTime(Date.UTC(2024, 0, 5, 9, 5, 7))).toBe('05/Jan/2024:09:05:07 +0000');
+  });
+
+  it('passes a repeated header as every value in multiValueHeaders and the last one in headers', async () => {
+    const seen = new EventRecorder();
+    const gateway = await startTestGateway({ routes: { $connect: seen.record } });
+
+    await openClient(gateway.url, { headers: { 'X-Tag': ['first', 'second'] } });
+
+    const [connect] = seen.events;
+    expect(connect?.multiValueHeaders?.['X-Tag']).toEqual(['first', 'second']);
+    expect(connect?.headers?.['X-Tag']).toBe('second');
   });
 });

@@ -70,6 +70,9 @@ export function createConnectionsApi(options: ConnectionsApiOptions): (req: Inco
     });
     req.on('end', () => {
       if (size > limits.messageBytes) return sendError(res, 'PayloadTooLargeException');
+      const forced = faults?.post?.(id);
+      if (forced === 'gone') return sendError(res, 'GoneException');
+      if (forced === 'throttled') return sendError(res, 'LimitExceededException');
       if (goneRate > 0 || throttleRate > 0) {
         const draw = random();
         if (draw < goneRate) return sendError(res, 'GoneException');

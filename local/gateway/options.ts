@@ -1,5 +1,6 @@
 // Defaults (AWS's values) and validation of LocalGatewayOptions, done once at start-up so mistakes in
 // the route table or the selection expression fail loudly instead of on the first message.
+import { resolve } from 'node:path';
 import { randomApiId } from './ids.ts';
 import { resolveLogSink, type LogSink } from './log.ts';
 import { handlerSource, type HandlerSource } from './module-loader.ts';
@@ -28,6 +29,8 @@ export interface ResolvedOptions {
   limits: GatewayLimits;
   faults: GatewayFaults | undefined;
   log: LogSink | undefined;
+  /** Absolute path, or undefined: no static files. */
+  staticDir: string | undefined;
 }
 
 export function resolveOptions(options: LocalGatewayOptions): ResolvedOptions {
@@ -62,6 +65,7 @@ export function resolveOptions(options: LocalGatewayOptions): ResolvedOptions {
     limits,
     faults: options.faults,
     log: resolveLogSink(options.log),
+    staticDir: options.staticDir === undefined ? undefined : resolve(options.staticDir),
   };
 }
 

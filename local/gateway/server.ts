@@ -13,6 +13,7 @@ import { invokeHandler, type InvocationOutcome } from './invoke.ts';
 import { describeError, formatEventLine, type EventLogFields } from './log.ts';
 import { resolveOptions } from './options.ts';
 import { chooseRoute } from './route-selection.ts';
+import { createStaticFiles } from './static-files.ts';
 import type { GatewayEvent, LocalGateway, LocalGatewayOptions } from './types.ts';
 
 interface PendingUpgrade {
@@ -170,7 +171,11 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
   }
 
   // --- HTTP server -----------------------------------------------------------------------------------
-  const server = createServer(createConnectionsApi({ stage: config.stage, connections, limits, faults: config.faults }));
+  const connectionsApi = createConnectionsApi({ stage: config.stage, connections, limits, faults: config.faults });
+  const staticFiles = config.staticDir === undefined ? undefined : createStaticFiles(config.staticDir);
+  const server = createServer((req, res) => {
+    if (!staticFiles?.(req, res)) connectionsApi(req, res);
+  });
   // Longer than SDK clients keep idle sockets in practice, so keep-alive reuse rarely meets a closed socket.
   server.keepAliveTimeout = 60_000;
   server.headersTimeout = 65_000;

@@ -96,6 +96,8 @@ export interface GatewayFaults {
   postLatencyMs?: number;
   /** Source of randomness for the rates (inject a seeded one for repeatable runs). */
   random?: () => number;
+  /** Decides the fault of one POST @connections/{id} (before the rates): answer 410 or 429 for that connection only. */
+  post?: (connectionId: string) => 'gone' | 'throttled' | undefined;
 }
 
 export interface LocalGatewayOptions {
@@ -119,6 +121,8 @@ export interface LocalGatewayOptions {
   log?: boolean | ((line: string) => void);
   /** Re-import module targets (and the local files they import) when those files change. */
   hotReload?: boolean;
+  /** Serve the files in this directory for plain GET/HEAD requests outside @connections (e.g. a browser client). */
+  staticDir?: string;
 }
 
 export interface LocalGateway {

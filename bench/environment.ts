@@ -1,0 +1,126 @@
+// One benchmark environment: the metered emulator with this chat's table, the local gateway running
+// the real handlers (connect, disconnect, message, $default) next to the benchmark's reference routes
+// (the naive sample pattern, the K-worker split), and the meters. Ours and the references share the
+// gateway, the table and the clients, so they see exactly the same load.
+import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DEFAULT_FANOUT_CONCURRENCY, resetContainer } from '../functions/container.ts';
+import { handler as connectHandler } from '../functions/handlers/connect.ts';
+import { handler as defaultHandler } from '../functions/handlers/default.ts';
+import { handler as disconnectHandler } from '../functions/handlers/disconnect.ts';
+import { handler as messageHandler } from '../functions/handlers/message.ts';
+import { createStore, type ChatStore } from '../functions/store.ts';
+import { ensureTable, LOCAL_CREDENTIALS, LOCAL_REGION, localDynamoClient } from '../local/dynamodb.ts';
+import { startLocalGateway, type LocalGateway, type RouteTarget } from '../local/gateway/index.ts';
+import { startMeteredDynamo, type MeteredDynamo } from './dynamo-meter.ts';
+import { HandlerClock, type RouteHandler } from './handler-clock.ts';
+import { createNaiveHandler } from './naive-handler.ts';
+import { startPostMeter, type PostMeter } from './post-meter.ts';
+import { createSplitHandler } from './split-handler.ts';
+
+export const TABLE_NAME = 'wschat-bench';
+/** The sample's own table: connection ids and nothing else. */
+export const SAMPLE_TABLE_NAME = 'wschat-bench-sample-connections';
+
+export interface EnvironmentOptions {
+  /** FANOUT_CONCURRENCY for our handlers; default: theirs. */
+  concurrency?: number;
+  /** Delay the gateway adds to every POST @connections (an AWS-like network round trip). */
+  postLatencyMs?: number;
+  /** Worker counts to offer as `split-K` routes. */
+  splitWorkers?: readonly number[];
+  /** Posts in flight per split worker. */
+  splitConcurrency?: number;
+}
+
+export interface BenchEnvironment {
+  url: string;
+  gateway: LocalGateway;
+  dynamo: MeteredDynamo;
+  posts: PostMeter;
+  handlers: HandlerClock;
+  /** The benchmark's own view of the table, to log clients in without N² announcements. */
+  store: ChatStore;
+  dynamodb: DynamoDBClient;
+  close(): Promise<void>;
+}
+
+export async function startEnvironment(options: EnvironmentOptions = {}): Promise<BenchEnvironment> {
+  const dynamo = await startMeteredDynamo();
+  const dynamodb = localDynamoClient(dynamo.endpoint);
+  await ensureTable(dynamodb, TABLE_NAME);
+  await dynamodb.send(
+    new CreateTableCommand({
+      TableName: SAMPLE_TABLE_NAME,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [{ AttributeName: 'connectionId', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'connectionId', KeyType: 'HASH' }],
+    }),
+  );
+
+  // The handlers read their configuration from the environment, as in Lambda (and as startLocalChat sets it).
+  process.env.AWS_REGION ??= LOCAL_REGION;
+  process.env.AWS_ACCESS_KEY_ID ??= LOCAL_CREDENTIALS.accessKeyId;
+  process.env.AWS_SECRET_ACCESS_KEY ??= LOCAL_CREDENTIALS.secretAccessKey;
+  process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+  Object.assign(process.env, {
+    TABLE_NAME,
+    DYNAMODB_ENDPOINT: dynamo.endpoint,
+    MEASURE_CAPACITY: 'true',
+    // One sender sends every broadcast; the per-connection rate limit would stop it after 30.
+    RATE_LIMIT_FRAMES: '0',
+  });
+  if (options.concurrency) process.env.FANOUT_CONCURRENCY = String(options.concurrency);
+  else delete process.env.FANOUT_CONCURRENCY;
+
+  const handlers = new HandlerClock();
+  const routes: Record<string, RouteTarget> = {};
+  const route = (key: string, handler: RouteHandler) => (routes[key] = handlers.wrap(handler) as RouteTarget);
+  route('$connect', connectHandler);
+  route('$disconnect', disconnectHandler);
+  route('message', messageHandler);
+  route('$default', defaultHandler);
+
+  // Routes that need the callback URL are bound once the gateway listens (its port is in the URL).
+  let callbackUrl = '';
+  const late: Record<string, RouteHandler> = {};
+  const bindLate = (key: string, build: () => RouteHandler) => {
+    route(key, (event) => (late[key] ??= build())(event));
+  };
+  bindLate('naive', () => createNaiveHandler({ table: 'chat-table', tableName: TABLE_NAME, dynamodb, callbackUrl }));
+  bindLate('naive-sample', () => createNaiveHandler({ table: 'sample-table', tableName: SAMPLE_TABLE_NAME, dynamodb, callbackUrl }));
+  for (const workers of options.splitWorkers ?? []) {
+    bindLate(`split-${workers}`, () =>
+      createSplitHandler({ workers, concurrency: options.splitConcurrency ?? DEFAULT_FANOUT_CONCURRENCY, tableName: TABLE_NAME, dynamodb, callbackUrl }),
+    );
+  }
+
+  const posts = startPostMeter();
+  const gateway = await startLocalGateway({
+    port: 0,
+    host: '127.0.0.1',
+    stage: 'bench',
+    routes,
+    log: false,
+    ...(options.postLatencyMs ? { faults: { postLatencyMs: options.postLatencyMs } } : {}),
+  });
+  callbackUrl = gateway.callbackUrl;
+  process.env.CALLBACK_URL = callbackUrl;
+  resetContainer(); // our handlers build their clients from the environment above on first use
+
+  return {
+    url: gateway.url,
+    gateway,
+    dynamo,
+    posts,
+    handlers,
+    store: createStore(dynamodb, { tableName: TABLE_NAME }),
+    dynamodb,
+    async close() {
+      await gateway.close();
+      posts.stop();
+      dynamodb.destroy();
+      await dynamo.close();
+      resetContainer();
+    },
+  };
+}

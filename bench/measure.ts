@@ -1,0 +1,64 @@
+// One broadcast, measured: from the sender's send to the last recipient's receipt, with the posts,
+// DynamoDB requests and capacity it caused and its handler's duration. Broadcasts run one at a time,
+// so everything the meters count between the send and the handler's return belongs to this one.
+import { difference, isRead } from './dynamo-meter.ts';
+import type { BenchEnvironment } from './environment.ts';
+import { postsBetween, snapshotPosts } from './post-meter.ts';
+import type { Receivers } from './receivers.ts';
+import type { Variant } from './variants.ts';
+
+export interface Sample {
+  /** Send → last recipient's receipt. */
+  deliveryMs: number;
+  /** The handler invocation's duration; null on the floor (there is none). */
+  handlerMs: number | null;
+  recipients: number;
+  received: number;
+  duplicates: number;
+  /** POST @connections calls, and those answered other than 200 by status. */
+  posts: number;
+  postFailures: Record<string, number>;
+  dynamoRequests: number;
+  dynamoByOperation: Record<string, number>;
+  readUnits: number;
+  writeUnits: number;
+}
+
+export async function measureBroadcast(
+  receivers: Receivers,
+  variant: Variant,
+  tag: string,
+  env: BenchEnvironment | undefined,
+  timeoutMs: number,
+): Promise<Sample> {
+  const dynamoBefore = env && (await env.dynamo.read());
+  const postsBefore = env && snapshotPosts(env.posts.counters);
+  env?.handlers.take();
+  const receipt = receivers.expect(tag, timeoutMs);
+  const sentAt = performance.now();
+  receivers.send(0, variant.frame(tag));
+  const { received, duplicates, lastAt, complete } = await receipt;
+  await env?.handlers.idle();
+  const durations = env?.handlers.take() ?? [];
+  const dynamo = env && dynamoBefore && difference(await env.dynamo.read(), dynamoBefore);
+  const posts = env && postsBetween(env.posts.counters, postsBefore ?? env.posts.counters);
+  let readUnits = 0;
+  let writeUnits = 0;
+  for (const [operation, units] of Object.entries(dynamo?.capacityByOperation ?? {})) {
+    if (isRead(operation)) readUnits += units;
+    else writeUnits += units;
+  }
+  return {
+    deliveryMs: complete ? lastAt - sentAt : Number.NaN,
+    handlerMs: env ? durations.reduce((sum, ms) => sum + ms, 0) : null,
+    recipients: receivers.size,
+    received,
+    duplicates,
+    posts: posts?.posts ?? 0,
+    postFailures: posts?.failedByStatus ?? {},
+    dynamoRequests: dynamo?.requests ?? 0,
+    dynamoByOperation: dynamo?.byOperation ?? {},
+    readUnits,
+    writeUnits,
+  };
+}

@@ -1,0 +1,57 @@
+// Counts POST @connections (postToConnection) calls as the gateway's HTTP server sees them, with their
+// status, through Node's built-in diagnostics channels: no change to the gateway, nothing on the path.
+import diagnostics from 'node:diagnostics_channel';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+export interface PostCounters {
+  posts: number;
+  /** Answers other than 200, by status (410 Gone, 429 throttled, …). */
+  failedByStatus: Record<string, number>;
+}
+
+interface ServerMessage {
+  request: IncomingMessage;
+  response: ServerResponse;
+}
+
+const isPostToConnection = (request: IncomingMessage) => request.method === 'POST' && (request.url ?? '').includes('/@connections/');
+
+export interface PostMeter {
+  readonly counters: PostCounters;
+  stop(): void;
+}
+
+export function startPostMeter(): PostMeter {
+  const counters: PostCounters = { posts: 0, failedByStatus: {} };
+  const onStart = (message: unknown) => {
+    if (isPostToConnection((message as ServerMessage).request)) counters.posts += 1;
+  };
+  const onFinish = (message: unknown) => {
+    const { request, response } = message as ServerMessage;
+    if (!isPostToConnection(request) || response.statusCode === 200) return;
+    const status = String(response.statusCode);
+    counters.failedByStatus[status] = (counters.failedByStatus[status] ?? 0) + 1;
+  };
+  diagnostics.subscribe('http.server.request.start', onStart);
+  diagnostics.subscribe('http.server.response.finish', onFinish);
+  return {
+    counters,
+    stop() {
+      diagnostics.unsubscribe('http.server.request.start', onStart);
+      diagnostics.unsubscribe('http.server.response.finish', onFinish);
+    },
+  };
+}
+
+export function snapshotPosts(counters: PostCounters): PostCounters {
+  return { posts: counters.posts, failedByStatus: { ...counters.failedByStatus } };
+}
+
+export function postsBetween(after: PostCounters, before: PostCounters): PostCounters {
+  const failedByStatus: Record<string, number> = {};
+  for (const [status, count] of Object.entries(after.failedByStatus)) {
+    const delta = count - (before.failedByStatus[status] ?? 0);
+    if (delta) failedByStatus[status] = delta;
+  }
+  return { posts: after.posts - before.posts, failedByStatus };
+}

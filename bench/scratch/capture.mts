@@ -1,0 +1,11 @@
+import { createServer } from 'node:http';
+import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
+const server = createServer((req, res) => { let b = ''; req.on('data', (c) => b += c); req.on('end', () => { console.log(req.method, req.url, JSON.stringify(req.headers), b); res.writeHead(200); res.end(); }); }).listen(0);
+await new Promise((r) => server.once('listening', r));
+const port = (server.address() as { port: number }).port;
+process.env.AWS_ACCESS_KEY_ID = 'AKID'; process.env.AWS_SECRET_ACCESS_KEY = 'SECRET'; process.env.AWS_SESSION_TOKEN = 'TOKEN';
+const client = new ApiGatewayManagementApiClient({ endpoint: `http://127.0.0.1:${port}/prod`, region: 'eu-west-1', maxAttempts: 1 });
+await client.send(new PostToConnectionCommand({ ConnectionId: "R1km+xc2/VNjMCF!*'()IA=", Data: Buffer.from('{"a":1}') }));
+const signer = await client.config.signer();
+console.log('service', (signer as unknown as { service: string }).service, 'region', (signer as unknown as { regionProvider: () => Promise<string> }).regionProvider && await (signer as unknown as { regionProvider: () => Promise<string> }).regionProvider());
+server.close();

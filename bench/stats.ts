@@ -1,0 +1,62 @@
+// Per-variant summary of the broadcast samples: the figures the table prints and the JSON keeps.
+import type { Sample } from './measure.ts';
+
+export interface Summary {
+  recipients: number;
+  broadcasts: number;
+  /** Broadcasts that did not reach every recipient in time (must be 0). */
+  incomplete: number;
+  deliveryMs: { p50: number; p99: number; max: number };
+  handlerMs: { p50: number; p99: number } | null;
+  /** Mean per broadcast. */
+  postsPerMessage: number;
+  postsPerRecipient: number;
+  failedPosts: number;
+  duplicates: number;
+  dynamoRequestsPerMessage: number;
+  dynamoRequestsByOperation: Record<string, number>;
+  readUnitsPerMessage: number;
+  writeUnitsPerMessage: number;
+  /** Recipients over the median delivery time. */
+  deliveriesPerSecond: number;
+}
+
+/** Nearest-rank percentile of an ascending list. */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (!sorted.length) return Number.NaN;
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank] as number;
+}
+
+const mean = (values: readonly number[]) => (values.length ? values.reduce((sum, value) => sum + value, 0) / values.length : 0);
+const ascending = (values: readonly number[]) => [...values].sort((a, b) => a - b);
+
+export function summarize(samples: readonly Sample[]): Summary {
+  const recipients = samples[0]?.recipients ?? 0;
+  const complete = samples.filter((sample) => Number.isFinite(sample.deliveryMs));
+  const delivery = ascending(complete.map((sample) => sample.deliveryMs));
+  const handler = ascending(samples.flatMap((sample) => (sample.handlerMs === null ? [] : [sample.handlerMs])));
+  const byOperation: Record<string, number> = {};
+  for (const sample of samples) {
+    for (const [operation, count] of Object.entries(sample.dynamoByOperation)) byOperation[operation] = (byOperation[operation] ?? 0) + count;
+  }
+  for (const operation of Object.keys(byOperation)) byOperation[operation] = (byOperation[operation] as number) / samples.length;
+  const postsPerMessage = mean(samples.map((sample) => sample.posts));
+  const p50 = percentile(delivery, 50);
+  return {
+    recipients,
+    broadcasts: samples.length,
+    incomplete: samples.length - complete.length,
+    deliveryMs: { p50, p99: percentile(delivery, 99), max: delivery.at(-1) ?? Number.NaN },
+    handlerMs: handler.length ? { p50: percentile(handler, 50), p99: percentile(handler, 99) } : null,
+    postsPerMessage,
+    postsPerRecipient: recipients ? postsPerMessage / recipients : 0,
+    failedPosts: samples.reduce((sum, sample) => sum + Object.values(sample.postFailures).reduce((a, b) => a + b, 0), 0),
+    duplicates: samples.reduce((sum, sample) => sum + sample.duplicates, 0),
+    dynamoRequestsPerMessage: mean(samples.map((sample) => sample.dynamoRequests)),
+    dynamoRequestsByOperation: byOperation,
+    readUnitsPerMessage: mean(samples.map((sample) => sample.readUnits)),
+    writeUnitsPerMessage: mean(samples.map((sample) => sample.writeUnits)),
+    deliveriesPerSecond: p50 > 0 ? recipients / (p50 / 1000) : Number.NaN,
+  };
+}

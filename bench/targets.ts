@@ -1,0 +1,100 @@
+// The issue's targets, checked against the figures. A target that cannot be judged from this run
+// (e.g. no 1,000-client run) is reported as such, not as passed.
+import type { BenchResults, BlockResult, SizeResult } from './harness.ts';
+import { broadcastCost } from './pricing.ts';
+
+export interface Target {
+  name: string;
+  pass: boolean | null;
+  detail: string;
+}
+
+const INIT_BUDGET_MS = 100;
+const STARTUP_BUDGET_MS = 1500;
+/** Heap growth per broadcast that still counts as flat: GC noise, not retention. */
+const FLAT_HEAP_BYTES_PER_BROADCAST = 16 * 1024;
+
+const block = (size: SizeResult | undefined, variant: string): BlockResult | undefined => size?.blocks.find((b) => b.variant === variant);
+
+/** DynamoDB cost of a million of a block's average broadcast, in dollars. */
+const dynamoMicros = (result: BlockResult) => broadcastCost(result.summary.readUnitsPerMessage, result.summary.writeUnitsPerMessage, 0, 0).dynamodb * 1e6;
+
+export function evaluateTargets(results: BenchResults): Target[] {
+  const targets: Target[] = [];
+  const at1000 = results.fanout.find((size) => size.clients === 1000);
+  const ours = block(at1000, 'ours');
+  const naive = block(at1000, 'naive');
+
+  if (ours && naive) {
+    const speedup = naive.summary.deliveryMs.p50 / ours.summary.deliveryMs.p50;
+    targets.push({
+      name: 'ours ≥ 2× faster than naive at p50, 1,000 recipients',
+      pass: speedup >= 2,
+      detail: `${ours.summary.deliveryMs.p50.toFixed(0)} ms vs ${naive.summary.deliveryMs.p50.toFixed(0)} ms: ${speedup.toFixed(2)}×`,
+    });
+    const oursCost = dynamoMicros(ours);
+    const naiveCost = dynamoMicros(naive);
+    targets.push({
+      name: 'less DynamoDB capacity per message than naive, 1,000 recipients',
+      pass: oursCost < naiveCost,
+      detail:
+        `ours ${ours.summary.readUnitsPerMessage.toFixed(1)} RCU + ${ours.summary.writeUnitsPerMessage.toFixed(1)} WCU = $${oursCost.toFixed(2)} per million broadcasts` +
+        ` vs naive ${naive.summary.readUnitsPerMessage.toFixed(1)} RCU + ${naive.summary.writeUnitsPerMessage.toFixed(1)} WCU = $${naiveCost.toFixed(2)}`,
+    });
+  } else {
+    targets.push({ name: 'ours vs naive at 1,000 recipients', pass: null, detail: 'needs a 1,000-client run with ours and naive' });
+  }
+
+  for (const size of results.fanout) {
+    const result = block(size, 'ours');
+    if (!result) continue;
+    const { summary } = result;
+    targets.push({
+      name: `exactly one postToConnection per recipient (${size.clients} recipients)`,
+      pass: summary.postsPerRecipient === 1 && summary.failedPosts === 0 && summary.duplicates === 0 && summary.incomplete === 0,
+      detail: `${summary.postsPerRecipient.toFixed(3)} posts per recipient, ${summary.failedPosts} failed, ${summary.duplicates} duplicates, ${summary.incomplete} incomplete broadcasts`,
+    });
+    // Below 1,000 recipients the per-message requests alone exceed one per 1,000: the target is about fan-out at scale.
+    if (size.clients < 1000) continue;
+    const perThousand = summary.dynamoRequestsPerMessage / (size.clients / 1000);
+    const fanoutQueries = summary.dynamoRequestsByOperation.Query ?? 0;
+    const fixed = summary.dynamoRequestsPerMessage - fanoutQueries;
+    targets.push({
+      name: `DynamoDB requests ≤ 1 per 1,000 recipients (${size.clients} recipients)`,
+      pass: perThousand <= 1,
+      detail: `${summary.dynamoRequestsPerMessage.toFixed(1)} per broadcast = ${perThousand.toFixed(2)} per 1,000: ${fanoutQueries.toFixed(1)} members Query + ${fixed.toFixed(1)} per message (${Object.entries(summary.dynamoRequestsByOperation).map(([op, n]) => `${op} ${n.toFixed(1)}`).join(', ')})`,
+    });
+  }
+
+  const heaps = results.fanout.flatMap((size) => {
+    const heap = block(size, 'ours')?.heap;
+    return heap ? [{ clients: size.clients, heap }] : [];
+  });
+  if (heaps.length) {
+    const worst = Math.max(...heaps.map(({ heap }) => heap.growthPerBroadcast));
+    targets.push({
+      name: 'handler heap flat (no per-message growth)',
+      pass: worst <= FLAT_HEAP_BYTES_PER_BROADCAST,
+      detail: heaps.map(({ clients, heap }) => `${clients}: ${(heap.growthPerBroadcast / 1024).toFixed(1)} KiB/broadcast`).join(', '),
+    });
+  } else {
+    targets.push({ name: 'handler heap flat', pass: null, detail: 'needs node --expose-gc (npm run bench passes it)' });
+  }
+
+  if (results.bundles) {
+    const slowest = Math.max(...results.bundles.map((bundle) => bundle.initMs.p50));
+    targets.push({
+      name: `every handler's init < ${INIT_BUDGET_MS} ms`,
+      pass: slowest < INIT_BUDGET_MS,
+      detail: results.bundles.map((bundle) => `${bundle.handler} ${bundle.initMs.p50.toFixed(0)} ms`).join(', '),
+    });
+  }
+  if (results.startup) {
+    targets.push({
+      name: `npm start accepts connections < ${STARTUP_BUDGET_MS} ms`,
+      pass: results.startup.readyMs.p50 < STARTUP_BUDGET_MS,
+      detail: `median ${results.startup.readyMs.p50.toFixed(0)} ms (runs ${results.startup.readyMs.runs.map((ms) => ms.toFixed(0)).join(', ')})`,
+    });
+  }
+  return targets;
+}

@@ -1,0 +1,144 @@
+// functions/connection-poster.ts signs its own POST @connections instead of going through the SDK's
+// middleware (the benchmark's fan-out fix). AWS cannot be called here, so: both the SDK client and the
+// poster post to a recording server, and an independent SigV4 check (node:crypto, the published
+// algorithm) must accept both — the SDK's request, which AWS accepts, validates the check itself.
+import { createHash, createHmac } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createConnectionPoster } from '../functions/connection-poster.ts';
+import { isGone, isRetryable, isThrottled } from '../functions/gateway.ts';
+
+interface Recorded {
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
+
+const CREDENTIALS = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', sessionToken: 'session-token' };
+const REGION = 'eu-west-1';
+// An id with every character the SDK's path encoding treats specially.
+const CONNECTION_ID = "R1km+xc2/VNjMC=F!*'()IA";
+
+let server: Server;
+let endpoint: string;
+const recorded: Recorded[] = [];
+let answer: { status: number; headers?: Record<string, string>; body?: string } = { status: 200 };
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      recorded.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks) });
+      res.writeHead(answer.status, answer.headers);
+      res.end(answer.body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}/prod`;
+});
+
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+function setUp() {
+  const client = new ApiGatewayManagementApiClient({ endpoint, region: REGION, credentials: CREDENTIALS, maxAttempts: 1 });
+  const poster = createConnectionPoster(client, endpoint, { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) });
+  return { client, poster };
+}
+
+/** SigV4 as published (non-S3 services: each path segment encoded once more for the canonical URI). */
+function signatureIsValid(request: Recorded): boolean {
+  const authorization = String(request.headers.authorization);
+  const match = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/.exec(authorization);
+  if (!match) return false;
+  const [, accessKey, day, region, service, signedHeaders, signature] = match as unknown as string[];
+  if (accessKey !== CREDENTIALS.accessKeyId) return false;
+  const escape = (segment: string) => encodeURIComponent(segment).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  const canonicalUri = (request.url.split('?')[0] as string).split('/').map(escape).join('/');
+  const names = (signedHeaders as string).split(';');
+  const canonicalHeaders = names.map((name) => `${name}:${String(request.headers[name]).trim().replace(/\s+/g, ' ')}\n`).join('');
+  const payloadHash = createHash('sha256').update(request.body).digest('hex');
+  const canonicalRequest = [request.method, canonicalUri, '', canonicalHeaders, signedHeaders, payloadHash].join('\n');
+  const date = String(request.headers['x-amz-date']);
+  const scope = `${day}/${region}/${service}/aws4_request`;
+  const toSign = ['AWS4-HMAC-SHA256', date, scope, createHash('sha256').update(canonicalRequest).digest('hex')].join('\n');
+  const hmac = (key: Buffer | string, text: string) => createHmac('sha256', key).update(text).digest();
+  const key = hmac(hmac(hmac(hmac(`AWS4${CREDENTIALS.secretAccessKey}`, day as string), region as string), service as string), 'aws4_request');
+  return createHmac('sha256', key).update(toSign).digest('hex') === signature;
+}
+
+describe('the connection poster', () => {
+  it('sends what the SDK sends, signed so that SigV4 verification accepts it', async () => {
+    const { client, poster } = setUp();
+    const data = Buffer.from(JSON.stringify({ type: 'message', text: 'héllo' }));
+    recorded.length = 0;
+    await client.send(new PostToConnectionCommand({ ConnectionId: CONNECTION_ID, Data: data }));
+    await poster.post(CONNECTION_ID, data);
+    const [viaSdk, viaPoster] = recorded as [Recorded, Recorded];
+
+    expect(signatureIsValid(viaSdk)).toBe(true); // the check agrees with the SDK, which AWS accepts
+    expect(signatureIsValid(viaPoster)).toBe(true);
+    expect(signatureIsValid({ ...viaPoster, body: Buffer.from('tampered') })).toBe(false);
+    expect(signatureIsValid({ ...viaPoster, url: viaPoster.url.replace('%3D', '=') })).toBe(false);
+    expect(viaPoster.method).toBe(viaSdk.method);
+    expect(viaPoster.url).toBe(viaSdk.url);
+    expect(viaPoster.body.equals(viaSdk.body)).toBe(true);
+    expect(viaPoster.headers['content-type']).toBe(viaSdk.headers['content-type']);
+    expect(viaPoster.headers['x-amz-security-token']).toBe(CREDENTIALS.sessionToken);
+    expect(String(viaPoster.headers.authorization)).toContain(`/${REGION}/execute-api/aws4_request`);
+    for (const name of ['host', 'x-amz-date', 'x-amz-security-token', 'content-type']) {
+      expect(String(viaPoster.headers.authorization)).toMatch(new RegExp(`SignedHeaders=[^,]*\\b${name}\\b`));
+    }
+  });
+
+  it('signs without a session token too (long-term credentials)', async () => {
+    const { sessionToken: _unused, ...longTerm } = CREDENTIALS;
+    const client = new ApiGatewayManagementApiClient({ endpoint, region: REGION, credentials: longTerm });
+    const poster = createConnectionPoster(client, endpoint, { http: new HttpAgent(), https: new HttpsAgent() });
+    recorded.length = 0;
+    await poster.post('abc=', Buffer.from('{}'));
+    const [request] = recorded as [Recorded];
+    expect(request.headers['x-amz-security-token']).toBeUndefined();
+    expect(signatureIsValid(request)).toBe(true);
+  });
+
+  it('throws failures shaped like the SDK exceptions the fan-out classifies', async () => {
+    const { poster } = setUp();
+    const failure = async (status: number, headers?: Record<string, string>, body?: string) => {
+      answer = { status, ...(headers ? { headers } : {}), ...(body ? { body } : {}) };
+      try {
+        return await poster.post('abc=', Buffer.from('x')).then(() => undefined, (error: unknown) => error);
+      } finally {
+        answer = { status: 200 };
+      }
+    };
+
+    const gone = await failure(410, { 'x-amzn-ErrorType': 'GoneException' }, '{"message":null}');
+    expect(gone).toMatchObject({ name: 'GoneException', $metadata: { httpStatusCode: 410 } });
+    expect(isGone(gone)).toBe(true);
+
+    const throttled = await failure(429, { 'x-amzn-ErrorType': 'LimitExceededException:http://internal.amazon.com/' }, '{"message":"Too Many Requests"}');
+    expect(throttled).toMatchObject({ name: 'LimitExceededException', message: 'Too Many Requests' });
+    expect(isThrottled(throttled) && isRetryable(throttled)).toBe(true);
+
+    // Without an error type header, the status decides.
+    expect(await failure(410)).toMatchObject({ name: 'GoneException' });
+    const forbidden = await failure(403, undefined, '{"Message":"Forbidden"}');
+    expect(forbidden).toMatchObject({ name: 'ForbiddenException', message: 'Forbidden' });
+    expect(isRetryable(forbidden)).toBe(false);
+    expect(isRetryable(await failure(502))).toBe(true);
+  });
+
+  it('passes a network failure through, which the fan-out retries', async () => {
+    const client = new ApiGatewayManagementApiClient({ endpoint: 'http://127.0.0.1:1/prod', region: REGION, credentials: CREDENTIALS });
+    const poster = createConnectionPoster(client, 'http://127.0.0.1:1/prod', { http: new HttpAgent(), https: new HttpsAgent() });
+    const error = await poster.post('abc=', Buffer.from('x')).then(() => undefined, (caught: unknown) => caught);
+    expect(error).toMatchObject({ code: 'ECONNREFUSED' });
+    expect(isRetryable(error)).toBe(true);
+  });
+});

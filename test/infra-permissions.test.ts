@@ -1,0 +1,257 @@
+// Least privilege, checked against what the handlers really call: each route gets its own chat (as each
+// Lambda has its own container) whose DynamoDB and @connections traffic goes through a recording proxy
+// in front of the real emulator and the real local gateway. After scenarios that reach every path (logins
+// that evict a vanished holder, 410s during fan-out, rooms, history, /i, private messages, leaves), the
+// calls seen per handler must equal its grants in infra/handlers.ts: a missing grant would be an
+// AccessDenied on AWS, an unused one a permission nobody needs.
+import { createServer, request, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Chat } from '../functions/chat.ts';
+import { LOBBY } from '../functions/core/room.ts';
+import { buildChat, resetContainer } from '../functions/container.ts';
+import { handler as scheduledAnnounce } from '../functions/handlers/scheduled-announce.ts';
+import { MEMBERS_INDEX } from '../functions/table.ts';
+import { ensureTable, LOCAL_CREDENTIALS, LOCAL_REGION, localDynamoClient, startDynalite, type Emulator } from '../local/dynamodb.ts';
+import { startLocalGateway, type LambdaHandler, type LocalGateway } from '../local/gateway/index.ts';
+import { ROUTE_HANDLERS, SCHEDULED_ANNOUNCE, type HandlerPermissions } from '../infra/handlers.ts';
+import { ChatClient } from './support/client.ts';
+
+const TABLE = 'wschat-permissions';
+const STAGE = 'perm';
+const QUERY_MEMBERS = `dynamodb:Query on index/${MEMBERS_INDEX}`;
+
+/** What IAM would be asked to allow, as `dynamodb:<Operation>[ on index/<name>]` or `execute-api:<METHOD>`. */
+type Call = string;
+
+/** A proxy that records each request's IAM action, then forwards it (DynamoDB → emulator, @connections → gateway). */
+class RecordingProxy {
+  private constructor(
+    private readonly server: Server,
+    readonly url: string,
+    readonly calls: ReadonlySet<Call>,
+  ) {}
+
+  static async start(dynamodb: URL, gateway: () => URL): Promise<RecordingProxy> {
+    const calls = new Set<Call>();
+    const server = createServer((req, res) => {
+      void readBody(req).then((body) => {
+        const target = req.headers['x-amz-target'];
+        let upstream: URL;
+        if (typeof target === 'string') {
+          const operation = target.split('.').pop() ?? target;
+          const indexName = operation === 'Query' || operation === 'Scan' ? (JSON.parse(body.toString()) as { IndexName?: string }).IndexName : undefined;
+          calls.add(`dynamodb:${operation}${indexName ? ` on index/${indexName}` : ''}`);
+          upstream = dynamodb;
+        } else {
+          calls.add(`execute-api:${req.method ?? '?'}${req.url?.includes('/@connections/') ? '' : ` ${req.url}`}`);
+          upstream = gateway();
+        }
+        const forward = request(
+          { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
+          (answer) => {
+            res.writeHead(answer.statusCode ?? 502, answer.headers);
+            answer.pipe(res);
+          },
+        );
+        forward.on('error', () => res.destroy());
+        forward.end(body);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return new RecordingProxy(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`, calls);
+  }
+
+  close(): Promise<void> {
+    this.server.closeAllConnections();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+/** The calls a row of infra/handlers.ts allows. */
+function granted(permissions: HandlerPermissions): Call[] {
+  return [
+    ...permissions.items,
+    ...(permissions.queryMembers ? [QUERY_MEMBERS] : []),
+    ...permissions.connections.map((method) => `execute-api:${method}`),
+  ].sort();
+}
+
+// Which chat method each handler module calls (functions/handlers/*.ts are one line each).
+const ROUTE_METHOD: Record<string, (chat: Chat) => LambdaHandler> = {
+  $connect: (chat) => (event) => chat.connect(event),
+  $disconnect: (chat) => (event) => chat.disconnect(event),
+  message: (chat) => (event) => chat.message(event),
+  $default: (chat) => (event) => chat.message(event),
+};
+
+let emulator: Emulator;
+let gateway: LocalGateway;
+const proxies = new Map<string, RecordingProxy>();
+const open: ChatClient[] = [];
+/** Handler invocations still running (a $disconnect runs after its socket is gone). */
+let running = 0;
+
+beforeAll(async () => {
+  emulator = await startDynalite();
+  const client = localDynamoClient(emulator.endpoint);
+  await ensureTable(client, TABLE);
+  client.destroy();
+  process.env.AWS_REGION ??= LOCAL_REGION;
+  process.env.AWS_ACCESS_KEY_ID ??= LOCAL_CREDENTIALS.accessKeyId;
+  process.env.AWS_SECRET_ACCESS_KEY ??= LOCAL_CREDENTIALS.secretAccessKey;
+
+  // Known once the gateway listens, which is after the proxies in front of it are started.
+  const upstream: { gateway?: URL } = {};
+  const routes: Record<string, LambdaHandler> = {};
+  for (const route of [...ROUTE_HANDLERS.map((r) => r.routeKey), SCHEDULED_ANNOUNCE.id]) {
+    const proxy = await RecordingProxy.start(new URL(emulator.endpoint), () => upstream.gateway as URL);
+    proxies.set(route, proxy);
+    const method = ROUTE_METHOD[route];
+    if (!method) continue;
+    // Each route its own container, built from the environment the stack gives it; no grace periods, so
+    // a dropped socket is evicted on its first 410.
+    const chat = buildChat({
+      ...process.env,
+      TABLE_NAME: TABLE,
+      DYNAMODB_ENDPOINT: proxy.url,
+      CALLBACK_URL: `${proxy.url}/${STAGE}`,
+      CONNECT_GRACE_MS: '0',
+      CLAIM_SETTLE_MS: '0',
+    });
+    const handle = method(chat);
+    routes[route] = async (event, context) => {
+      running += 1;
+      try {
+        return await handle(event, context);
+      } finally {
+        running -= 1;
+      }
+    };
+  }
+  gateway = await startLocalGateway({ port: 0, stage: STAGE, routes });
+  upstream.gateway = new URL(gateway.callbackUrl);
+}, 60_000);
+
+/** Every socket closed and every handler (leaves, evictions) finished: the next test starts from quiet. */
+async function settle(): Promise<void> {
+  await Promise.all(open.splice(0).map((client) => client.close()));
+  await expect.poll(() => gateway.connectionIds().length === 0 && running === 0).toBe(true);
+}
+afterEach(settle);
+
+afterAll(async () => {
+  await gateway?.close();
+  await Promise.all([...proxies.values()].map((proxy) => proxy.close()));
+  await emulator?.close();
+  resetContainer();
+});
+
+async function connect(query: Record<string, string> = {}): Promise<ChatClient> {
+  const client = await ChatClient.connect(gateway.url, query);
+  open.push(client);
+  return client;
+}
+
+/** Logs in through `$default` (plain text), or through `message` (JSON) when `viaMessageRoute`. */
+async function login(nickname: string, viaMessageRoute = false): Promise<ChatClient> {
+  const client = await connect();
+  if (viaMessageRoute) client.sendMessage(`/nick ${nickname}`);
+  else client.send(`/nick ${nickname}`);
+  await client.next('login');
+  return client;
+}
+
+/**
+ * A logged-in connection in `room` whose socket then vanishes without a $disconnect (its item and claim
+ * stay). It waits for its own announcements first, so nothing but what the test does next reaches it.
+ */
+async function ghost(nickname: string, room: string): Promise<void> {
+  const client = await login(nickname);
+  await client.waitFor((e) => e.type === 'system' && e.text === `${nickname} joined`, `"${nickname} joined"`);
+  if (room !== LOBBY) {
+    client.send(`/join ${room}`);
+    await client.waitFor((e) => e.type === 'system' && e.text === `${nickname} joined` && e.room === room, `"${nickname} joined" in ${room}`);
+  }
+  client.send('/whoami');
+  gateway.dropConnection((await client.next('whoami')).connectionId);
+}
+
+/** Sends a command and waits for the event that answers it. */
+async function ask(client: ChatClient, text: string, answer: Parameters<ChatClient['next']>[0], viaMessageRoute = false): Promise<void> {
+  if (viaMessageRoute) client.sendMessage(text);
+  else client.send(text);
+  await client.next(answer);
+}
+
+describe('IAM grants match what each handler calls', () => {
+  it('$connect: a ?nickname= login that evicts a vanished holder, and a refused one', async () => {
+    const alice = await login('alice');
+    await ghost('ghost1', 'attic');
+    await connect({ nickname: 'ghost1' }); // the holder's socket answers 410: evicted, name taken over
+    await alice.waitFor((e) => e.type === 'system' && e.text === 'ghost1 joined', '"ghost1 joined"');
+    await expect(connect({ nickname: 'alice' })).rejects.toThrow(/409/);
+  });
+
+  it('message and $default: every command, a 410 in fan-out, a private message to a vanished user', async () => {
+    for (const viaMessageRoute of [true, false]) {
+      const n = viaMessageRoute ? 'm' : 'd';
+      const bob = await login(`bob${n}`, viaMessageRoute);
+      const carol = await login(`carol${n}`, viaMessageRoute);
+      await ghost(`ghost2${n}`, `cellar${n}`);
+      await ask(carol, `/nick ghost2${n}`, 'login', viaMessageRoute); // the holder answers 410: evicted, name taken over
+      await ask(bob, `/join hall${n}`, 'room', viaMessageRoute);
+      await ghost(`ghost3${n}`, `hall${n}`);
+      await ask(bob, 'hello', 'message', viaMessageRoute); // ghost3 answers 410 and is removed
+      await ask(bob, `@ghost3${n} psst`, 'error', viaMessageRoute);
+      await ask(bob, '/ls', 'users', viaMessageRoute);
+      await ask(bob, '/rooms', 'rooms', viaMessageRoute);
+      await ask(bob, `/join games${n}`, 'room', viaMessageRoute);
+      await ask(bob, 'in games', 'message', viaMessageRoute);
+      await ask(bob, '/history', 'history', viaMessageRoute);
+      await ask(bob, '/leave', 'room', viaMessageRoute);
+      await ask(bob, '/whoami', 'whoami', viaMessageRoute);
+      await ask(bob, '/help', 'help', viaMessageRoute);
+      await ask(bob, '/i', 'ignore', viaMessageRoute);
+      await ask(bob, '/i', 'ignore', viaMessageRoute);
+      await ask(bob, `@ghost2${n} hi`, 'private', viaMessageRoute);
+    }
+  });
+
+  it('$disconnect: a leave announced to a room that holds a vanished socket', async () => {
+    const dave = await login('dave');
+    await login('erin');
+    await ghost('ghost4', LOBBY);
+    await dave.close();
+    await expect.poll(() => proxies.get('$disconnect')?.calls.has('dynamodb:DeleteItem')).toBe(true);
+  });
+
+  it('the scheduled announcement: every room, a 410 on the way', async () => {
+    const frank = await login('frank');
+    await ask(frank, '/join lounge', 'room');
+    await login('gina');
+    await ghost('ghost5', 'porch');
+    const proxy = proxies.get(SCHEDULED_ANNOUNCE.id) as RecordingProxy;
+    Object.assign(process.env, { TABLE_NAME: TABLE, DYNAMODB_ENDPOINT: proxy.url, CALLBACK_URL: `${proxy.url}/${STAGE}`, CONNECT_GRACE_MS: '0' });
+    resetContainer();
+    await scheduledAnnounce();
+    await frank.waitFor((e) => e.type === 'system' && / online$/.test(e.text), 'the announcement');
+  });
+
+  it('each handler was granted exactly the calls it made', async () => {
+    await settle(); // the last leaves and evictions
+    const rows = [...ROUTE_HANDLERS.map((route) => ({ name: route.routeKey, spec: route as HandlerPermissions })), { name: SCHEDULED_ANNOUNCE.id, spec: SCHEDULED_ANNOUNCE }];
+    const seen = Object.fromEntries(rows.map(({ name }) => [name, [...(proxies.get(name)?.calls ?? [])].sort()]));
+    console.log(['calls seen per handler:', ...rows.map(({ name }) => `  ${name.padEnd(18)} ${seen[name]?.join(', ')}`)].join('\n'));
+    for (const { name, spec } of rows) expect(seen[name], name).toEqual(granted(spec));
+  });
+});

@@ -1,0 +1,112 @@
+// `npm start` itself, run as package.json runs it: the chat is reachable over a real socket, and the
+// console shows one line per event (route, connection, status, duration) unless QUIET=true.
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { openClient } from './fixtures/gateway-kit.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** The `start` script's command line, with `node` replaced by this Node.js binary. */
+function startCommand(): { command: string; args: string[] } {
+  const { scripts } = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { scripts: { start: string } };
+  const [program, ...args] = scripts.start.split(/\s+/);
+  if (program !== 'node') throw new Error(`unexpected start script: ${scripts.start}`);
+  return { command: process.execPath, args };
+}
+
+interface StartedChat {
+  child: ChildProcessWithoutNullStreams;
+  url: string;
+  /** Every stdout line so far. */
+  lines: string[];
+  /** Resolves with the first line (from now on or already seen) that matches. */
+  lineMatching(pattern: RegExp): Promise<string>;
+  /** SIGTERM, as Ctrl-C would; resolves once the process has exited. */
+  stop(): Promise<void>;
+}
+
+async function npmStart(env: Record<string, string>): Promise<StartedChat> {
+  const { command, args } = startCommand();
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, PORT: '0', DYNAMODB_PORT: '0', HOST: '127.0.0.1', ...env };
+  // Settings a test process may carry from other suites would point the child elsewhere.
+  for (const name of ['DYNAMODB_ENDPOINT', 'TABLE_NAME', 'CALLBACK_URL']) delete childEnv[name];
+  const child = spawn(command, args, { cwd: ROOT, env: childEnv, stdio: ['pipe', 'pipe', 'pipe'] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  onTestFinished(async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await exited;
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+
+  const lines: string[] = [];
+  let waiters: Array<{ pattern: RegExp; resolve: (line: string) => void }> = [];
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    lines.push(line);
+    const matched = waiters.filter((waiter) => waiter.pattern.test(line));
+    waiters = waiters.filter((waiter) => !matched.includes(waiter));
+    for (const waiter of matched) waiter.resolve(line);
+  });
+  const lineMatching = (pattern: RegExp) =>
+    new Promise<string>((resolve, reject) => {
+      const seen = lines.find((line) => pattern.test(line));
+      if (seen !== undefined) return resolve(seen);
+      waiters.push({ pattern, resolve });
+      void exited.then(() => reject(new Error(`npm start exited before printing ${pattern}:\n${lines.join('\n')}\n${stderr}`)));
+    });
+
+  const banner = await lineMatching(/listening on ws:\/\//);
+  const url = /listening on (ws:\/\/\S+)/.exec(banner)?.[1] ?? '';
+  return {
+    child,
+    url,
+    lines,
+    lineMatching,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+const EVENT_LINE = /^\d{2}:\d{2}:\d{2}\.\d{3} (CONNECT|MESSAGE|DISCONNECT) /;
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+describe('npm start', () => {
+  it('serves the chat and logs one line per event: type, route, connection, status, duration', async () => {
+    const chat = await npmStart({});
+    const client = await openClient(chat.url);
+    client.ws.send('/whoami');
+    let reply: { type?: string; connectionId?: string } = {};
+    while (reply.type !== 'whoami') reply = JSON.parse(await client.nextMessage()) as typeof reply;
+    const connectionId = reply.connectionId ?? '';
+    client.ws.close(1000);
+    const id = escape(connectionId);
+
+    const disconnect = await chat.lineMatching(new RegExp(`DISCONNECT +\\$disconnect +${id} `));
+    const connect = await chat.lineMatching(new RegExp(`CONNECT +\\$connect +${id} `));
+    const message = await chat.lineMatching(new RegExp(`MESSAGE +\\$default +${id} `));
+
+    expect(connect).toMatch(new RegExp(`^\\d{2}:\\d{2}:\\d{2}\\.\\d{3} CONNECT +\\$connect +${id} 200 \\d+ms$`));
+    expect(message).toMatch(new RegExp(`MESSAGE +\\$default +${id} 200 \\d+ms$`));
+    expect(disconnect).toMatch(new RegExp(`DISCONNECT +\\$disconnect +${id} \\S+ \\d+ms  1000 client$`));
+    expect(chat.lines.filter((line) => EVENT_LINE.test(line))).toHaveLength(3);
+    await chat.stop();
+  });
+
+  it('prints no event lines with QUIET=true', async () => {
+    const chat = await npmStart({ QUIET: 'true' });
+    const client = await openClient(chat.url);
+    client.ws.send('/help');
+    await client.nextMessage();
+    client.ws.close(1000);
+    await client.closed;
+
+    await chat.stop(); // waits for the $disconnect still running, which would log if anything did
+
+    expect(chat.lines.filter((line) => EVENT_LINE.test(line))).toEqual([]);
+  });
+});

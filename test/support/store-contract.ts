@@ -1,0 +1,230 @@
+// The store's behaviour against a real DynamoDB emulator, written once and run against each emulator
+// (store.test.ts: dynalite; store-dynamodb-local.test.ts: AWS's DynamoDB Local), so a difference
+// between them shows up as a failing test on one side.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ChatStore } from '../../functions/store.ts';
+import type { TestTable } from './table.ts';
+
+/** Where the emulators knowingly differ (found by these tests; AWS behaves as DynamoDB Local does). */
+export interface EmulatorTraits {
+  /** Refuses an empty or over-1,024-byte index sort key, as AWS does; dynalite stores it. */
+  enforcesIndexKeyLimits: boolean;
+}
+
+export function defineStoreTests(startTable: () => Promise<TestTable>, traits: EmulatorTraits): void {
+  let table: TestTable;
+  let store: ChatStore;
+  let next = 0;
+  const newId = () => `conn${(next += 1)}=`;
+
+  beforeAll(async () => {
+    table = await startTable();
+    store = table.store();
+  });
+  afterAll(() => table?.close());
+
+  async function member(nickname: string, room = 'lobby') {
+    const id = newId();
+    await store.createConnection(id, Date.now());
+    expect((await store.claimNickname(nickname.toLowerCase(), nickname, id, Date.now())).claimed).toBe(true);
+    await store.setNickname(id, nickname, nickname.toLowerCase(), room);
+    return id;
+  }
+
+  async function allMembers(room: string) {
+    const all = [];
+    for await (const page of store.members(room)) all.push(...page);
+    return all;
+  }
+
+  describe('connections', () => {
+    it('creates idempotently: a repeated $connect does not wipe a login', async () => {
+      const id = await member('Repeat');
+      await store.createConnection(id, Date.now());
+      expect((await store.getConnection(id))?.nickname).toBe('Repeat');
+    });
+
+    it('sets a TTL of about 2 h 10 min after connecting', async () => {
+      const id = newId();
+      const connectedAt = Date.now();
+      await store.createConnection(id, connectedAt);
+      const record = await store.getConnection(id);
+      expect(record?.expiresAt).toBe(Math.floor(connectedAt / 1000) + 7800);
+    });
+
+    it('deletes conditionally on age, returning the old item once', async () => {
+      const id = newId();
+      const connectedAt = Date.now();
+      await store.createConnection(id, connectedAt);
+      expect(await store.deleteConnection(id, connectedAt - 1000)).toBeNull(); // too young
+      expect((await store.deleteConnection(id, connectedAt + 1))?.connectionId).toBe(id);
+      expect(await store.deleteConnection(id)).toBeNull(); // already gone
+    });
+
+    it('refuses to set a nickname on a connection that is gone', async () => {
+      expect(await store.setNickname('never-connected=', 'ghost', 'ghost', 'lobby')).toBeNull();
+    });
+
+    it('flips ignoring and reports the stored value', async () => {
+      const id = await member('Flipper');
+      expect(await store.setIgnoring(id, false)).toBe(true);
+      expect(await store.setIgnoring(id, false)).toBe(true); // stale "from": reports what is stored
+      expect(await store.setIgnoring(id, true)).toBe(false);
+    });
+  });
+
+  describe('nickname claims', () => {
+    it('lets exactly one of many concurrent claimants win', async () => {
+      const ids = Array.from({ length: 25 }, newId);
+      await Promise.all(ids.map((id) => store.createConnection(id, Date.now())));
+      const results = await Promise.all(ids.map((id) => store.claimNickname('racer', 'racer', id, Date.now())));
+      const winners = results.filter((result) => result.claimed);
+      expect(winners).toHaveLength(1);
+      const holder = (await store.getClaim('racer'))?.connectionId;
+      expect(ids[results.findIndex((result) => result.claimed)]).toBe(holder);
+      for (const result of results) if (!result.claimed) expect(result.holder?.connectionId).toBe(holder);
+    });
+
+    it('lets the holder claim again (idempotent) and release only its own claim', async () => {
+      const [a, b] = [newId(), newId()];
+      expect((await store.claimNickname('mine', 'mine', a, Date.now())).claimed).toBe(true);
+      expect((await store.claimNickname('mine', 'Mine', a, Date.now())).claimed).toBe(true);
+      await store.releaseClaim('mine', b);
+      expect((await store.getClaim('mine'))?.connectionId).toBe(a);
+      await store.releaseClaim('mine', a);
+      expect(await store.getClaim('mine')).toBeNull();
+    });
+
+    it('takes over a claim only while it is exactly as it was read', async () => {
+      const [a, b, c] = [newId(), newId(), newId()];
+      await store.claimNickname('swap', 'swap', a, Date.now());
+      const seen = await store.getClaim('swap');
+      expect(seen).not.toBeNull();
+      if (!seen) return;
+      const [first, second] = await Promise.all([
+        store.takeOverClaim(seen, 'swap', b, Date.now()),
+        store.takeOverClaim(seen, 'swap', c, Date.now()),
+      ]);
+      expect([first, second].filter(Boolean)).toHaveLength(1);
+    });
+  });
+
+  describe('members index', () => {
+    it('lists only logged-in connections of the room, sorted by nickname key', async () => {
+      const guest = newId();
+      await store.createConnection(guest, Date.now());
+      await member('zed', 'sorted');
+      await member('Amy', 'sorted');
+      await member('bob', 'sorted');
+      await member('other', 'elsewhere');
+      const names = (await allMembers('sorted')).map((m) => m.nickname);
+      expect(names).toEqual(['Amy', 'bob', 'zed']);
+      expect((await allMembers('sorted')).some((m) => m.connectionId === guest)).toBe(false);
+    });
+
+    it('reads every page of a room that spans several Query pages', async () => {
+      const ids = await Promise.all(Array.from({ length: 230 }, (_, i) => member(`p${String(i).padStart(4, '0')}`, 'big')));
+      const paged = table.store({ membersPageSize: 50 });
+      const pageSizes: number[] = [];
+      const listed = [];
+      for await (const page of paged.members('big')) {
+        pageSizes.push(page.length);
+        listed.push(...page);
+      }
+      expect(pageSizes.slice(0, 4)).toEqual([50, 50, 50, 50]);
+      expect(pageSizes.length).toBeGreaterThanOrEqual(5);
+      expect(listed).toHaveLength(ids.length);
+      expect(new Set(listed.map((m) => m.connectionId))).toEqual(new Set(ids));
+      expect(paged.metrics.requests).toBe(pageSizes.length);
+    });
+
+    it('drops a member from the index when its nickname is cleared', async () => {
+      const id = await member('Leaver', 'clearing');
+      await store.clearNickname(id, 'leaver');
+      expect(await allMembers('clearing')).toEqual([]);
+    });
+  });
+
+  describe('what the emulators might disagree on', () => {
+    it('sorts index keys by their UTF-8 bytes, as DynamoDB does (not by UTF-16 units)', async () => {
+      // U+FF5A is 0xEF… in UTF-8 but 0xFF5A in UTF-16; U+1D49C is 0xF0… in UTF-8 but 0xD835… in UTF-16.
+      const wide = newId();
+      const astral = newId();
+      for (const [id, key] of [[astral, 'a\u{1d49c}'], [wide, 'a\uff5a']] as const) {
+        await store.createConnection(id, Date.now());
+        await store.setNickname(id, key, key, 'bytes');
+      }
+      expect((await allMembers('bytes')).map((m) => m.connectionId)).toEqual([wide, astral]);
+    });
+
+    it('keeps keys shaped like the other item kind apart (CONN# and NICK# prefixes)', async () => {
+      const id = 'NICK#shadow';
+      await store.createConnection(id, Date.now());
+      expect((await store.claimNickname('shadow', 'shadow', 'other=', Date.now())).claimed).toBe(true);
+      expect((await store.claimNickname(`CONN#${id}`, 'x', 'other=', Date.now())).claimed).toBe(true);
+      expect((await store.getConnection(id))?.connectionId).toBe(id);
+      expect((await store.getClaim('shadow'))?.connectionId).toBe('other=');
+      expect(await store.deleteConnection(id)).not.toBeNull();
+      expect(await store.getClaim(`CONN#${id}`)).not.toBeNull();
+    });
+
+    it('counts frames per rate window (opened by its first frame) and recognises a repeated message id', async () => {
+      const id = newId();
+      expect((await store.countFrame(id, 'm0', 1000, 1000)).status).toBe('missing');
+      await store.createConnection(id, Date.now());
+      const counts = [];
+      for (const messageId of ['m1', 'm2', 'm3']) {
+        const counted = await store.countFrame(id, messageId, 1000 + counts.length * 300, 1000);
+        counts.push(counted.status === 'counted' ? counted.framesInWindow : counted.status);
+      }
+      expect(counts).toEqual([1, 2, 3]);
+      expect((await store.countFrame(id, 'm3', 1900, 1000)).status).toBe('duplicate');
+      // The window opened at 1000 by m1 ends at 2000, whatever the wall clock's slots.
+      const nextWindow = await store.countFrame(id, 'm4', 2000, 1000);
+      expect(nextWindow.status === 'counted' && nextWindow.framesInWindow).toBe(1);
+    });
+
+    it('keeps history newest last, limited, and a retried message once', async () => {
+      const at = (second: number) => `2026-01-01T00:00:0${second}.000Z`;
+      await store.addHistory('hist', { from: 'a', text: 'one', sentAt: at(1) }, 'x1');
+      await store.addHistory('hist', { from: 'b', text: 'two \u{1f600}'.repeat(1000), sentAt: at(2) }, 'x2');
+      await store.addHistory('hist', { from: 'c', text: 'three', sentAt: at(3) }, 'x3');
+      await store.addHistory('hist', { from: 'c', text: 'three', sentAt: at(3) }, 'x3'); // a retried event
+      const lastTwo = await store.history('hist', 2);
+      expect(lastTwo.map((entry) => entry.from)).toEqual(['b', 'c']);
+      expect(lastTwo[0]?.text).toBe('two \u{1f600}'.repeat(1000));
+      expect(await store.history('hist', 50)).toHaveLength(3);
+    });
+
+    it('moves members between rooms and counts them', async () => {
+      const id = await member('Mover', 'room-a');
+      await member('Stayer', 'room-a');
+      expect((await store.moveToRoom(id, 'room-b'))?.room).toBe('room-a');
+      await store.registerRoom('room-b');
+      expect(await store.countMembers('room-a')).toBe(1);
+      expect(await store.countMembers('room-b')).toBe(1);
+      expect(await store.rooms()).toContain('room-b');
+      expect(await store.moveToRoom(newId(), 'room-b')).toBeNull(); // not logged in
+    });
+
+    it(`${traits.enforcesIndexKeyLimits ? 'refuses' : 'accepts (unlike AWS)'} an index sort key that is empty or over 1,024 bytes`, async () => {
+      const id = newId();
+      await store.createConnection(id, Date.now());
+      const outcomes = await Promise.all(
+        ['', 'k'.repeat(1025)].map((key) => store.setNickname(id, 'x', key, 'limits').then(() => 'stored', (error: Error) => error.name)),
+      );
+      const refused = traits.enforcesIndexKeyLimits ? 'ValidationException' : 'stored';
+      expect(outcomes).toEqual([refused, refused]);
+      await store.deleteConnection(id);
+    });
+
+    it('reads a missing item as null and fails a condition on it quietly', async () => {
+      const ghost = newId();
+      expect(await store.getConnection(ghost)).toBeNull();
+      expect(await store.deleteConnection(ghost, Date.now())).toBeNull();
+      expect(await store.setIgnoring(ghost, false)).toBe(false);
+      await store.clearNickname(ghost, 'nobody');
+      await store.releaseClaim('nobody', ghost);
+    });
+  });
+}
