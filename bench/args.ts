@@ -33,7 +33,7 @@ export const USAGE = `npm run bench -- [options]
   --concurrency C        FANOUT_CONCURRENCY for ours (default: the handlers' own)
   --tune [A,B,...]       compare FANOUT_CONCURRENCY values, ours only (default ${DEFAULT_TUNE.join(',')})
   --workers K[,K...]     simulate fan-out split over K workers (docs/scaling.md)
-  --post-latency MS      per-post network delay for --workers (default 20)
+  --post-latency MS      per-post network delay for --workers and --tune's second pass (default 20)
   --no-bundles           skip bundling the handlers and timing their init
   --no-post-cpu          skip the CPU-per-post comparison (SDK vs functions/connection-poster.ts)
   --no-startup           skip timing \`npm start\`

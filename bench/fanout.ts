@@ -114,7 +114,13 @@ async function runInterleaved(receivers: Receivers, blocks: readonly Block[], en
       process.env.FANOUT_CONCURRENCY = String(block.concurrency);
       resetContainer(); // the next event builds the container (and its keep-alive pool) with this bound
     }
-    for (let index = 0; index < options.warmup; index += 1) await once(block, 'warmup');
+    for (let index = 0; index < options.warmup; index += 1) {
+      const sample = await once(block, 'warmup');
+      if (sample.received < sample.recipients) {
+        // Fail fast: a broken handler would otherwise cost a timeout per broadcast.
+        throw new Error(`${block.label}: a broadcast reached ${sample.received} of ${sample.recipients} recipients (handler: ${sample.handlerOutcome || 'none'})`);
+      }
+    }
   };
 
   const samples = new Map<Block, Sample[]>(blocks.map((block) => [block, []]));

@@ -7,6 +7,10 @@ import { postsBetween, snapshotPosts } from './post-meter.ts';
 import type { Receivers } from './receivers.ts';
 import type { Variant } from './variants.ts';
 
+const GRACE_MS = 1000;
+
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+
 export interface Sample {
   /** Send → last recipient's receipt. */
   deliveryMs: number;
@@ -22,6 +26,8 @@ export interface Sample {
   dynamoByOperation: Record<string, number>;
   readUnits: number;
   writeUnits: number;
+  /** How the handler's invocation ended (`HTTP 200`, or the error); empty on the floor. */
+  handlerOutcome: string;
 }
 
 export async function measureBroadcast(
@@ -34,11 +40,19 @@ export async function measureBroadcast(
   const dynamoBefore = env && (await env.dynamo.read());
   const postsBefore = env && snapshotPosts(env.posts.counters);
   env?.handlers.take();
+  const mark = env?.handlers.mark() ?? 0;
   const receipt = receivers.expect(tag, timeoutMs);
   const sentAt = performance.now();
   receivers.send(0, variant.frame(tag));
+  if (env) {
+    // Once the handler has returned, every post it made was answered: frames still missing a moment
+    // later are not coming (the handler failed, or skipped someone).
+    const handled = env.handlers.finishedSince(mark).then(() => delay(GRACE_MS));
+    void Promise.race([receipt, handled]).then(() => receivers.giveUp(tag));
+  }
   const { received, duplicates, lastAt, complete } = await receipt;
-  await env?.handlers.idle();
+  // Bounded too: a frame no route took, or a handler that never returns, must not hang the run.
+  if (env) await Promise.race([env.handlers.finishedSince(mark), delay(timeoutMs)]);
   const durations = env?.handlers.take() ?? [];
   const dynamo = env && dynamoBefore && difference(await env.dynamo.read(), dynamoBefore);
   const posts = env && postsBetween(env.posts.counters, postsBefore ?? env.posts.counters);
@@ -60,5 +74,6 @@ export async function measureBroadcast(
     dynamoByOperation: dynamo?.byOperation ?? {},
     readUnits,
     writeUnits,
+    handlerOutcome: env?.handlers.lastOutcome ?? '',
   };
 }

@@ -113,12 +113,13 @@ export function formatBundles(results: BenchResults): string {
 
 export function formatStartup(results: BenchResults): string {
   if (!results.startup) return '';
-  const { readyMs, listeningMs, selfReportedMs } = results.startup;
+  const { readyMs, listeningMs, selfReportedMs, withoutNpmMs } = results.startup;
   const runs = (values: number[]) => values.map((ms) => ms.toFixed(0)).join(', ');
-  return (
-    `\nnpm start → first accepted handshake: median ${fixed(readyMs.p50, 0)} ms (runs ${runs(readyMs.runs)}); ` +
-    `→ "listening" line ${runs(listeningMs)} ms; the server's own "ready in" ${runs(selfReportedMs)} ms`
-  );
+  return [
+    `\nnpm start → first accepted handshake: median ${fixed(readyMs.p50, 0)} ms (runs ${runs(readyMs.runs)})`,
+    `  → its "listening" line: ${runs(listeningMs)} ms; the server's own "ready in": ${runs(selfReportedMs)} ms`,
+    `  the same node command without npm → first handshake: ${runs(withoutNpmMs)} ms`,
+  ].join('\n');
 }
 
 export function formatPostCpu(results: BenchResults): string {

@@ -146,6 +146,7 @@ const CLAIM_PREFIX = 'NICK#';
 const ROOM_PREFIX = 'ROOM#';
 const HISTORY_PREFIX = 'HIST#';
 const DEFAULT_HISTORY_TTL_SECONDS = 24 * 60 * 60;
+const MAX_WINDOW_HINTS = 10_000;
 const connectionPk = (connectionId: string) => `${CONNECTION_PREFIX}${connectionId}`;
 const claimPk = (key: string) => `${CLAIM_PREFIX}${key}`;
 
@@ -160,6 +161,12 @@ export function createStore(client: DynamoDBClient, options: StoreOptions): Chat
   const metrics: StoreMetrics = { requests: 0, capacityUnits: 0 };
   const capacity = options.measureCapacity ? ({ ReturnConsumedCapacity: 'TOTAL' } as const) : {};
   const historyTtlSeconds = options.historyTtlSeconds ?? DEFAULT_HISTORY_TTL_SECONDS;
+  // Rate-window starts seen by this container: only a hint for which conditional update to try first.
+  const windowStarts = new Map<string, number>();
+  const rememberWindow = (connectionId: string, start: number): void => {
+    if (windowStarts.size >= MAX_WINDOW_HINTS) windowStarts.clear(); // bounded; a lost hint costs one retry
+    windowStarts.set(connectionId, start);
+  };
 
   // Every command goes through here so the benchmark counts requests and capacity in one place.
   const sendAny = db.send.bind(db) as (command: StoreCommand) => Promise<StoreOutput>;
@@ -450,6 +457,10 @@ export function createStore(client: DynamoDBClient, options: StoreOptions): Chat
           ExpressionAttributeValues: { ...values, ':now': now },
         },
       ];
+      // Try first what this container last saw for the connection: a frame after a quiet spell opens a
+      // new window, and guessing "same window" would cost a failed write (a write unit and a round trip).
+      const knownStart = windowStarts.get(connectionId);
+      if (knownStart === undefined || knownStart <= now - windowMs) attempts.reverse();
       // A concurrent frame may open the window between the two attempts: go round once more.
       for (let round = 0; round < 2; round += 1) {
         for (const attempt of attempts) {
@@ -465,6 +476,7 @@ export function createStore(client: DynamoDBClient, options: StoreOptions): Chat
             ),
           );
           if (output?.Attributes) {
+            rememberWindow(connectionId, Number(output.Attributes.windowStart));
             return { status: 'counted', connection: toConnection(output.Attributes), framesInWindow: Number(output.Attributes.frames) };
           }
         }

@@ -1,2 +1,0 @@
-import { measurePostCpu } from '/work/main/bench/post-cpu.ts';
-console.log(await measurePostCpu());
