@@ -1,5 +1,5 @@
-// A fresh embedded emulator with the chat table, for tests that use the store directly.
-import { ensureTable, localDynamoClient, startDynalite } from '../../local/dynamodb.ts';
+// A fresh emulator with the chat table, for tests that use the store directly.
+import { ensureTable, localDynamoClient, startDynalite, type Emulator } from '../../local/dynamodb.ts';
 import { createStore, type ChatStore, type StoreOptions } from '../../functions/store.ts';
 
 export interface TestTable {
@@ -9,8 +9,13 @@ export interface TestTable {
   close(): Promise<void>;
 }
 
+/** The chat table on embedded dynalite. */
 export async function startTestTable(tableName = 'wschat-test'): Promise<TestTable> {
-  const emulator = await startDynalite();
+  return tableOn(await startDynalite(), tableName);
+}
+
+/** Creates the chat table on a running emulator; closing the table stops the emulator. */
+export async function tableOn(emulator: Emulator, tableName = 'wschat-test'): Promise<TestTable> {
   const client = localDynamoClient(emulator.endpoint);
   await ensureTable(client, tableName);
   return {
