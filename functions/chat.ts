@@ -1,5 +1,6 @@
 // The chat: what each route does, wiring the pure core to the store and the gateway.
 // Identity always comes from the event's connection id, never from the frame.
+import pLimit from 'p-limit';
 import { errorEvent, HELP_TEXT, timestamp, chatError, type ChatError, type RoomCount, type ServerEvent } from './core/events.ts';
 import { HISTORY_DEFAULT, parseFrame, type ChatCommand } from './core/frame.ts';
 import { parseNickname } from './core/nickname.ts';
@@ -30,6 +31,9 @@ export interface ChatOptions {
   authorize?: ConnectAuth | null;
 }
 
+/** COUNT queries in flight for `/rooms`. */
+const ROOM_COUNT_CONCURRENCY = 8;
+
 /** 30 frames per 10 s: well above anyone typing, well below a script flooding the room. */
 export const DEFAULT_RATE_LIMIT = { frames: 30, windowMs: 10_000 };
 
@@ -39,8 +43,8 @@ export interface Chat {
   connect(event: WebSocketEvent): Promise<WebSocketResult>;
   disconnect(event: WebSocketEvent): Promise<WebSocketResult>;
   message(event: WebSocketEvent): Promise<WebSocketResult>;
-  /** A server-initiated system message to one room, or to every room; returns the rooms it went to. */
-  push(gateway: Gateway, text: string, room?: string): Promise<string[]>;
+  /** A server-initiated system message to the given rooms, or to every room; returns the rooms it went to. */
+  push(gateway: Gateway, text: string, rooms?: readonly string[]): Promise<string[]>;
   /** Rooms with anyone in them (lobby always), with their member counts. */
   roomCounts(): Promise<RoomCount[]>;
 }
@@ -53,6 +57,7 @@ export function createChat(options: ChatOptions): Chat {
   const rateLimit = options.rateLimit ?? DEFAULT_RATE_LIMIT;
 
   const encode = (event: ServerEvent): Uint8Array => Buffer.from(JSON.stringify(event));
+  const countLimit = pLimit(ROOM_COUNT_CONCURRENCY);
 
   /** Sends one event to every member of `room` who should get it; cleans up any that are gone. */
   async function broadcast(gateway: Gateway, room: string, event: ServerEvent, audience: Audience, exclude?: string): Promise<void> {
@@ -65,23 +70,30 @@ export function createChat(options: ChatOptions): Chat {
       deliveries.push(gateway.postToAll(ids, data));
     }
     const gone = (await Promise.all(deliveries)).flatMap((result) => result.gone);
-    for (const connectionId of gone) await evictIfGone(gateway, connectionId);
+    // The event went out: cleaning up after it must not fail the sender's frame (who would resend it).
+    const evictions = await Promise.allSettled(gone.map((connectionId) => evictIfGone(gateway, connectionId)));
+    for (const eviction of evictions) {
+      if (eviction.status === 'rejected') log.warn('removing a gone connection failed', { error: String(eviction.reason) });
+    }
   }
 
   /** Removes a connection whose socket is gone (410) and announces its leave; younger ones are spared. */
   async function evictIfGone(gateway: Gateway, connectionId: string): Promise<void> {
-    const removed = await store.deleteConnection(connectionId, clock() - connectGraceMs);
-    if (removed) {
-      log.info('removed a gone connection', { connectionId });
-      await releaseAndAnnounceLeave(gateway, removed);
-    }
+    if (await removeConnection(gateway, connectionId, clock() - connectGraceMs)) log.info('removed a gone connection', { connectionId });
   }
 
-  async function releaseAndAnnounceLeave(gateway: Gateway, removed: ConnectionRecord): Promise<void> {
+  /**
+   * Deletes the connection (with `connectedBefore`, only one older than that), frees its nickname and
+   * announces its leave to its room. False when there was nothing (left) to remove.
+   */
+  async function removeConnection(gateway: Gateway, connectionId: string, connectedBefore?: number): Promise<boolean> {
+    const removed = await store.deleteConnection(connectionId, connectedBefore);
+    if (!removed) return false;
     if (removed.nicknameKey) await store.releaseClaim(removed.nicknameKey, removed.connectionId);
     if (removed.nickname && removed.room) {
       await broadcast(gateway, removed.room, system(announcements.left(removed.nickname), removed.room), 'system');
     }
+    return true;
   }
 
   async function reply(gateway: Gateway, connectionId: string, event: ServerEvent): Promise<void> {
@@ -132,8 +144,7 @@ export function createChat(options: ChatOptions): Chat {
     if (holder.nicknameKey !== key) return now - claimedAt > claimSettleMs;
     if (now - holder.connectedAt < connectGraceMs) return false;
     if (await gateway.isConnected(holderId)) return false;
-    const removed = await store.deleteConnection(holderId, now - connectGraceMs);
-    if (removed) await releaseAndAnnounceLeave(gateway, removed);
+    await removeConnection(gateway, holderId, now - connectGraceMs);
     return true;
   }
 
@@ -157,9 +168,10 @@ export function createChat(options: ChatOptions): Chat {
     const from = sender.room ?? LOBBY;
     const nickname = sender.nickname as string;
     if (room === from) return reply(gateway, id, { type: 'room', at: timestamp(), room });
+    // Listed first, so a failure leaves the user where they were, able to retry.
+    if (room !== LOBBY) await store.registerRoom(room);
     const before = await store.moveToRoom(id, room);
     if (!before) return reply(gateway, id, errorEvent(chatError('NOT_LOGGED_IN', 'Log in first: /nick NAME')));
-    if (room !== LOBBY) await store.registerRoom(room);
     await reply(gateway, id, { type: 'room', at: timestamp(), room });
     if (!sender.ignoring) await sendHistory(gateway, id, room, HISTORY_DEFAULT);
     const previousRoom = before.room ?? from;
@@ -171,7 +183,8 @@ export function createChat(options: ChatOptions): Chat {
 
   async function roomCounts(): Promise<RoomCount[]> {
     const names = [...new Set([LOBBY, ...(await store.rooms())])].sort();
-    const counts = await Promise.all(names.map(async (room) => ({ room, count: await store.countMembers(room) })));
+    // Bounded: many rooms must not turn one /rooms into a burst of queries that throttles the table.
+    const counts = await Promise.all(names.map((room) => countLimit(async () => ({ room, count: await store.countMembers(room) }))));
     return counts.filter(({ room, count }) => count > 0 || room === LOBBY);
   }
 
@@ -259,14 +272,14 @@ export function createChat(options: ChatOptions): Chat {
       // a re-created item behind: create first, then check the socket, so a $disconnect either sees the
       // item and deletes it, or has already happened and the check finds the socket gone (410).
       if (!(await gateway.isConnected(connectionId))) {
-        const removed = await store.deleteConnection(connectionId);
-        if (removed) await releaseAndAnnounceLeave(gateway, removed);
+        await removeConnection(gateway, connectionId);
         return null;
       }
       counted = await store.countFrame(connectionId, messageId, clock(), rateLimit.windowMs);
     }
     if (counted.status === 'duplicate') return null;
     if (counted.status === 'missing') return blankConnection(connectionId, connectedAt);
+    if (counted.status === 'contended') return counted.connection;
     if (!isRateLimited(counted.framesInWindow, rateLimit.frames)) return counted.connection;
     if (counted.framesInWindow === rateLimit.frames + 1) {
       // Told once per window; the rest of the flood is dropped without a post each.
@@ -279,13 +292,14 @@ export function createChat(options: ChatOptions): Chat {
 
   /** Unexpected failures (e.g. DynamoDB still throttling after the SDK's retries) reach the sender as an error. */
   async function guarded(event: WebSocketEvent, work: (gateway: Gateway) => Promise<WebSocketResult>): Promise<WebSocketResult> {
-    const gateway = options.gatewayFor(event);
+    let gateway: Gateway | undefined;
     try {
+      gateway = options.gatewayFor(event);
       return await work(gateway);
     } catch (error) {
       const { connectionId, routeKey } = event.requestContext;
       log.error('handler failed', { connectionId, routeKey, error: String(error) });
-      if (event.requestContext.eventType === 'MESSAGE') {
+      if (gateway && event.requestContext.eventType === 'MESSAGE') {
         const failure = chatError('INTERNAL_ERROR', 'The server could not process that; nothing was sent. Please try again.');
         await gateway.post(connectionId, encode(errorEvent(failure))).catch(() => undefined);
       }
@@ -306,20 +320,29 @@ export function createChat(options: ChatOptions): Chat {
         await store.createConnection(connectionId, connectedAt);
         if (!name) return OK;
         const connection = blankConnection(connectionId, connectedAt);
-        const login = await logIn(gateway, connection, name.nickname, name.key);
+        let login: Awaited<ReturnType<typeof logIn>>;
+        try {
+          login = await logIn(gateway, connection, name.nickname, name.key);
+        } catch (error) {
+          // A refused handshake gets no $disconnect: undo what was written, or a ghost holds the name.
+          await Promise.allSettled([store.deleteConnection(connectionId), store.releaseClaim(name.key, connectionId)]);
+          throw error;
+        }
         if (!login.ok) {
           await store.deleteConnection(connectionId);
           return { statusCode: 409, body: login.error.message };
         }
         // This connection cannot receive until $connect returns, so it is left out of its own announcement.
-        await announceLogin(gateway, login.previous, name.nickname, connectionId);
+        // The login itself succeeded: a failed announcement must not refuse the handshake.
+        await announceLogin(gateway, login.previous, name.nickname, connectionId).catch((error: unknown) =>
+          log.warn('announcing a login failed', { connectionId, error: String(error) }),
+        );
         return OK;
       }),
 
     disconnect: (event) =>
       guarded(event, async (gateway) => {
-        const removed = await store.deleteConnection(event.requestContext.connectionId);
-        if (removed) await releaseAndAnnounceLeave(gateway, removed); // a repeated $disconnect finds nothing
+        await removeConnection(gateway, event.requestContext.connectionId); // a repeated $disconnect finds nothing
         return OK;
       }),
 
@@ -342,17 +365,17 @@ export function createChat(options: ChatOptions): Chat {
         return OK;
       }),
 
-    async push(gateway, text, room) {
-      const rooms = room ? [room] : (await roomCounts()).map((counted) => counted.room);
-      await Promise.all(rooms.map((target) => broadcast(gateway, target, system(text, target), 'system')));
-      return rooms;
+    async push(gateway, text, rooms) {
+      const targets = rooms ?? (await roomCounts()).map((counted) => counted.room);
+      await Promise.all(targets.map((room) => broadcast(gateway, room, system(text, room), 'system')));
+      return [...targets];
     },
 
     roomCounts,
   };
 
-  function system(text: string, room?: string): ServerEvent {
-    return room ? { type: 'system', at: timestamp(), room, text } : { type: 'system', at: timestamp(), text };
+  function system(text: string, room: string): ServerEvent {
+    return { type: 'system', at: timestamp(), room, text };
   }
 }
 

@@ -31,6 +31,7 @@ export function createConnectAuth(config: ConnectAuthConfig): ConnectAuth | null
       try {
         await jwtVerify(token, key, {
           algorithms: ['HS256'],
+          requiredClaims: ['exp'], // a token without an expiry would be valid forever
           ...(config.jwtAudience ? { audience: config.jwtAudience } : {}),
           ...(config.jwtIssuer ? { issuer: config.jwtIssuer } : {}),
         });

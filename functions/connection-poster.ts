@@ -6,7 +6,7 @@
 // over the client's keep-alive agent. Failures are thrown shaped like the SDK's service exceptions
 // (`name` from x-amzn-ErrorType, `$metadata.httpStatusCode`), so callers classify both alike.
 // test/connection-poster.test.ts checks the signature with the published algorithm, against the SDK's.
-import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { request as httpRequest, type Agent as HttpAgent, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { request as httpsRequest, type Agent as HttpsAgent } from 'node:https';
 import type { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
@@ -15,6 +15,8 @@ import { SignatureV4 } from '@smithy/signature-v4';
 /** The signing name of the @connections management API. */
 const SERVICE = 'execute-api';
 const CONTENT_TYPE = 'application/octet-stream';
+/** API Gateway answers a post in milliseconds; this is for a socket that stopped answering. */
+const POST_TIMEOUT_MS = 3000;
 
 export interface ConnectionPoster {
   /** POST @connections/{id}; resolves on 2xx, throws a ConnectionsApiError otherwise (or the network error). */
@@ -58,8 +60,7 @@ export function createConnectionPoster(
     service: SERVICE,
     region: () => (region ??= client.config.region()),
     credentials: client.config.credentials, // memoized by the SDK, which also refreshes expiring ones
-    sha256: NodeSha256,
-    uriEscapePath: true, // every service but S3 escapes the path once more when signing
+    sha256: client.config.sha256, // the SDK's own node:crypto hash
   });
 
   return {
@@ -88,39 +89,12 @@ export function createConnectionPoster(
           settle(response, resolve, reject),
         );
         outgoing.on('error', reject);
+        // A stalled socket must not hold a fan-out slot until the Lambda times out; the caller retries.
+        outgoing.setTimeout(POST_TIMEOUT_MS, () => outgoing.destroy(new Error(`no answer in ${POST_TIMEOUT_MS} ms`)));
         outgoing.end(data);
       });
     },
   };
-}
-
-/** What the signer hashes. */
-type SourceData = string | ArrayBuffer | ArrayBufferView;
-
-/** SHA-256 (and, with a secret, HMAC-SHA256) over node:crypto, in the shape the signer asks for. */
-class NodeSha256 {
-  private readonly hash: Hash | Hmac;
-
-  constructor(secret?: SourceData) {
-    this.hash = secret === undefined ? createHash('sha256') : createHmac('sha256', toBytes(secret));
-  }
-
-  update(data: SourceData): void {
-    this.hash.update(toBytes(data));
-  }
-
-  digest(): Promise<Uint8Array> {
-    return Promise.resolve(this.hash.digest());
-  }
-
-  reset(): void {
-    throw new Error('not reusable'); // the signer makes a new one per digest
-  }
-}
-
-function toBytes(data: SourceData): Uint8Array | string {
-  if (typeof data === 'string' || data instanceof Uint8Array) return data;
-  return ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data);
 }
 
 /** Reads the answer to the end (so the socket returns to the pool), then resolves or rejects. */

@@ -41,7 +41,7 @@ export function buildChat(env: NodeJS.ProcessEnv): ContainerChat {
     measureCapacity: env.MEASURE_CAPACITY === 'true',
     ...(historyTtlSeconds !== undefined ? { historyTtlSeconds } : {}),
   });
-  const concurrency = positiveInt(env.FANOUT_CONCURRENCY) ?? DEFAULT_FANOUT_CONCURRENCY;
+  const concurrency = Math.max(1, positiveInt(env.FANOUT_CONCURRENCY) ?? DEFAULT_FANOUT_CONCURRENCY); // 0 would post nothing
   const gateways = new Map<string, Gateway>();
   const gatewayAt = (endpoint: string): Gateway => {
     let gateway = gateways.get(endpoint);

@@ -59,7 +59,9 @@ export interface HistoryEntry {
 export type FrameCount =
   | { status: 'counted'; connection: ConnectionRecord; framesInWindow: number }
   | { status: 'duplicate' }
-  | { status: 'missing' };
+  | { status: 'missing' }
+  /** Concurrent frames kept changing the window: the connection as read, this frame left uncounted. */
+  | { status: 'contended'; connection: ConnectionRecord };
 
 export type ClaimResult = { claimed: true } | { claimed: false; holder: ClaimRecord | null };
 
@@ -435,8 +437,11 @@ export function createStore(client: DynamoDBClient, options: StoreOptions): Chat
           ...capacity,
         }),
       );
+      // DynamoDB's TTL deletes lazily (within days): what is past its time is not history any more.
+      const oldest = new Date(clock() - historyTtlSeconds * 1000).toISOString();
       return (page.Items ?? [])
         .map((item) => ({ from: String(item.nickname), text: String(item.text), sentAt: String(item.sentAt) }))
+        .filter((entry) => entry.sentAt >= oldest)
         .reverse();
     },
 
@@ -483,6 +488,7 @@ export function createStore(client: DynamoDBClient, options: StoreOptions): Chat
         const current = await this.getConnection(connectionId);
         if (!current) return { status: 'missing' };
         if (current.lastMessageId === messageId) return { status: 'duplicate' };
+        if (round === 1) return { status: 'contended', connection: current }; // other frames kept winning
       }
       return { status: 'missing' };
     },

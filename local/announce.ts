@@ -29,7 +29,8 @@ if (room && !room.ok) {
   process.exit(2);
 }
 
-const callbackUrl = values['callback-url'] ?? process.env.CALLBACK_URL ?? 'http://127.0.0.1:3001/local';
+// The defaults are where `npm start` listens, honouring the same PORT and DYNAMODB_PORT.
+const callbackUrl = values['callback-url'] ?? process.env.CALLBACK_URL ?? `http://127.0.0.1:${process.env.PORT ?? 3001}/local`;
 const isLocal = new URL(callbackUrl).hostname === '127.0.0.1' || new URL(callbackUrl).hostname === 'localhost';
 const env: NodeJS.ProcessEnv = {
   ...process.env,
@@ -37,7 +38,7 @@ const env: NodeJS.ProcessEnv = {
   CALLBACK_URL: callbackUrl,
   POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
 };
-const dynamodbEndpoint = values['dynamodb-endpoint'] ?? process.env.DYNAMODB_ENDPOINT ?? (isLocal ? 'http://127.0.0.1:3002' : undefined);
+const dynamodbEndpoint = values['dynamodb-endpoint'] ?? process.env.DYNAMODB_ENDPOINT ?? (isLocal ? `http://127.0.0.1:${process.env.DYNAMODB_PORT ?? 3002}` : undefined);
 if (dynamodbEndpoint) env.DYNAMODB_ENDPOINT = dynamodbEndpoint;
 if (values.region) env.AWS_REGION = values.region;
 if (isLocal) {
@@ -49,5 +50,5 @@ if (isLocal) {
 Object.assign(process.env, env); // the SDK reads region and credentials from the environment
 
 const chat = buildChat(env);
-const rooms = await chat.push(pushGateway(chat, env), text, room?.ok ? room.room : undefined);
+const rooms = await chat.push(pushGateway(chat, env), text, room?.ok ? [room.room] : undefined);
 console.log(`announced to ${rooms.join(', ')}`);

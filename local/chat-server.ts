@@ -40,6 +40,15 @@ export async function startLocalChat(options: LocalChatOptions = {}): Promise<Lo
   const tableName = options.tableName ?? 'wschat-local';
   let emulator: Emulator | undefined;
   const dynamodbEndpoint = options.dynamodbEndpoint ?? (emulator = await startDynalite(options.dynamodbPort ?? 0)).endpoint;
+  try {
+    return await startOn(dynamodbEndpoint, tableName, options, emulator);
+  } catch (error) {
+    await emulator?.close(); // e.g. the port is taken: do not leave the emulator running
+    throw error;
+  }
+}
+
+async function startOn(dynamodbEndpoint: string, tableName: string, options: LocalChatOptions, emulator?: Emulator): Promise<LocalChat> {
   const dynamodb = localDynamoClient(dynamodbEndpoint);
   await ensureTable(dynamodb, tableName);
   dynamodb.destroy();

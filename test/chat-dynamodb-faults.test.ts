@@ -1,14 +1,15 @@
 // DynamoDB throttling and transient errors (dynalite cannot throttle, so a middleware injects them into
 // the real SDK client, inside its retry loop): the SDK's retries absorb short bursts; when they run
 // out, the sender gets INTERNAL_ERROR, never a silent loss, and everyone else's state is intact.
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ScanCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createChat } from '../functions/chat.ts';
 import { createGateway, type Gateway } from '../functions/gateway.ts';
 import { createStore } from '../functions/store.ts';
 import { ensureTable, LOCAL_CREDENTIALS, localDynamoClient, startDynalite, type Emulator } from '../local/dynamodb.ts';
 import { startLocalGateway, type LocalGateway } from '../local/gateway/index.ts';
-import { ChatClient } from './support/client.ts';
+import { waitUntil } from './support/chat.ts';
+import { ChatClient, HandshakeRefused } from './support/client.ts';
 
 const SILENT_LOG = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -17,6 +18,8 @@ let client: DynamoDBClient;
 let local: LocalGateway;
 /** How many of the next DynamoDB calls fail with a throttling error. */
 let failNext = 0;
+/** Every call of this command fails while set (e.g. 'UpdateItemCommand'). */
+let failCommand: string | undefined;
 let injected = 0;
 
 beforeAll(async () => {
@@ -27,9 +30,9 @@ beforeAll(async () => {
   client = localDynamoClient(emulator.endpoint);
   await ensureTable(client, 'faults');
   client.middlewareStack.add(
-    (next) => async (args) => {
-      if (failNext > 0) {
-        failNext -= 1;
+    (next, context) => async (args) => {
+      if (failNext > 0 || context.commandName === failCommand) {
+        failNext = Math.max(0, failNext - 1);
         injected += 1;
         throw Object.assign(new Error('Rate of requests exceeds the allowed throughput.'), {
           name: 'ProvisionedThroughputExceededException',
@@ -60,6 +63,19 @@ afterAll(async () => {
   await emulator.close();
 });
 
+/** Connection and nickname-claim items in the table (the test's own check, so a Scan is fine). */
+async function sessionItems(): Promise<number> {
+  const { Count } = await client.send(
+    new ScanCommand({
+      TableName: 'faults',
+      Select: 'COUNT',
+      FilterExpression: 'begins_with(pk, :conn) OR begins_with(pk, :nick)',
+      ExpressionAttributeValues: { ':conn': { S: 'CONN#' }, ':nick': { S: 'NICK#' } },
+    }),
+  );
+  return Count ?? 0;
+}
+
 async function login(nickname: string): Promise<ChatClient> {
   return ChatClient.login(local.url, nickname);
 }
@@ -70,18 +86,19 @@ describe('DynamoDB throttling', () => {
     const bob = await login('bob');
     failNext = 2; // the SDK makes 3 attempts by default
     alice.send('through the storm');
-    expect((await bob.next('message')).text).toBe('through the storm');
+    expect((await bob.next('message', 15_000)).text).toBe('through the storm');
     expect(injected).toBeGreaterThanOrEqual(2);
     await Promise.all([alice.close(), bob.close()]);
-  });
+  }, 30_000);
 
   it('throttling past the retries: the sender gets INTERNAL_ERROR, nothing is half-done, and it recovers', async () => {
     const alice = await login('alice2');
     const bob = await login('bob2');
     failNext = 1_000;
     alice.send('lost?');
-    const error = await alice.error('INTERNAL_ERROR');
-    expect(error.message).toMatch(/nothing was sent/u);
+    // The SDK backs off between its attempts (longer for throttling), so allow for a slow machine.
+    const error = await alice.waitFor((e) => e.type === 'error', 'INTERNAL_ERROR', 20_000);
+    expect(error).toMatchObject({ code: 'INTERNAL_ERROR', message: expect.stringMatching(/nothing was sent/u) });
     failNext = 0;
     bob.send('/ls');
     expect((await bob.next('users')).users).toEqual(['alice2', 'bob2']);
@@ -89,5 +106,20 @@ describe('DynamoDB throttling', () => {
     expect((await bob.next('message')).text).toBe('again');
     expect(bob.received('message').map((e) => e.text)).not.toContain('lost?');
     await Promise.all([alice.close(), bob.close()]);
-  });
+  }, 40_000);
+
+  it('a ?nickname= login failing half-way refuses the handshake and leaves nothing behind', async () => {
+    await waitUntil(async () => (await sessionItems()) === 0); // the earlier tests' clients have left
+    failCommand = 'UpdateItemCommand'; // the claim is written, setting the nickname fails past the retries
+    try {
+      await expect(ChatClient.connect(local.url, { nickname: 'phoenix' })).rejects.toEqual(new HandshakeRefused(500));
+    } finally {
+      failCommand = undefined;
+    }
+    expect(await sessionItems()).toBe(0); // no connection item, no claim: no $disconnect will come
+    const retry = await ChatClient.connect(local.url, { nickname: 'phoenix' }); // at once, not 409
+    retry.send('/whoami');
+    expect((await retry.next('whoami')).nickname).toBe('phoenix');
+    await retry.close();
+  }, 40_000);
 });

@@ -33,6 +33,8 @@ describe('$connect authorisation', () => {
     await expect(chat.connect({ token: await jwt({ aud: 'someone-else' }) })).rejects.toEqual(new HandshakeRefused(403));
     await expect(chat.connect({ token: await jwt({ aud: 'wschat', exp: '-1m' }) })).rejects.toEqual(new HandshakeRefused(403));
     await expect(chat.connect({ token: 'guess', nickname: 'mallory' })).rejects.toEqual(new HandshakeRefused(403));
+    const forever = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setAudience('wschat').sign(new TextEncoder().encode(JWT_KEY));
+    await expect(chat.connect({ token: forever })).rejects.toEqual(new HandshakeRefused(403)); // no expiry: refused
     expect(await tableItems()).toBe(before);
   });
 

@@ -5,7 +5,9 @@ import { containerChat, pushGateway } from '../container.ts';
 
 export const handler = async (): Promise<{ rooms: string[]; online: number }> => {
   const chat = containerChat();
-  const online = (await chat.roomCounts()).reduce((sum, room) => sum + room.count, 0);
-  const rooms = await chat.push(pushGateway(chat), process.env.ANNOUNCE_TEXT ?? announcements.online(online));
+  const counts = await chat.roomCounts();
+  const online = counts.reduce((sum, room) => sum + room.count, 0);
+  const text = process.env.ANNOUNCE_TEXT ?? announcements.online(online);
+  const rooms = await chat.push(pushGateway(chat), text, counts.map((counted) => counted.room));
   return { rooms, online };
 };

@@ -185,7 +185,8 @@ export function defineStoreTests(startTable: () => Promise<TestTable>, traits: E
     });
 
     it('keeps history newest last, limited, and a retried message once', async () => {
-      const at = (second: number) => `2026-01-01T00:00:0${second}.000Z`;
+      const start = Date.now() - 60_000; // recent: entries older than the history TTL are not served
+      const at = (second: number) => new Date(start + second * 1000).toISOString();
       await store.addHistory('hist', { from: 'a', text: 'one', sentAt: at(1) }, 'x1');
       await store.addHistory('hist', { from: 'b', text: 'two \u{1f600}'.repeat(1000), sentAt: at(2) }, 'x2');
       await store.addHistory('hist', { from: 'c', text: 'three', sentAt: at(3) }, 'x3');
@@ -194,6 +195,9 @@ export function defineStoreTests(startTable: () => Promise<TestTable>, traits: E
       expect(lastTwo.map((entry) => entry.from)).toEqual(['b', 'c']);
       expect(lastTwo[0]?.text).toBe('two \u{1f600}'.repeat(1000));
       expect(await store.history('hist', 50)).toHaveLength(3);
+      const twoDaysAgo = new Date(Date.now() - 2 * 86_400_000).toISOString();
+      await store.addHistory('stale', { from: 'a', text: 'old news', sentAt: twoDaysAgo }, 'x0');
+      expect(await store.history('stale', 50)).toEqual([]); // TTL deletion lags; past its time it is not history
     });
 
     it('moves members between rooms and counts them', async () => {
