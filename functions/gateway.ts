@@ -75,11 +75,12 @@ export function createGateway(options: GatewayOptions): Gateway {
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const random = options.random ?? Math.random;
 
+  /** One recipient, retries included. Each attempt takes a slot of the bound; the backoff between them does not. */
   async function post(connectionId: string, data: Uint8Array): Promise<PostOutcome> {
     metrics.posts += 1;
     for (let attempt = 0; ; attempt += 1) {
       try {
-        await poster.post(connectionId, data);
+        await limit(() => poster.post(connectionId, data));
         metrics.delivered += 1;
         return 'delivered';
       } catch (error) {
@@ -102,10 +103,10 @@ export function createGateway(options: GatewayOptions): Gateway {
 
   return {
     metrics,
-    post: (connectionId, data) => limit(() => post(connectionId, data)),
+    post,
 
     async postToAll(connectionIds, data) {
-      const outcomes = await Promise.all(connectionIds.map((id) => limit(() => post(id, data))));
+      const outcomes = await Promise.all(connectionIds.map((id) => post(id, data)));
       const result: FanoutResult = { delivered: 0, failed: 0, gone: [] };
       outcomes.forEach((outcome, index) => {
         if (outcome === 'delivered') result.delivered += 1;
