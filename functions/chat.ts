@@ -5,7 +5,7 @@ import { errorEvent, HELP_TEXT, timestamp, chatError, type ChatError, type RoomC
 import { HISTORY_DEFAULT, parseFrame, type ChatCommand } from './core/frame.ts';
 import { parseNickname } from './core/nickname.ts';
 import { LOBBY } from './core/room.ts';
-import { accessError, announcements, isRateLimited, recipientFilter, type Audience, type Sender } from './core/rules.ts';
+import { accessError, announcements, isRateLimited, recipientFilter, type Audience } from './core/rules.ts';
 import type { ConnectAuth } from './connect-auth.ts';
 import type { Gateway } from './gateway.ts';
 import type { Logger } from './log.ts';
@@ -359,7 +359,7 @@ export function createChat(options: ChatOptions): Chat {
           await reply(gateway, connectionId, errorEvent(parsed.error));
           return OK;
         }
-        const denied = accessError(parsed.command, toSender(sender));
+        const denied = accessError(parsed.command, sender);
         if (denied) await reply(gateway, connectionId, errorEvent(denied));
         else await run(gateway, sender, parsed.command, frameId);
         return OK;
@@ -377,10 +377,6 @@ export function createChat(options: ChatOptions): Chat {
   function system(text: string, room: string): ServerEvent {
     return { type: 'system', at: timestamp(), room, text };
   }
-}
-
-function toSender(connection: ConnectionRecord): Sender {
-  return { connectionId: connection.connectionId, nickname: connection.nickname, ignoring: connection.ignoring };
 }
 
 function blankConnection(connectionId: string, connectedAt: number): ConnectionRecord {

@@ -130,6 +130,8 @@ interface IndexQuery {
   names?: Record<string, string>;
   select?: 'COUNT';
   pageSize?: number;
+  /** Descending sort key order (history: newest first). */
+  newestFirst?: boolean;
 }
 
 type StoreCommand = GetCommand | PutCommand | UpdateCommand | DeleteCommand | QueryCommand;
@@ -424,22 +426,18 @@ export function createStore(client: DynamoDBClient, options: StoreOptions): Chat
     },
 
     async history(room, limit) {
-      const page = await send(
-        new QueryCommand({
-          TableName,
-          IndexName: MEMBERS_INDEX,
-          KeyConditionExpression: '#room = :room',
-          ExpressionAttributeNames: { '#room': MEMBERS_INDEX_PARTITION_KEY, '#text': 'text' },
-          ExpressionAttributeValues: { ':room': historyPartition(room) },
-          ProjectionExpression: 'nickname, #text, sentAt',
-          ScanIndexForward: false, // newest first, then reversed
-          Limit: limit,
-          ...capacity,
-        }),
-      );
+      // One page of the newest `limit` entries (then reversed): the first page is all that is wanted.
+      const { value: page } = await queryPages({
+        partition: historyPartition(room),
+        projection: 'nickname, #text, sentAt',
+        names: { '#text': 'text' },
+        pageSize: limit,
+        newestFirst: true,
+      }).next();
       // DynamoDB's TTL deletes lazily (within days): what is past its time is not history any more.
       const oldest = new Date(clock() - historyTtlSeconds * 1000).toISOString();
-      return (page.Items ?? [])
+      const items: Item[] = page?.Items ?? [];
+      return items
         .map((item) => ({ from: String(item.nickname), text: String(item.text), sentAt: String(item.sentAt) }))
         .filter((entry) => entry.sentAt >= oldest)
         .reverse();
@@ -507,6 +505,7 @@ export function createStore(client: DynamoDBClient, options: StoreOptions): Chat
           ExpressionAttributeValues: { ':room': query.partition },
           ...(query.projection ? { ProjectionExpression: query.projection } : {}),
           ...(query.select ? { Select: query.select } : {}),
+          ...(query.newestFirst ? { ScanIndexForward: false } : {}),
           ExclusiveStartKey,
           Limit: query.pageSize,
           ...capacity,
