@@ -20,9 +20,9 @@ export async function logInAll(
     connectionIds.map((connectionId, index) =>
       limit(async () => {
         const nickname = `u${index}`; // already case-folded: the nickname is its own key
-        const claim = await store.claimNickname(nickname, nickname, connectionId, connectedAt);
+        const claim = await store.claimNickname(nickname, nickname, connectionId, connectedAt, 1);
         if (!claim.claimed) throw new Error(`could not claim ${nickname}`);
-        if (!(await store.setNickname(connectionId, nickname, nickname, LOBBY))) throw new Error(`connection ${connectionId} is gone`);
+        if ((await store.setNickname(connectionId, nickname, nickname, LOBBY, 1)).status !== 'set') throw new Error(`connection ${connectionId} is gone`);
         await dynamodb.send(new PutItemCommand({ TableName: sampleTable, Item: { connectionId: { S: connectionId } } }));
       }),
     ),

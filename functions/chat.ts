@@ -1,16 +1,27 @@
 // The chat: what each route does, wiring the pure core to the store and the gateway.
 // Identity always comes from the event's connection id, never from the frame.
-import pLimit from 'p-limit';
-import { errorEvent, HELP_TEXT, timestamp, chatError, type ChatError, type RoomCount, type ServerEvent } from './core/events.ts';
+import {
+  chatError,
+  errorEvent,
+  HELP_TEXT,
+  historyEvents,
+  MAX_EVENT_BYTES,
+  ROOMS_LISTED,
+  timestamp,
+  USERS_LISTED,
+  type ChatError,
+  type RoomCount,
+  type ServerEvent,
+} from './core/events.ts';
 import { HISTORY_DEFAULT, parseFrame, type ChatCommand } from './core/frame.ts';
-import { parseNickname } from './core/nickname.ts';
+import { nicknameKey, parseNickname } from './core/nickname.ts';
 import { LOBBY } from './core/room.ts';
 import { accessError, announcements, isRateLimited, recipientFilter, type Audience } from './core/rules.ts';
 import type { ConnectAuth } from './connect-auth.ts';
-import type { Gateway } from './gateway.ts';
+import { retryDeadline, type Gateway } from './gateway.ts';
 import type { Logger } from './log.ts';
 import type { ChatStore, ConnectionRecord } from './store.ts';
-import type { WebSocketEvent, WebSocketResult } from './websocket-event.ts';
+import type { InvocationClock, WebSocketEvent, WebSocketResult } from './websocket-event.ts';
 
 export interface ChatOptions {
   store: ChatStore;
@@ -31,8 +42,6 @@ export interface ChatOptions {
   authorize?: ConnectAuth | null;
 }
 
-/** COUNT queries in flight for `/rooms`. */
-const ROOM_COUNT_CONCURRENCY = 8;
 
 /** 30 frames per 10 s: well above anyone typing, well below a script flooding the room. */
 export const DEFAULT_RATE_LIMIT = { frames: 30, windowMs: 10_000 };
@@ -40,9 +49,10 @@ export const DEFAULT_RATE_LIMIT = { frames: 30, windowMs: 10_000 };
 const OK: WebSocketResult = { statusCode: 200 };
 
 export interface Chat {
-  connect(event: WebSocketEvent): Promise<WebSocketResult>;
-  disconnect(event: WebSocketEvent): Promise<WebSocketResult>;
-  message(event: WebSocketEvent): Promise<WebSocketResult>;
+  /** `invocation` (the Lambda context): fan-out starts no retry it could not finish in the time left. */
+  connect(event: WebSocketEvent, invocation?: InvocationClock): Promise<WebSocketResult>;
+  disconnect(event: WebSocketEvent, invocation?: InvocationClock): Promise<WebSocketResult>;
+  message(event: WebSocketEvent, invocation?: InvocationClock): Promise<WebSocketResult>;
   /** A server-initiated system message to the given rooms, or to every room; returns the rooms it went to. */
   push(gateway: Gateway, text: string, rooms?: readonly string[]): Promise<string[]>;
   /** Rooms with anyone in them (lobby always), with their member counts. */
@@ -56,8 +66,12 @@ export function createChat(options: ChatOptions): Chat {
   const claimSettleMs = options.claimSettleMs ?? 30_000;
   const rateLimit = options.rateLimit ?? DEFAULT_RATE_LIMIT;
 
-  const encode = (event: ServerEvent): Uint8Array => Buffer.from(JSON.stringify(event));
-  const countLimit = pLimit(ROOM_COUNT_CONCURRENCY);
+  const encode = (event: ServerEvent): Uint8Array => {
+    const data = Buffer.from(JSON.stringify(event));
+    // Every reply is bounded by construction; one that is not is a bug, and must fail loudly, not vanish.
+    if (data.byteLength > MAX_EVENT_BYTES) throw new Error(`a ${event.type} event of ${data.byteLength} bytes is over ${MAX_EVENT_BYTES}`);
+    return data;
+  };
 
   /** Sends one event to every member of `room` who should get it; cleans up any that are gone. */
   async function broadcast(gateway: Gateway, room: string, event: ServerEvent, audience: Audience, exclude?: string): Promise<void> {
@@ -90,6 +104,7 @@ export function createChat(options: ChatOptions): Chat {
     const removed = await store.deleteConnection(connectionId, connectedBefore);
     if (!removed) return false;
     if (removed.nicknameKey) await store.releaseClaim(removed.nicknameKey, removed.connectionId);
+    if (removed.room) await store.leaveRoom(removed.room);
     if (removed.nickname && removed.room) {
       await broadcast(gateway, removed.room, system(announcements.left(removed.nickname), removed.room), 'system');
     }
@@ -97,38 +112,55 @@ export function createChat(options: ChatOptions): Chat {
   }
 
   async function reply(gateway: Gateway, connectionId: string, event: ServerEvent): Promise<void> {
-    await gateway.post(connectionId, encode(event));
+    const outcome = await gateway.post(connectionId, encode(event));
+    if (outcome === 'too-large') {
+      // API Gateway's limit may be lower than ours (a custom stage setting): say so rather than go silent.
+      const tooLarge = chatError('TOO_LARGE', `The ${event.type} reply was too large to deliver.`);
+      await gateway.post(connectionId, encode(errorEvent(tooLarge)));
+    }
   }
 
   /**
    * Claims `key` for the connection, taking over a claim whose holder is provably gone or no longer
-   * uses the name. Returns the error to report, or the connection as it was before the login.
+   * uses the name. Returns the error to report, null when a newer login of the same connection
+   * overtook this one (its outcome stands, so this one says nothing), or the connection as it was.
    */
   async function logIn(
     gateway: Gateway,
     connection: ConnectionRecord,
     nickname: string,
     key: string,
-  ): Promise<{ ok: true; previous: ConnectionRecord } | { ok: false; error: ChatError }> {
+  ): Promise<{ ok: true; previous: ConnectionRecord } | { ok: false; error: ChatError } | null> {
+    const { connectionId, connectedAt } = connection;
+    const closedDuringLogin = chatError('NOT_LOGGED_IN', 'The connection closed during login.');
+    // Frames of one connection run concurrently: numbering its logins lets every write below say
+    // which login it belongs to, so a late, older login can neither undo a newer name nor free its claim.
+    const loginSeq = await store.beginLogin(connectionId);
+    if (loginSeq === null) return { ok: false, error: closedDuringLogin };
     const taken = chatError('NICKNAME_TAKEN', `The nickname "${nickname}" is taken.`);
-    const claim = await store.claimNickname(key, nickname, connection.connectionId, connection.connectedAt);
+    const claim = await store.claimNickname(key, nickname, connectionId, connectedAt, loginSeq);
     if (!claim.claimed) {
       const holder = claim.holder;
       if (holder && !(await isAbandoned(gateway, holder.connectionId, key, holder.claimedAt))) return { ok: false, error: taken };
       // Take the abandoned claim over; if it is gone instead (released between our write and our read,
       // or by the eviction just now), try once more as a fresh claim.
       const retried =
-        (holder !== null && (await store.takeOverClaim(holder, nickname, connection.connectionId, connection.connectedAt))) ||
-        (await store.claimNickname(key, nickname, connection.connectionId, connection.connectedAt)).claimed;
+        (holder !== null && (await store.takeOverClaim(holder, nickname, connectionId, connectedAt, loginSeq))) ||
+        (await store.claimNickname(key, nickname, connectionId, connectedAt, loginSeq)).claimed;
       if (!retried) return { ok: false, error: taken };
     }
-    const previous = await store.setNickname(connection.connectionId, nickname, key, LOBBY);
-    if (!previous) {
-      // The connection vanished meanwhile ($disconnect ran): give the name back.
-      await store.releaseClaim(key, connection.connectionId);
-      return { ok: false, error: chatError('NOT_LOGGED_IN', 'The connection closed during login.') };
+    const change = await store.setNickname(connectionId, nickname, key, LOBBY, loginSeq);
+    if (change.status !== 'set') {
+      // Give the name back, unless a newer login of this connection claimed it meanwhile.
+      await store.releaseClaim(key, connectionId, { by: 'exactly', loginSeq });
+      return change.status === 'missing' ? { ok: false, error: closedDuringLogin } : null; // missing: $disconnect ran
     }
-    if (previous.nicknameKey && previous.nicknameKey !== key) await store.releaseClaim(previous.nicknameKey, connection.connectionId);
+    const { previous } = change;
+    if (!previous.room) await store.enterRoom(LOBBY); // a first login enters the lobby
+    // The replaced name is freed only from older logins: a newer one may be claiming it right now.
+    if (previous.nicknameKey && previous.nicknameKey !== key) {
+      await store.releaseClaim(previous.nicknameKey, connectionId, { by: 'older', loginSeq });
+    }
     return { ok: true, previous };
   }
 
@@ -155,12 +187,16 @@ export function createChat(options: ChatOptions): Chat {
     await broadcast(gateway, room, system(text, room), 'system', exclude);
   }
 
-  /** Sends a room's recent messages to one connection, oldest first, one `history` event each. */
-  async function sendHistory(gateway: Gateway, connectionId: string, room: string, limit: number): Promise<void> {
-    for (const entry of await store.history(room, limit)) {
-      // One at a time: posts in parallel could arrive out of order.
-      await reply(gateway, connectionId, { type: 'history', at: entry.sentAt, room, from: entry.from, text: entry.text });
-    }
+  /**
+   * Sends a room's recent messages to one connection, oldest first, in as few `history` events as fit.
+   * `always`: answer even when there is nothing (an explicit /history), not only on entering a room.
+   */
+  async function sendHistory(gateway: Gateway, connectionId: string, room: string, limit: number, always = false): Promise<void> {
+    const messages = (await store.history(room, limit)).map((entry) => ({ at: entry.sentAt, room, from: entry.from, text: entry.text }));
+    const events = historyEvents(room, messages, timestamp());
+    if (events.length === 0 && always) events.push({ type: 'history', at: timestamp(), room, messages: [] });
+    // One at a time: posts in parallel could arrive out of order.
+    for (const event of events) await reply(gateway, connectionId, event);
   }
 
   async function moveTo(gateway: Gateway, sender: ConnectionRecord, room: string): Promise<void> {
@@ -168,24 +204,39 @@ export function createChat(options: ChatOptions): Chat {
     const from = sender.room ?? LOBBY;
     const nickname = sender.nickname as string;
     if (room === from) return reply(gateway, id, { type: 'room', at: timestamp(), room });
-    // Listed first, so a failure leaves the user where they were, able to retry.
-    if (room !== LOBBY) await store.registerRoom(room);
+    // Counted in first, so a failure leaves the user where they were, able to retry.
+    await store.enterRoom(room);
     const before = await store.moveToRoom(id, room);
-    if (!before) return reply(gateway, id, errorEvent(chatError('NOT_LOGGED_IN', 'Log in first: /nick NAME')));
+    if (!before) {
+      await store.leaveRoom(room);
+      return reply(gateway, id, errorEvent(chatError('NOT_LOGGED_IN', 'Log in first: /nick NAME')));
+    }
+    const previousRoom = before.room ?? from;
+    // A concurrent /join of the same room got there first: it counted, announced and replied.
+    await store.leaveRoom(previousRoom);
+    if (previousRoom === room) return;
     await reply(gateway, id, { type: 'room', at: timestamp(), room });
     if (!sender.ignoring) await sendHistory(gateway, id, room, HISTORY_DEFAULT);
-    const previousRoom = before.room ?? from;
     await Promise.all([
       broadcast(gateway, previousRoom, system(announcements.left(nickname), previousRoom), 'system'),
       broadcast(gateway, room, system(announcements.joined(nickname), room), 'system'),
     ]);
   }
 
+  /** The lobby first (always), then the busiest rooms; `count` is every room with anyone in it. */
+  async function roomListing(): Promise<{ rooms: RoomCount[]; count: number }> {
+    const listing = await store.busiestRooms(ROOMS_LISTED);
+    const lobby = listing.rooms.find((listed) => listed.room === LOBBY) ?? { room: LOBBY, count: await store.roomCount(LOBBY) };
+    const others = listing.rooms.filter((listed) => listed.room !== LOBBY && listed.count > 0);
+    return { rooms: [lobby, ...others].slice(0, ROOMS_LISTED), count: listing.total };
+  }
+
+  /** Every room with anyone in it (lobby always), with their member counts: what a push to all reaches. */
   async function roomCounts(): Promise<RoomCount[]> {
-    const names = [...new Set([LOBBY, ...(await store.rooms())])].sort();
-    // Bounded: many rooms must not turn one /rooms into a burst of queries that throttles the table.
-    const counts = await Promise.all(names.map((room) => countLimit(async () => ({ room, count: await store.countMembers(room) }))));
-    return counts.filter(({ room, count }) => count > 0 || room === LOBBY);
+    const all: RoomCount[] = [];
+    for await (const page of store.allRooms()) all.push(...page.filter((counted) => counted.count > 0));
+    if (!all.some((counted) => counted.room === LOBBY)) all.push({ room: LOBBY, count: 0 });
+    return all.sort((a, b) => (a.room < b.room ? -1 : a.room > b.room ? 1 : 0));
   }
 
   async function run(gateway: Gateway, sender: ConnectionRecord, command: ChatCommand, messageId: string): Promise<void> {
@@ -202,11 +253,27 @@ export function createChat(options: ChatOptions): Chat {
       case 'list': {
         const room = sender.room ?? LOBBY;
         const users: string[] = [];
-        for await (const page of store.members(room)) users.push(...page.map((member) => member.nickname));
-        return reply(gateway, id, { type: 'users', at: timestamp(), room, users, count: users.length });
+        let complete = true;
+        for await (const page of store.members(room)) {
+          users.push(...page.map((member) => member.nickname));
+          // Bounded reply, bounded reads: past USERS_LISTED the room's counter says how many there are.
+          if (users.length >= USERS_LISTED) {
+            complete = false;
+            break;
+          }
+        }
+        // Index order is by uniqueness key (a look-alike skeleton: `mike` sorts as `rnike`); people read case-folded names.
+        const listed = users
+          .slice(0, USERS_LISTED)
+          .map((nickname) => ({ nickname, folded: nicknameKey(nickname) }))
+          .sort((a, b) => (a.folded < b.folded ? -1 : a.folded > b.folded ? 1 : 0))
+          .map((entry) => entry.nickname);
+        const count = complete ? users.length : Math.max(users.length, await store.roomCount(room));
+        return reply(gateway, id, { type: 'users', at: timestamp(), room, users: listed, count });
       }
       case 'nick': {
         const login = await logIn(gateway, sender, command.nickname, command.key);
+        if (!login) return; // a newer /nick of this connection took effect instead
         if (!login.ok) return reply(gateway, id, errorEvent(login.error));
         await reply(gateway, id, { type: 'login', at: timestamp(), nickname: command.nickname });
         // Logging in enters the lobby, and entering a room shows its recent messages.
@@ -217,12 +284,10 @@ export function createChat(options: ChatOptions): Chat {
         return moveTo(gateway, sender, command.room);
       case 'leave':
         return moveTo(gateway, sender, LOBBY);
-      case 'rooms': {
-        const rooms = await roomCounts();
-        return reply(gateway, id, { type: 'rooms', at: timestamp(), rooms, count: rooms.length });
-      }
+      case 'rooms':
+        return reply(gateway, id, { type: 'rooms', at: timestamp(), ...(await roomListing()) });
       case 'history':
-        return sendHistory(gateway, id, sender.room ?? LOBBY, command.limit);
+        return sendHistory(gateway, id, sender.room ?? LOBBY, command.limit, true);
       case 'broadcast': {
         const room = sender.room ?? LOBBY;
         const event = { type: 'message', at: timestamp(), room, from: sender.nickname as string, text: command.text } as const;
@@ -291,10 +356,15 @@ export function createChat(options: ChatOptions): Chat {
   }
 
   /** Unexpected failures (e.g. DynamoDB still throttling after the SDK's retries) reach the sender as an error. */
-  async function guarded(event: WebSocketEvent, work: (gateway: Gateway) => Promise<WebSocketResult>): Promise<WebSocketResult> {
+  async function guarded(
+    event: WebSocketEvent,
+    invocation: InvocationClock | undefined,
+    work: (gateway: Gateway) => Promise<WebSocketResult>,
+  ): Promise<WebSocketResult> {
     let gateway: Gateway | undefined;
     try {
-      gateway = options.gatewayFor(event);
+      const shared = options.gatewayFor(event);
+      gateway = invocation ? shared.until(retryDeadline(clock(), invocation.getRemainingTimeInMillis())) : shared;
       return await work(gateway);
     } catch (error) {
       const { connectionId, routeKey } = event.requestContext;
@@ -308,8 +378,8 @@ export function createChat(options: ChatOptions): Chat {
   }
 
   return {
-    connect: (event) =>
-      guarded(event, async (gateway) => {
+    connect: (event, invocation) =>
+      guarded(event, invocation, async (gateway) => {
         const { connectionId, connectedAt } = event.requestContext;
         const authorized = options.authorize ? await options.authorize(event) : ({ ok: true } as const);
         if (!authorized.ok) return { statusCode: authorized.statusCode, body: authorized.reason };
@@ -325,12 +395,16 @@ export function createChat(options: ChatOptions): Chat {
           login = await logIn(gateway, connection, name.nickname, name.key);
         } catch (error) {
           // A refused handshake gets no $disconnect: undo what was written, or a ghost holds the name.
-          await Promise.allSettled([store.deleteConnection(connectionId), store.releaseClaim(name.key, connectionId)]);
+          await Promise.allSettled([
+            store.deleteConnection(connectionId).then((removed) => (removed?.room ? store.leaveRoom(removed.room) : undefined)),
+            store.releaseClaim(name.key, connectionId),
+          ]);
           throw error;
         }
-        if (!login.ok) {
+        if (!login?.ok) {
+          // No other login of this connection can run inside its $connect, so null does not happen here.
           await store.deleteConnection(connectionId);
-          return { statusCode: 409, body: login.error.message };
+          return { statusCode: 409, body: login ? login.error.message : 'The login did not complete.' };
         }
         // This connection cannot receive until $connect returns, so it is left out of its own announcement.
         // The login itself succeeded: a failed announcement must not refuse the handshake.
@@ -340,14 +414,14 @@ export function createChat(options: ChatOptions): Chat {
         return OK;
       }),
 
-    disconnect: (event) =>
-      guarded(event, async (gateway) => {
+    disconnect: (event, invocation) =>
+      guarded(event, invocation, async (gateway) => {
         await removeConnection(gateway, event.requestContext.connectionId); // a repeated $disconnect finds nothing
         return OK;
       }),
 
-    message: (event) =>
-      guarded(event, async (gateway) => {
+    message: (event, invocation) =>
+      guarded(event, invocation, async (gateway) => {
         const { connectionId, messageId, requestId } = event.requestContext;
         const frameId = messageId ?? requestId;
         // Counted before parsing: a flood of garbage is still a flood.

@@ -12,7 +12,14 @@ export interface ConnectAuthConfig {
   jwtSecret?: string;
   jwtAudience?: string;
   jwtIssuer?: string;
+  /** Longest lifetime (`exp - iat`, seconds) a JWT may be issued with; default DEFAULT_JWT_MAX_LIFETIME_SECONDS. */
+  jwtMaxLifetimeSeconds?: number;
 }
+
+/** 24 h: a leaked token is worth at most a day, whatever `exp` its issuer wrote. */
+export const DEFAULT_JWT_MAX_LIFETIME_SECONDS = 86_400;
+/** Clock skew allowed between the issuer and this function, on `exp` and `iat`. */
+export const JWT_CLOCK_TOLERANCE_SECONDS = 30;
 
 export type ConnectAuthResult = { ok: true } | { ok: false; statusCode: 401 | 403; reason: string };
 
@@ -22,6 +29,10 @@ export type ConnectAuth = (event: WebSocketEvent) => Promise<ConnectAuthResult>;
 export function createConnectAuth(config: ConnectAuthConfig): ConnectAuth | null {
   const { sharedSecret, jwtSecret } = config;
   if (!sharedSecret && !jwtSecret) return null;
+  const maxLifetime = config.jwtMaxLifetimeSeconds ?? DEFAULT_JWT_MAX_LIFETIME_SECONDS;
+  if (!Number.isInteger(maxLifetime) || maxLifetime <= 0) {
+    throw new Error(`connect auth: the JWT maximum lifetime must be a positive whole number of seconds, not ${maxLifetime}`);
+  }
   const key = jwtSecret ? new TextEncoder().encode(jwtSecret) : null;
   return async (event) => {
     const token = tokenOf(event);
@@ -29,13 +40,19 @@ export function createConnectAuth(config: ConnectAuthConfig): ConnectAuth | null
     if (sharedSecret && sameSecret(token, sharedSecret)) return { ok: true };
     if (key) {
       try {
-        await jwtVerify(token, key, {
+        // The lifetime is bounded by the issued one, `exp - iat`, so both claims are required: without
+        // `iat` nothing tells when a far-future `exp` was written. `maxTokenAge` adds that `iat` is not
+        // in the future and not older than the bound (which `exp` already implies, give or take skew).
+        const { payload } = await jwtVerify(token, key, {
           algorithms: ['HS256'],
-          requiredClaims: ['exp'], // a token without an expiry would be valid forever
+          requiredClaims: ['exp', 'iat'],
+          maxTokenAge: maxLifetime,
+          clockTolerance: JWT_CLOCK_TOLERANCE_SECONDS,
           ...(config.jwtAudience ? { audience: config.jwtAudience } : {}),
           ...(config.jwtIssuer ? { issuer: config.jwtIssuer } : {}),
         });
-        return { ok: true };
+        const { exp, iat } = payload;
+        if (exp !== undefined && iat !== undefined && exp - iat <= maxLifetime) return { ok: true };
       } catch {
         // fall through: an invalid, expired or foreign token
       }
@@ -45,8 +62,10 @@ export function createConnectAuth(config: ConnectAuthConfig): ConnectAuth | null
 }
 
 function tokenOf(event: WebSocketEvent): string | undefined {
-  const fromQuery = event.queryStringParameters?.token;
-  if (fromQuery) return fromQuery;
+  // Own properties only: these maps' names are the client's, and nothing may come from a prototype.
+  const query = event.queryStringParameters;
+  const fromQuery = query && Object.hasOwn(query, 'token') ? query.token : undefined;
+  if (typeof fromQuery === 'string' && fromQuery) return fromQuery;
   const header = Object.entries(event.headers ?? {}).find(([name]) => name.toLowerCase() === 'authorization')?.[1];
   const bearer = header && /^Bearer\s+(.+)$/iu.exec(header.trim());
   return bearer ? bearer[1] : undefined;

@@ -16,7 +16,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 const SERVICE = 'execute-api';
 const CONTENT_TYPE = 'application/octet-stream';
 /** API Gateway answers a post in milliseconds; this is for a socket that stopped answering. */
-const POST_TIMEOUT_MS = 3000;
+export const POST_TIMEOUT_MS = 3000;
 
 export interface ConnectionPoster {
   /** POST @connections/{id}; resolves on 2xx, throws a ConnectionsApiError otherwise (or the network error). */

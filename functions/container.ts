@@ -66,6 +66,7 @@ export function buildChat(env: NodeJS.ProcessEnv): ContainerChat {
       jwtSecret: env.CONNECT_JWT_SECRET || undefined,
       jwtAudience: env.CONNECT_JWT_AUDIENCE || undefined,
       jwtIssuer: env.CONNECT_JWT_ISSUER || undefined,
+      jwtMaxLifetimeSeconds: positiveSeconds(env, 'CONNECT_JWT_MAX_LIFETIME_SECONDS'),
     }),
     gatewayFor: (event: WebSocketEvent) => gatewayAt(env.CALLBACK_URL ?? callbackUrlOf(event)),
   });
@@ -89,4 +90,18 @@ function positiveInt(value: string | undefined): number | undefined {
   if (value === undefined || value === '') return undefined;
   const parsed = Number(value);
   return Number.isInteger(parsed) && parsed >= 0 ? parsed : undefined;
+}
+
+/**
+ * A security bound: a typo must not quietly become the default (or no bound), so anything but a
+ * positive whole number fails, naming the variable. Unset or empty means the default.
+ */
+function positiveSeconds(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const value = env[name];
+  if (value === undefined || value === '') return undefined;
+  const parsed = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(parsed) || parsed <= 0) {
+    throw new Error(`${name} must be a positive whole number of seconds, got ${JSON.stringify(value)}`);
+  }
+  return parsed;
 }

@@ -3,6 +3,8 @@
 // (which removes the connection); a 429 (throttled, or the client's buffer full) or a transient
 // failure is retried with backoff and jitter a bounded number of times, then dropped for that
 // recipient only; 413 and 403 are final. Failures are logged and counted, never thrown at the sender.
+// An invocation's view of the gateway (`until`) starts no retry past its deadline, so a client that
+// never reads cannot keep a handler running into its Lambda timeout.
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import {
@@ -12,10 +14,11 @@ import {
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import pLimit, { type LimitFunction } from 'p-limit';
-import { createConnectionPoster } from './connection-poster.ts';
+import { createConnectionPoster, POST_TIMEOUT_MS } from './connection-poster.ts';
 import type { Logger } from './log.ts';
 
-export type PostOutcome = 'delivered' | 'gone' | 'failed';
+/** `too-large`: 413, the event is over API Gateway's message size; the caller must tell someone. */
+export type PostOutcome = 'delivered' | 'gone' | 'too-large' | 'failed';
 
 /** Retries of a post answered 429: full-jitter exponential backoff, `baseMs` · 2^attempt at most. */
 export interface ThrottleRetry {
@@ -41,6 +44,10 @@ export interface FanoutMetrics {
   retried: number;
   /** Of `failed`: still 429 after every retry. */
   throttled: number;
+  /** Of `failed`: answered 413 (over the message size limit). */
+  tooLarge: number;
+  /** Of `failed`: a retry that would have started past its invocation's deadline. */
+  pastDeadline: number;
 }
 
 export interface Gateway {
@@ -50,6 +57,8 @@ export interface Gateway {
   postToAll(connectionIds: readonly string[], data: Uint8Array): Promise<FanoutResult>;
   /** GET @connections/{id}: false only on a definite 410 (the socket is gone). */
   isConnected(connectionId: string): Promise<boolean>;
+  /** The same client, pool, bound and metrics for one invocation: no retry starts after `deadline` (epoch ms). */
+  until(deadline: number): Gateway;
 }
 
 export interface GatewayOptions {
@@ -61,6 +70,7 @@ export interface GatewayOptions {
   /** Waits before a retry; tests may replace it. */
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
+  clock?: () => number;
 }
 
 export function createGateway(options: GatewayOptions): Gateway {
@@ -69,64 +79,101 @@ export function createGateway(options: GatewayOptions): Gateway {
   // Posts skip the SDK's per-call middleware (3× the CPU of signing and sending; see connection-poster.ts).
   const poster = createConnectionPoster(client, options.endpoint, agents);
   const limit: LimitFunction = pLimit(options.concurrency);
-  const metrics: FanoutMetrics = { posts: 0, delivered: 0, gone: 0, failed: 0, retried: 0, throttled: 0 };
+  const metrics: FanoutMetrics = { posts: 0, delivered: 0, gone: 0, failed: 0, retried: 0, throttled: 0, tooLarge: 0, pastDeadline: 0 };
   const log = options.log;
   const retry = options.throttleRetry ?? DEFAULT_THROTTLE_RETRY;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const random = options.random ?? Math.random;
+  const clock = options.clock ?? Date.now;
 
-  /** One recipient, retries included. Each attempt takes a slot of the bound; the backoff between them does not. */
-  async function post(connectionId: string, data: Uint8Array): Promise<PostOutcome> {
-    metrics.posts += 1;
-    for (let attempt = 0; ; attempt += 1) {
-      try {
-        await limit(() => poster.post(connectionId, data));
-        metrics.delivered += 1;
-        return 'delivered';
-      } catch (error) {
-        if (isGone(error)) {
-          metrics.gone += 1;
-          return 'gone';
-        }
-        if (isRetryable(error) && attempt < retry.attempts) {
-          metrics.retried += 1;
-          await sleep(random() * retry.baseMs * 2 ** attempt);
-          continue;
-        }
-        metrics.failed += 1;
-        if (isThrottled(error)) metrics.throttled += 1;
-        log.warn('postToConnection failed', { connectionId, attempts: attempt + 1, error: describe(error) });
-        return 'failed';
-      }
+  async function isConnected(connectionId: string): Promise<boolean> {
+    try {
+      await client.send(new GetConnectionCommand({ ConnectionId: connectionId }));
+      return true;
+    } catch (error) {
+      if (isGone(error)) return false;
+      log.warn('getConnection failed', { connectionId, error: describe(error) });
+      return true; // unsure: never evict a user on a non-answer
     }
   }
 
-  return {
-    metrics,
-    post,
+  /** The gateway as one invocation sees it: retries stop at `deadline` (none: no deadline). */
+  function view(deadline: number): Gateway {
+    let toldDeadline = false;
 
-    async postToAll(connectionIds, data) {
-      const outcomes = await Promise.all(connectionIds.map((id) => post(id, data)));
-      const result: FanoutResult = { delivered: 0, failed: 0, gone: [] };
-      outcomes.forEach((outcome, index) => {
-        if (outcome === 'delivered') result.delivered += 1;
-        else if (outcome === 'failed') result.failed += 1;
-        else result.gone.push(connectionIds[index] as string);
-      });
-      return result;
-    },
-
-    async isConnected(connectionId) {
-      try {
-        await client.send(new GetConnectionCommand({ ConnectionId: connectionId }));
-        return true;
-      } catch (error) {
-        if (isGone(error)) return false;
-        log.warn('getConnection failed', { connectionId, error: describe(error) });
-        return true; // unsure: never evict a user on a non-answer
+    /** One recipient, retries included. Each attempt takes a slot of the bound; the backoff between them does not. */
+    async function post(connectionId: string, data: Uint8Array): Promise<PostOutcome> {
+      metrics.posts += 1;
+      for (let attempt = 0; ; attempt += 1) {
+        try {
+          await limit(() => poster.post(connectionId, data));
+          metrics.delivered += 1;
+          return 'delivered';
+        } catch (error) {
+          if (isGone(error)) {
+            metrics.gone += 1;
+            return 'gone';
+          }
+          const wait = random() * retry.baseMs * 2 ** attempt;
+          const retryable = isRetryable(error) && attempt < retry.attempts;
+          if (retryable && clock() + wait < deadline) {
+            metrics.retried += 1;
+            await sleep(wait);
+            continue;
+          }
+          metrics.failed += 1;
+          if (retryable) {
+            metrics.pastDeadline += 1;
+            // Once per invocation: a client that never reads would otherwise log every post it refuses.
+            if (!toldDeadline) log.warn('invocation deadline reached: retries dropped', { connectionId, error: describe(error) });
+            toldDeadline = true;
+            return 'failed';
+          }
+          if (isThrottled(error)) metrics.throttled += 1;
+          const tooLarge = isTooLarge(error);
+          if (tooLarge) metrics.tooLarge += 1;
+          log.warn('postToConnection failed', { connectionId, attempts: attempt + 1, bytes: data.byteLength, error: describe(error) });
+          return tooLarge ? 'too-large' : 'failed';
+        }
       }
-    },
-  };
+    }
+
+    return {
+      metrics,
+      post,
+
+      async postToAll(connectionIds, data) {
+        const outcomes = await Promise.all(connectionIds.map((id) => post(id, data)));
+        const result: FanoutResult = { delivered: 0, failed: 0, gone: [] };
+        outcomes.forEach((outcome, index) => {
+          if (outcome === 'delivered') result.delivered += 1;
+          else if (outcome === 'gone') result.gone.push(connectionIds[index] as string);
+          else result.failed += 1;
+        });
+        return result;
+      },
+
+      isConnected,
+      until: (next) => view(Math.min(deadline, next)),
+    };
+  }
+
+  return view(Number.POSITIVE_INFINITY);
+}
+
+/**
+ * The last moment a retry may start in an invocation with `remainingMs` left: a retry can take a whole
+ * post timeout, and must end before Lambda stops the invocation (which would cut every post after it).
+ */
+export function retryDeadline(now: number, remainingMs: number): number {
+  return now + remainingMs - POST_TIMEOUT_MS - RETRY_DEADLINE_MARGIN_MS;
+}
+const RETRY_DEADLINE_MARGIN_MS = 500;
+
+/** 413: the event is larger than API Gateway delivers (PayloadTooLargeException). */
+export function isTooLarge(error: unknown): boolean {
+  const candidate = error as { name?: string; $metadata?: { httpStatusCode?: number } } | null;
+  return candidate?.name === 'PayloadTooLargeException' || candidate?.$metadata?.httpStatusCode === 413;
 }
 
 /** 429, a 5xx or a dropped connection: worth another try. 410, 413, 403 and 400 are final. */

@@ -10,6 +10,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import type { RoomCount } from './core/events.ts';
 import type { Member } from './core/rules.ts';
 import {
   historyPartition,
@@ -17,6 +18,9 @@ import {
   MEMBERS_INDEX_PARTITION_KEY,
   MEMBERS_INDEX_SORT_KEY,
   PARTITION_KEY,
+  ROOMS_INDEX,
+  ROOMS_INDEX_PARTITION_KEY,
+  ROOMS_INDEX_SORT_KEY,
   ROOMS_PARTITION,
   TTL_ATTRIBUTE,
 } from './table.ts';
@@ -39,12 +43,33 @@ export interface ConnectionRecord {
   frameSeq: number;
 }
 
+/**
+ * The outcome of setting a nickname. A connection's own logins run concurrently (one Lambda invocation
+ * per frame), so each carries its place in the connection's order of logins and an older one never
+ * overwrites the name a newer one set: it is `superseded`.
+ */
+export type NicknameChange =
+  | { status: 'set'; previous: ConnectionRecord }
+  | { status: 'superseded' }
+  | { status: 'missing' };
+
+/** Which of the connection's claims a release may delete, by the login that made them. */
+export type ClaimRelease =
+  /** Any claim of the connection (it is gone). */
+  | { by: 'any' }
+  /** Only a claim made by a login older than `loginSeq` (the name that login replaced). */
+  | { by: 'older'; loginSeq: number }
+  /** Only the claim made by exactly this login (it lost, and no newer login re-claimed the name). */
+  | { by: 'exactly'; loginSeq: number };
+
 export interface ClaimRecord {
   key: string;
   nickname: string;
   connectionId: string;
   claimedAt: number;
   expiresAt: number;
+  /** The holder's login that last claimed it (0 for claims written before logins were numbered). */
+  loginSeq: number;
 }
 
 /** A message kept for `/history`. */
@@ -63,6 +88,14 @@ export type FrameCount =
   /** Concurrent frames kept changing the window: the connection as read, this frame left uncounted. */
   | { status: 'contended'; connection: ConnectionRecord };
 
+/** Rooms as `/rooms` lists them: a bounded list and the total. */
+export interface RoomListing {
+  rooms: RoomCount[];
+  /** Rooms with anyone in them; at least this many when `complete` is false. */
+  total: number;
+  complete: boolean;
+}
+
 export type ClaimResult = { claimed: true } | { claimed: false; holder: ClaimRecord | null };
 
 /** Request and capacity counters, read by the benchmark. */
@@ -78,28 +111,44 @@ export interface ChatStore {
   getConnection(connectionId: string): Promise<ConnectionRecord | null>;
   /** Deletes and returns the old item; with `connectedBefore`, only a connection older than that (epoch ms). */
   deleteConnection(connectionId: string, connectedBefore?: number): Promise<ConnectionRecord | null>;
-  /** Sets the nickname and room membership; returns the item as it was, or null if the connection is gone. */
-  setNickname(connectionId: string, nickname: string, key: string, room: string): Promise<ConnectionRecord | null>;
+  /**
+   * Numbers a new login of the connection (1, 2, …): the order in which its concurrent logins count.
+   * Null when the connection is gone.
+   */
+  beginLogin(connectionId: string): Promise<number | null>;
+  /** Sets the nickname and room membership, unless a newer login of the connection already set one. */
+  setNickname(connectionId: string, nickname: string, key: string, room: string, loginSeq: number): Promise<NicknameChange>;
   /** Undoes a login that lost its claim: only while the item still holds `key`. */
   clearNickname(connectionId: string, key: string): Promise<void>;
   /** Flips `ignoring` from `from`; returns the value now stored (a concurrent flip wins). */
   setIgnoring(connectionId: string, from: boolean): Promise<boolean>;
-  claimNickname(key: string, nickname: string, connectionId: string, connectedAt: number): Promise<ClaimResult>;
+  /**
+   * Claims `key` for login `loginSeq` of the connection. The connection's own claim counts as claimed
+   * (re-stamped with this login unless a newer login of it stamped it already).
+   */
+  claimNickname(key: string, nickname: string, connectionId: string, connectedAt: number, loginSeq: number): Promise<ClaimResult>;
   /** Replaces exactly `previous` (same holder and claim time): compare-and-swap on an abandoned claim. */
-  takeOverClaim(previous: ClaimRecord, nickname: string, connectionId: string, connectedAt: number): Promise<boolean>;
+  takeOverClaim(previous: ClaimRecord, nickname: string, connectionId: string, connectedAt: number, loginSeq: number): Promise<boolean>;
   getClaim(key: string): Promise<ClaimRecord | null>;
-  /** Deletes the claim only while `connectionId` holds it. */
-  releaseClaim(key: string, connectionId: string): Promise<void>;
+  /** Deletes the claim only while `connectionId` holds it, and only if `release` allows. */
+  releaseClaim(key: string, connectionId: string, release?: ClaimRelease): Promise<void>;
   /** Logged-in members of a room, a page at a time, from the sparse index (never a Scan). */
   members(room: string): AsyncGenerator<Member[]>;
   /** Moves a logged-in connection to `room`; returns the item as it was, or null if not logged in. */
   moveToRoom(connectionId: string, room: string): Promise<ConnectionRecord | null>;
-  /** Lists `room` in `/rooms` until 2 h 10 min after its latest join. */
-  registerRoom(room: string): Promise<void>;
-  /** Names of registered rooms, sorted. */
-  rooms(): Promise<string[]>;
-  /** How many are logged in to `room` (a COUNT query of the index). */
-  countMembers(room: string): Promise<number>;
+  /** Counts one member into `room`'s counter (which lists the room until 2 h 10 min after its latest join). */
+  enterRoom(room: string): Promise<void>;
+  /** Counts one member out of `room`; a room that empties leaves the rooms index. */
+  leaveRoom(room: string): Promise<void>;
+  /**
+   * The busiest rooms (at most `limit`, most members first) and how many rooms have anyone in them:
+   * two Queries whatever the number of rooms (the total is exact up to ROOMS_COUNTED, then a lower bound).
+   */
+  busiestRooms(limit: number): Promise<RoomListing>;
+  /** Every room with anyone in them, a page at a time (for pushes to every room). */
+  allRooms(): AsyncGenerator<RoomCount[]>;
+  /** The counter of one room (0 when it is empty). */
+  roomCount(room: string): Promise<number>;
   /** `order` breaks ties between entries of the same millisecond (and makes a retried write idempotent). */
   addHistory(room: string, entry: HistoryEntry, order: string): Promise<void>;
   /** The newest `limit` entries of `room`, oldest first. */
@@ -125,7 +174,12 @@ export interface StoreOptions {
 }
 
 interface IndexQuery {
+  /** Default: the members index. */
+  index?: string;
   partition: string;
+  /** Applied after the read (and after `pageSize`): what it drops still costs the read. */
+  filter?: string;
+  values?: Record<string, unknown>;
   projection?: string;
   names?: Record<string, string>;
   select?: 'COUNT';
@@ -151,7 +205,10 @@ const ROOM_PREFIX = 'ROOM#';
 const HISTORY_PREFIX = 'HIST#';
 const DEFAULT_HISTORY_TTL_SECONDS = 24 * 60 * 60;
 const MAX_WINDOW_HINTS = 10_000;
+/** One COUNT request reads this many room counters at most: `/rooms` stays two requests. */
+export const ROOMS_COUNTED = 10_000;
 const connectionPk = (connectionId: string) => `${CONNECTION_PREFIX}${connectionId}`;
+const roomPk = (room: string) => `${ROOM_PREFIX}${room}`;
 const claimPk = (key: string) => `${CLAIM_PREFIX}${key}`;
 
 export function expiryFor(connectedAt: number): number {
@@ -246,23 +303,43 @@ export function createStore(client: DynamoDBClient, options: StoreOptions): Chat
       return output?.Attributes ? toConnection(output.Attributes) : null;
     },
 
-    async setNickname(connectionId, nickname, key, room) {
+    async beginLogin(connectionId) {
+      const output = await conditional(() =>
+        send(
+          new UpdateCommand({
+            TableName,
+            Key: { [PARTITION_KEY]: connectionPk(connectionId) },
+            UpdateExpression: 'ADD loginSeq :one',
+            ConditionExpression: 'attribute_exists(#pk)',
+            ExpressionAttributeNames: { '#pk': PARTITION_KEY },
+            ExpressionAttributeValues: { ':one': 1 },
+            ReturnValues: 'UPDATED_NEW',
+            ...capacity,
+          }),
+        ),
+      );
+      return output?.Attributes ? Number(output.Attributes.loginSeq) : null;
+    },
+
+    async setNickname(connectionId, nickname, key, room, loginSeq) {
       const output = await conditional(() =>
         send(
           new UpdateCommand({
             TableName,
             Key: { [PARTITION_KEY]: connectionPk(connectionId) },
             // A rename keeps the room; a first login joins `room`.
-            UpdateExpression: 'SET nickname = :nickname, #key = :key, #room = if_not_exists(#room, :room)',
-            ConditionExpression: 'attribute_exists(#pk)',
+            UpdateExpression: 'SET nickname = :nickname, #key = :key, #room = if_not_exists(#room, :room), nameSeq = :seq',
+            // The name of a newer login stands: an older one finishing late must not undo it.
+            ConditionExpression: 'attribute_exists(#pk) AND (attribute_not_exists(nameSeq) OR nameSeq < :seq)',
             ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#key': MEMBERS_INDEX_SORT_KEY, '#room': MEMBERS_INDEX_PARTITION_KEY },
-            ExpressionAttributeValues: { ':nickname': nickname, ':key': key, ':room': room },
+            ExpressionAttributeValues: { ':nickname': nickname, ':key': key, ':room': room, ':seq': loginSeq },
             ReturnValues: 'ALL_OLD',
             ...capacity,
           }),
         ),
       );
-      return output?.Attributes ? toConnection(output.Attributes) : null;
+      if (output?.Attributes) return { status: 'set', previous: toConnection(output.Attributes) };
+      return (await this.getConnection(connectionId)) ? { status: 'superseded' } : { status: 'missing' };
     },
 
     async clearNickname(connectionId, key) {
@@ -299,30 +376,32 @@ export function createStore(client: DynamoDBClient, options: StoreOptions): Chat
       return current?.ignoring ?? from;
     },
 
-    async claimNickname(key, nickname, connectionId, connectedAt) {
+    async claimNickname(key, nickname, connectionId, connectedAt, loginSeq) {
       const claimed = await conditional(() =>
         send(
           new PutCommand({
             TableName,
-            Item: claimItem(key, nickname, connectionId, connectedAt, clock()),
-            ConditionExpression: 'attribute_not_exists(#pk) OR connectionId = :me',
+            Item: claimItem(key, nickname, connectionId, connectedAt, clock(), loginSeq),
+            // Re-stamping our own claim with an older login would let that login's clean-up delete it.
+            ConditionExpression: 'attribute_not_exists(#pk) OR (connectionId = :me AND (attribute_not_exists(loginSeq) OR loginSeq <= :seq))',
             ExpressionAttributeNames: { '#pk': PARTITION_KEY },
-            ExpressionAttributeValues: { ':me': connectionId },
+            ExpressionAttributeValues: { ':me': connectionId, ':seq': loginSeq },
             ...capacity,
           }),
         ),
       );
       if (claimed) return { claimed: true };
       // dynalite ignores ReturnValuesOnConditionCheckFailure, so read the holder back.
-      return { claimed: false, holder: await this.getClaim(key) };
+      const holder = await this.getClaim(key);
+      return holder?.connectionId === connectionId ? { claimed: true } : { claimed: false, holder };
     },
 
-    async takeOverClaim(previous, nickname, connectionId, connectedAt) {
+    async takeOverClaim(previous, nickname, connectionId, connectedAt, loginSeq) {
       const replaced = await conditional(() =>
         send(
           new PutCommand({
             TableName,
-            Item: claimItem(previous.key, nickname, connectionId, connectedAt, clock()),
+            Item: claimItem(previous.key, nickname, connectionId, connectedAt, clock(), loginSeq),
             ConditionExpression: 'connectionId = :holder AND claimedAt = :claimedAt',
             ExpressionAttributeValues: { ':holder': previous.connectionId, ':claimedAt': previous.claimedAt },
             ...capacity,
@@ -339,14 +418,20 @@ export function createStore(client: DynamoDBClient, options: StoreOptions): Chat
       return Item ? toClaim(key, Item) : null;
     },
 
-    async releaseClaim(key, connectionId) {
+    async releaseClaim(key, connectionId, release = { by: 'any' }) {
+      const bySeq =
+        release.by === 'any'
+          ? { condition: '', values: {} }
+          : release.by === 'older'
+            ? { condition: ' AND (attribute_not_exists(loginSeq) OR loginSeq < :seq)', values: { ':seq': release.loginSeq } }
+            : { condition: ' AND loginSeq = :seq', values: { ':seq': release.loginSeq } };
       await conditional(() =>
         send(
           new DeleteCommand({
             TableName,
             Key: { [PARTITION_KEY]: claimPk(key) },
-            ConditionExpression: 'connectionId = :me',
-            ExpressionAttributeValues: { ':me': connectionId },
+            ConditionExpression: `connectionId = :me${bySeq.condition}`,
+            ExpressionAttributeValues: { ':me': connectionId, ...bySeq.values },
             ...capacity,
           }),
         ),
@@ -377,33 +462,73 @@ export function createStore(client: DynamoDBClient, options: StoreOptions): Chat
       return output?.Attributes ? toConnection(output.Attributes) : null;
     },
 
-    async registerRoom(room) {
+    async enterRoom(room) {
       await send(
-        new PutCommand({
+        new UpdateCommand({
           TableName,
-          Item: {
-            [PARTITION_KEY]: `${ROOM_PREFIX}${room}`,
-            [MEMBERS_INDEX_PARTITION_KEY]: ROOMS_PARTITION,
-            [MEMBERS_INDEX_SORT_KEY]: room,
-            [TTL_ATTRIBUTE]: expiryFor(clock()),
-          },
+          Key: { [PARTITION_KEY]: roomPk(room) },
+          UpdateExpression: 'ADD #members :one SET #registry = :registry, #ttl = :expires',
+          ExpressionAttributeNames: { '#members': ROOMS_INDEX_SORT_KEY, '#registry': ROOMS_INDEX_PARTITION_KEY, '#ttl': TTL_ATTRIBUTE },
+          ExpressionAttributeValues: { ':one': 1, ':registry': ROOMS_PARTITION, ':expires': expiryFor(clock()) },
           ...capacity,
         }),
       );
     },
 
-    async rooms() {
-      const names: string[] = [];
-      for await (const items of queryIndex({ partition: ROOMS_PARTITION, projection: '#key', names: { '#key': MEMBERS_INDEX_SORT_KEY } })) {
-        names.push(...items.map((item) => String(item[MEMBERS_INDEX_SORT_KEY])));
-      }
-      return names;
+    async leaveRoom(room) {
+      const output = await conditional(() =>
+        send(
+          new UpdateCommand({
+            TableName,
+            Key: { [PARTITION_KEY]: roomPk(room) },
+            UpdateExpression: 'ADD #members :minusOne',
+            ConditionExpression: 'attribute_exists(#pk)',
+            ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#members': ROOMS_INDEX_SORT_KEY },
+            ExpressionAttributeValues: { ':minusOne': -1 },
+            ReturnValues: 'UPDATED_NEW',
+            ...capacity,
+          }),
+        ),
+      );
+      if (!output?.Attributes || Number(output.Attributes[ROOMS_INDEX_SORT_KEY]) > 0) return;
+      // Emptied: delete the counter, unless someone entered since (then it counts them).
+      await conditional(() =>
+        send(
+          new DeleteCommand({
+            TableName,
+            Key: { [PARTITION_KEY]: roomPk(room) },
+            ConditionExpression: '#members <= :zero',
+            ExpressionAttributeNames: { '#members': ROOMS_INDEX_SORT_KEY },
+            ExpressionAttributeValues: { ':zero': 0 },
+            ...capacity,
+          }),
+        ),
+      );
     },
 
-    async countMembers(room) {
-      let count = 0;
-      for await (const page of queryPages({ partition: room, select: 'COUNT' })) count += page.Count ?? 0;
-      return count;
+    async busiestRooms(limit) {
+      const live = { filter: '#ttl > :now', names: { '#ttl': TTL_ATTRIBUTE }, values: { ':now': Math.floor(clock() / 1000) } };
+      const [top, counted] = await Promise.all([
+        queryPages({ index: ROOMS_INDEX, partition: ROOMS_PARTITION, pageSize: limit, newestFirst: true, ...live }).next(),
+        queryPages({ index: ROOMS_INDEX, partition: ROOMS_PARTITION, select: 'COUNT', pageSize: ROOMS_COUNTED, ...live }).next(),
+      ]);
+      return {
+        rooms: (top.value?.Items ?? []).map(toRoomCount),
+        total: counted.value?.Count ?? 0,
+        complete: counted.value?.LastEvaluatedKey === undefined,
+      };
+    },
+
+    async *allRooms() {
+      const now = Math.floor(clock() / 1000);
+      for await (const items of queryIndex({ index: ROOMS_INDEX, partition: ROOMS_PARTITION })) {
+        yield items.filter((item) => Number(item[TTL_ATTRIBUTE]) > now).map(toRoomCount);
+      }
+    },
+
+    async roomCount(room) {
+      const { Item } = await send(new GetCommand({ TableName, Key: { [PARTITION_KEY]: roomPk(room) }, ConsistentRead: true, ...capacity }));
+      return Item && Number(Item[TTL_ATTRIBUTE]) > Math.floor(clock() / 1000) ? Math.max(0, Number(Item[ROOMS_INDEX_SORT_KEY])) : 0;
     },
 
     async addHistory(room, entry, order) {
@@ -492,18 +617,20 @@ export function createStore(client: DynamoDBClient, options: StoreOptions): Chat
     },
   };
 
-  /** Every page of one index partition (members of a room, the room registry, a room's history). */
+  /** Every page of one index partition (members of a room, a room's history, the room counters). */
   async function* queryPages(query: IndexQuery): AsyncGenerator<StoreOutput> {
+    const rooms = query.index === ROOMS_INDEX;
     let ExclusiveStartKey: Record<string, unknown> | undefined;
     do {
       const page = await send(
         new QueryCommand({
           TableName,
-          IndexName: MEMBERS_INDEX,
-          KeyConditionExpression: '#room = :room',
-          ExpressionAttributeNames: { '#room': MEMBERS_INDEX_PARTITION_KEY, ...query.names },
-          ExpressionAttributeValues: { ':room': query.partition },
+          IndexName: query.index ?? MEMBERS_INDEX,
+          KeyConditionExpression: '#partition = :partition',
+          ExpressionAttributeNames: { '#partition': rooms ? ROOMS_INDEX_PARTITION_KEY : MEMBERS_INDEX_PARTITION_KEY, ...query.names },
+          ExpressionAttributeValues: { ':partition': query.partition, ...query.values },
           ...(query.projection ? { ProjectionExpression: query.projection } : {}),
+          ...(query.filter ? { FilterExpression: query.filter } : {}),
           ...(query.select ? { Select: query.select } : {}),
           ...(query.newestFirst ? { ScanIndexForward: false } : {}),
           ExclusiveStartKey,
@@ -520,12 +647,13 @@ export function createStore(client: DynamoDBClient, options: StoreOptions): Chat
     for await (const page of queryPages(query)) yield page.Items ?? [];
   }
 
-  function claimItem(key: string, nickname: string, connectionId: string, connectedAt: number, claimedAt: number) {
+  function claimItem(key: string, nickname: string, connectionId: string, connectedAt: number, claimedAt: number, loginSeq: number) {
     return {
       [PARTITION_KEY]: claimPk(key),
       nickname,
       connectionId,
       claimedAt,
+      loginSeq,
       [TTL_ATTRIBUTE]: expiryFor(connectedAt),
     };
   }
@@ -552,7 +680,12 @@ function toClaim(key: string, item: Record<string, unknown>): ClaimRecord {
     connectionId: String(item.connectionId),
     claimedAt: Number(item.claimedAt),
     expiresAt: Number(item[TTL_ATTRIBUTE]),
+    loginSeq: typeof item.loginSeq === 'number' ? item.loginSeq : 0,
   };
+}
+
+function toRoomCount(item: Record<string, unknown>): RoomCount {
+  return { room: String(item[PARTITION_KEY]).slice(ROOM_PREFIX.length), count: Math.max(0, Number(item[ROOMS_INDEX_SORT_KEY])) };
 }
 
 function toMember(item: Record<string, unknown>): Member {

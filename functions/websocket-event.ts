@@ -37,3 +37,8 @@ export interface WebSocketResult {
   body?: string;
   headers?: Record<string, string>;
 }
+
+/** What the chat reads of the Lambda context: the time left before the runtime stops the invocation. */
+export interface InvocationClock {
+  getRemainingTimeInMillis(): number;
+}

@@ -8,7 +8,7 @@ import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { join } from 'node:path';
-import { MEMBERS_INDEX } from '../functions/table.ts';
+import { MEMBERS_INDEX, ROOMS_INDEX } from '../functions/table.ts';
 import { BUNDLING, PROJECT_ROOT } from './bundling.ts';
 import type { HandlerSpec } from './handlers.ts';
 
@@ -46,11 +46,9 @@ export class ChatFunction extends Construct {
     if (spec.items.length > 0) {
       this.role.addToPolicy(new PolicyStatement({ actions: [...spec.items], resources: [props.table.tableArn] }));
     }
-    if (spec.queryMembers) {
-      // The members index only, by name (not `index/*`), and not the table: nothing queries the base table.
-      this.role.addToPolicy(
-        new PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${props.table.tableArn}/index/${MEMBERS_INDEX}`] }),
-      );
+    // Each index by name (not `index/*`), and never the table: nothing queries the base table.
+    for (const [wanted, index] of [[spec.queryMembers, MEMBERS_INDEX], [spec.queryRooms, ROOMS_INDEX]] as const) {
+      if (wanted) this.role.addToPolicy(new PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${props.table.tableArn}/index/${index}`] }));
     }
 
     if (spec.connections.length > 0) {

@@ -11,8 +11,10 @@ export type ConnectionMethod = 'POST' | 'GET' | 'DELETE';
 export interface HandlerPermissions {
   /** Actions on the table's items (granted on the table ARN only). */
   items: readonly ItemAction[];
-  /** `dynamodb:Query` on the members index (the only Query any handler makes; never on the table itself). */
+  /** `dynamodb:Query` on the members index (room members and history; never on the table itself). */
   queryMembers: boolean;
+  /** `dynamodb:Query` on the rooms index (`/rooms` and the scheduled push's room counts). */
+  queryRooms: boolean;
   /** Methods on this API's stage `@connections/*`; nothing else of execute-api. */
   connections: readonly ConnectionMethod[];
 }
@@ -39,18 +41,21 @@ export interface RouteHandler extends HandlerSpec {
 //   DeleteItem of its connection and claim), records the name (UpdateItem) and announces it (members
 //   Query, POST); message routes also read the sender (GetItem), re-create a lost item (PutItem), flip
 //   /i (UpdateItem), and evict recipients that answer 410 (DeleteItem);
-// - $disconnect deletes the connection and its claim and announces the leave: DeleteItem, Query, POST.
+//   entering a room counts it in (UpdateItem of the room's counter); `/rooms` reads the rooms index (Query);
+// - $disconnect deletes the connection and its claim, counts it out of its room (UpdateItem, DeleteItem of
+//   an emptied counter) and announces the leave: DeleteItem, UpdateItem, members Query, POST.
 const CHAT_ITEMS: readonly ItemAction[] = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'];
-const CHAT: HandlerPermissions = { items: CHAT_ITEMS, queryMembers: true, connections: ['POST', 'GET'] };
+const CHAT: HandlerPermissions = { items: CHAT_ITEMS, queryMembers: true, queryRooms: true, connections: ['POST', 'GET'] };
 // No GET: $disconnect never logs anyone in, so it never asks whether a name's holder is still there.
-const LEAVE: HandlerPermissions = { items: ['dynamodb:DeleteItem'], queryMembers: true, connections: ['POST'] };
+const LEAVE: HandlerPermissions = { items: ['dynamodb:DeleteItem', 'dynamodb:UpdateItem'], queryMembers: true, queryRooms: false, connections: ['POST'] };
 
 // Memory buys CPU on Lambda (1,769 MB = 1 vCPU). 512 MB where someone waits on the result
 // (the handshake, a chat line's fan-out: SigV4 signing per @connections call is CPU work) and where a
 // cold start's module init is felt; 256 MB for $disconnect, which nobody waits for.
 // Timeouts stay well under API Gateway's 29 s integration limit; fan-out gets the most room.
 export const ROUTE_HANDLERS: readonly RouteHandler[] = [
-  { routeKey: '$connect', id: 'OnConnect', entry: 'functions/handlers/connect.ts', purpose: 'handshake, optional ?nickname= login', memoryMb: 512, timeoutSeconds: 6, ...CHAT },
+  // $connect never lists rooms.
+  { routeKey: '$connect', id: 'OnConnect', entry: 'functions/handlers/connect.ts', purpose: 'handshake, optional ?nickname= login', memoryMb: 512, timeoutSeconds: 6, ...CHAT, queryRooms: false },
   { routeKey: '$disconnect', id: 'OnDisconnect', entry: 'functions/handlers/disconnect.ts', purpose: 'cleanup and leave announcement', memoryMb: 256, timeoutSeconds: 10, ...LEAVE },
   { routeKey: 'message', id: 'OnMessage', entry: 'functions/handlers/message.ts', purpose: 'JSON {"action":"message"} frames', memoryMb: 512, timeoutSeconds: 10, ...CHAT },
   { routeKey: '$default', id: 'OnDefault', entry: 'functions/handlers/default.ts', purpose: 'plain text frames', memoryMb: 512, timeoutSeconds: 10, ...CHAT },
@@ -68,6 +73,7 @@ export const SCHEDULED_ANNOUNCE: HandlerSpec = {
   memoryMb: 512,
   timeoutSeconds: 60,
   ...LEAVE,
+  queryRooms: true, // the room counts
 };
 
 /** Routing: `{"action":"message", ...}` goes to `message`; anything else (plain text too) to `$default`. */

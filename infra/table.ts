@@ -1,5 +1,5 @@
 // The chat table on AWS, built from the same TABLE_SCHEMA the local start-up uses (functions/table.ts),
-// so keys, index and projection cannot drift between the emulator and production.
+// so keys, indexes and projections cannot drift between the emulator and production.
 import type { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
@@ -11,11 +11,13 @@ function attributeType(type: KeyType): AttributeType {
   switch (type) {
     case 'S':
       return AttributeType.STRING;
+    case 'N':
+      return AttributeType.NUMBER;
   }
 }
 
 export function createChatTable(scope: Construct, id: string, removalPolicy: RemovalPolicy): Table {
-  const { partitionKey, membersIndex, ttlAttribute } = TABLE_SCHEMA;
+  const { partitionKey, indexes, ttlAttribute } = TABLE_SCHEMA;
   const table = new Table(scope, id, {
     partitionKey: { name: partitionKey.name, type: attributeType(partitionKey.type) },
     // On-demand: costs nothing while nobody chats, no capacity to guess.
@@ -25,12 +27,14 @@ export function createChatTable(scope: Construct, id: string, removalPolicy: Rem
     pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
     removalPolicy,
   });
-  table.addGlobalSecondaryIndex({
-    indexName: membersIndex.name,
-    partitionKey: { name: membersIndex.partitionKey.name, type: attributeType(membersIndex.partitionKey.type) },
-    sortKey: { name: membersIndex.sortKey.name, type: attributeType(membersIndex.sortKey.type) },
-    projectionType: ProjectionType.INCLUDE,
-    nonKeyAttributes: [...membersIndex.nonKeyAttributes],
-  });
+  for (const index of indexes) {
+    table.addGlobalSecondaryIndex({
+      indexName: index.name,
+      partitionKey: { name: index.partitionKey.name, type: attributeType(index.partitionKey.type) },
+      sortKey: { name: index.sortKey.name, type: attributeType(index.sortKey.type) },
+      projectionType: ProjectionType.INCLUDE,
+      nonKeyAttributes: [...index.nonKeyAttributes],
+    });
+  }
   return table;
 }

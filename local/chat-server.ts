@@ -3,6 +3,7 @@
 import { fileURLToPath } from 'node:url';
 import { ensureTable, LOCAL_CREDENTIALS, LOCAL_REGION, localDynamoClient, startDynalite, type Emulator } from './dynamodb.ts';
 import { startLocalGateway, type LocalGateway, type LocalGatewayOptions, type RouteTarget } from './gateway/index.ts';
+import { startTtlSweeper, type TtlSweeper } from './ttl-sweeper.ts';
 
 export interface LocalChatOptions {
   port?: number;
@@ -22,6 +23,11 @@ export interface LocalChatOptions {
   env?: Record<string, string>;
   /** Files served over plain HTTP on the same port; default: the browser client in web/. */
   staticDir?: string;
+  /**
+   * Delete items past `expiresAt` every this many ms, as DynamoDB TTL would (emulators have no TTL);
+   * default 0 = off, so tests and benchmarks see only their own requests. `npm start` turns it on.
+   */
+  ttlSweepIntervalMs?: number;
 }
 
 export interface LocalChat {
@@ -84,6 +90,14 @@ async function startOn(dynamodbEndpoint: string, tableName: string, options: Loc
   process.env.CALLBACK_URL = gateway.callbackUrl;
   container?.resetContainer(); // the next event builds the chat from the environment set above
 
+  const sweepIntervalMs = options.ttlSweepIntervalMs ?? 0;
+  const sweeperClient = sweepIntervalMs > 0 ? localDynamoClient(dynamodbEndpoint) : undefined;
+  let sweeper: TtlSweeper | undefined;
+  if (sweeperClient) {
+    const log = options.log === true ? (line: string) => console.log(line) : options.log || undefined;
+    sweeper = startTtlSweeper({ client: sweeperClient, tableName, intervalMs: sweepIntervalMs, ...(log ? { log } : {}) });
+  }
+
   return {
     url: gateway.url,
     callbackUrl: gateway.callbackUrl,
@@ -91,6 +105,8 @@ async function startOn(dynamodbEndpoint: string, tableName: string, options: Loc
     tableName,
     gateway,
     async close() {
+      await sweeper?.close();
+      sweeperClient?.destroy();
       await gateway.close();
       await emulator?.close();
       container?.resetContainer();

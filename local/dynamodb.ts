@@ -8,7 +8,7 @@ import {
   ResourceNotFoundException,
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
-import { TABLE_SCHEMA } from '../functions/table.ts';
+import { keyAttributes, TABLE_SCHEMA } from '../functions/table.ts';
 
 export interface Emulator {
   endpoint: string;
@@ -44,27 +44,21 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
   } catch (error) {
     if (!(error instanceof ResourceNotFoundException) && (error as Error).name !== 'ResourceNotFoundException') throw error;
   }
-  const { partitionKey, membersIndex } = TABLE_SCHEMA;
+  const { partitionKey, indexes } = TABLE_SCHEMA;
   await client.send(
     new CreateTableCommand({
       TableName: tableName,
       BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: partitionKey.name, AttributeType: partitionKey.type },
-        { AttributeName: membersIndex.partitionKey.name, AttributeType: membersIndex.partitionKey.type },
-        { AttributeName: membersIndex.sortKey.name, AttributeType: membersIndex.sortKey.type },
-      ],
+      AttributeDefinitions: keyAttributes(TABLE_SCHEMA).map((key) => ({ AttributeName: key.name, AttributeType: key.type })),
       KeySchema: [{ AttributeName: partitionKey.name, KeyType: 'HASH' }],
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: membersIndex.name,
-          KeySchema: [
-            { AttributeName: membersIndex.partitionKey.name, KeyType: 'HASH' },
-            { AttributeName: membersIndex.sortKey.name, KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...membersIndex.nonKeyAttributes] },
-        },
-      ],
+      GlobalSecondaryIndexes: indexes.map((index) => ({
+        IndexName: index.name,
+        KeySchema: [
+          { AttributeName: index.partitionKey.name, KeyType: 'HASH' },
+          { AttributeName: index.sortKey.name, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...index.nonKeyAttributes] },
+      })),
     }),
   );
   // DynamoDB Local (and AWS) create asynchronously: wait until ACTIVE.

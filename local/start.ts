@@ -1,17 +1,31 @@
 // `npm start`: the chat on ws://127.0.0.1:3001 with an embedded emulator. PORT, HOST, TABLE_NAME and
-// DYNAMODB_ENDPOINT (an external emulator such as DynamoDB Local) override the defaults.
+// DYNAMODB_ENDPOINT (an external emulator such as DynamoDB Local) override the defaults;
+// TTL_SWEEP_INTERVAL_MS sets how often expired items are deleted (0 = never).
 import { startLocalChat } from './chat-server.ts';
+import { exposureWarning } from './exposure.ts';
+import { ttlSweepIntervalFromEnv } from './ttl-sweeper.ts';
 
 const started = performance.now();
+const host = process.env.HOST ?? '127.0.0.1';
 const chat = await startLocalChat({
   port: Number(process.env.PORT ?? 3001),
-  host: process.env.HOST ?? '127.0.0.1',
+  host,
   ...(process.env.TABLE_NAME ? { tableName: process.env.TABLE_NAME } : {}),
   ...(process.env.DYNAMODB_ENDPOINT ? { dynamodbEndpoint: process.env.DYNAMODB_ENDPOINT } : {}),
   dynamodbPort: Number(process.env.DYNAMODB_PORT ?? 3002),
   hotReload: process.env.HOT_RELOAD !== 'false',
   log: process.env.QUIET === 'true' ? false : (line: string) => console.log(line),
+  ttlSweepIntervalMs: ttlSweepIntervalFromEnv(process.env.TTL_SWEEP_INTERVAL_MS),
 });
+
+// Before the banner, so it is the first thing read.
+const warning = exposureWarning({
+  host,
+  port: chat.gateway.port,
+  callbackUrl: chat.callbackUrl,
+  connectAuth: Boolean(process.env.CONNECT_TOKEN || process.env.CONNECT_JWT_SECRET),
+});
+if (warning) console.error(`\n${warning}\n`);
 
 console.log(`wschat is listening on ${chat.url} (ready in ${Math.round(performance.now() - started)} ms)`);
 console.log(`  DynamoDB: ${chat.dynamodbEndpoint} (table ${chat.tableName})`);

@@ -2,13 +2,13 @@
 // the real SDK client, inside its retry loop): the SDK's retries absorb short bursts; when they run
 // out, the sender gets INTERNAL_ERROR, never a silent loss, and everyone else's state is intact.
 import { ScanCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createChat } from '../functions/chat.ts';
 import { createGateway, type Gateway } from '../functions/gateway.ts';
 import { createStore } from '../functions/store.ts';
 import { ensureTable, LOCAL_CREDENTIALS, localDynamoClient, startDynalite, type Emulator } from '../local/dynamodb.ts';
 import { startLocalGateway, type LocalGateway } from '../local/gateway/index.ts';
-import { waitUntil } from './support/chat.ts';
+import { allGone } from './support/chat.ts';
 import { ChatClient, HandshakeRefused } from './support/client.ts';
 
 const SILENT_LOG = { debug() {}, info() {}, warn() {}, error() {} };
@@ -57,6 +57,10 @@ beforeAll(async () => {
   });
 });
 
+// Each test closes its clients; their $disconnect handlers must be done before the next one injects
+// failures (which any DynamoDB call would take) and before it counts the table's items.
+afterEach(() => allGone(local));
+
 afterAll(async () => {
   await local.close();
   client.destroy();
@@ -84,6 +88,7 @@ describe('DynamoDB throttling', () => {
   it('a short burst is absorbed by the SDK retries: the message goes out as usual', async () => {
     const alice = await login('alice');
     const bob = await login('bob');
+    await local.whenIdle(); // nothing else is running to take the injected failures
     failNext = 2; // the SDK makes 3 attempts by default
     alice.send('through the storm');
     expect((await bob.next('message', 15_000)).text).toBe('through the storm');
@@ -94,6 +99,7 @@ describe('DynamoDB throttling', () => {
   it('throttling past the retries: the sender gets INTERNAL_ERROR, nothing is half-done, and it recovers', async () => {
     const alice = await login('alice2');
     const bob = await login('bob2');
+    await local.whenIdle();
     failNext = 1_000;
     alice.send('lost?');
     // The SDK backs off between its attempts (longer for throttling), so allow for a slow machine.
@@ -109,7 +115,7 @@ describe('DynamoDB throttling', () => {
   }, 40_000);
 
   it('a ?nickname= login failing half-way refuses the handshake and leaves nothing behind', async () => {
-    await waitUntil(async () => (await sessionItems()) === 0); // the earlier tests' clients have left
+    expect(await sessionItems()).toBe(0); // the earlier tests' clients have left (afterEach: allGone)
     failCommand = 'UpdateItemCommand'; // the claim is written, setting the nickname fails past the retries
     try {
       await expect(ChatClient.connect(local.url, { nickname: 'phoenix' })).rejects.toEqual(new HandshakeRefused(500));

@@ -6,7 +6,7 @@ import { containerChat } from '../functions/container.ts';
 import { createGateway } from '../functions/gateway.ts';
 import { handler as messageHandler } from '../functions/handlers/message.ts';
 import type { WebSocketEvent } from '../functions/websocket-event.ts';
-import { useLocalChat, waitUntil } from './support/chat.ts';
+import { useLocalChat } from './support/chat.ts';
 import type { ChatClient } from './support/client.ts';
 
 const SILENT_LOG = { debug() {}, info() {}, warn() {}, error() {} };
@@ -59,7 +59,7 @@ describe('postToConnection faults during a broadcast', () => {
     alice.send('not for stuck');
     expect((await bob.next('message')).text).toBe('not for stuck');
     expect((await alice.next('message')).text).toBe('not for stuck');
-    await waitUntil(() => fanout().throttled > before.throttled); // the retries back off for a while
+    await chat.settled(alice); // the broadcast's handler returns only once the retries, backing off a while, gave up
     expect(fanout().throttled - before.throttled).toBe(1);
     expect(fanout().retried - before.retried).toBe(3);
     expect(alice.received('error')).toEqual([]);
@@ -77,10 +77,10 @@ describe('final answers are not retried', () => {
     const alice = await chat.login('alice');
     const id = await connectionIdOf(alice);
     const gateway = createGateway({ endpoint: chat.chat.callbackUrl, concurrency: 4, log: SILENT_LOG });
-    expect(await gateway.post(id, new Uint8Array(129 * 1024))).toBe('failed');
+    expect(await gateway.post(id, new Uint8Array(129 * 1024))).toBe('too-large'); // a failure the caller must report
     const wrongStage = createGateway({ endpoint: chat.chat.callbackUrl.replace(/\/local$/u, '/prod'), concurrency: 4, log: SILENT_LOG });
     expect(await wrongStage.post(id, Buffer.from('{}'))).toBe('failed');
-    expect(gateway.metrics).toMatchObject({ posts: 1, failed: 1, retried: 0 });
+    expect(gateway.metrics).toMatchObject({ posts: 1, failed: 1, retried: 0, tooLarge: 1 });
     expect(wrongStage.metrics).toMatchObject({ posts: 1, failed: 1, retried: 0 });
     expect(await gateway.post(id, Buffer.from('{"type":"probe"}'))).toBe('delivered');
   });

@@ -57,7 +57,7 @@ describe('a crash between the writes of a login or rename', () => {
   it('leaves a claim whose holder never took the name: the next claimant takes it over', async () => {
     const alice = await chat.login('alice');
     // The claim write of "/nick orphan" succeeded, the connection update never ran (the Lambda died).
-    expect((await storeOf().claimNickname('orphan', 'orphan', await connectionIdOf(alice), Date.now())).claimed).toBe(true);
+    expect((await storeOf().claimNickname('orphan', 'orphan', await connectionIdOf(alice), Date.now(), 2)).claimed).toBe(true);
     const bob = await chat.connect();
     bob.send('/nick Orphan');
     expect((await bob.next('login')).nickname).toBe('Orphan');
@@ -66,7 +66,7 @@ describe('a crash between the writes of a login or rename', () => {
   });
 
   it('leaves a claim of a connection that is gone altogether: taken over at once', async () => {
-    expect((await storeOf().claimNickname('lost', 'lost', 'no-such-connection=', Date.now())).claimed).toBe(true);
+    expect((await storeOf().claimNickname('lost', 'lost', 'no-such-connection=', Date.now(), 1)).claimed).toBe(true);
     const carol = await chat.connect();
     carol.send('/nick lost');
     expect((await carol.next('login')).nickname).toBe('lost');

@@ -86,8 +86,7 @@ describe('logging in', () => {
     expect((await alice.next('system')).text).toBe('alice is now Alice');
     alice.send('/nick Alice');
     expect((await alice.next('login')).nickname).toBe('Alice');
-    alice.send('/whoami');
-    await alice.next('whoami');
+    await chat.settled(alice);
     expect(alice.received('system').map((event) => event.text)).toEqual(['alice joined', 'alice is now Alice']);
   });
 });
@@ -107,8 +106,7 @@ describe('messages', () => {
         text: 'hello everyone',
       });
     }
-    guest.send('/whoami');
-    await guest.next('whoami');
+    await chat.settled(guest);
     expect(guest.received('message')).toEqual([]);
   });
 
@@ -127,9 +125,8 @@ describe('messages', () => {
     const expected = { type: 'private', at: expect.stringMatching(ISO_UTC), from: 'alice', to: 'bob', text: 'psst' };
     expect(await bob.next('private')).toEqual(expected);
     expect(await alice.next('private')).toEqual(expected);
-    carol.send('@alice sync'); // carol's own private proves her queue is current
-    await carol.next('private');
-    expect(carol.received('private').map((event) => event.text)).toEqual(['sync']);
+    await chat.settled(carol);
+    expect(carol.received('private')).toEqual([]);
   });
 
   it('answers NO_SUCH_USER for a private message to nobody', async () => {
@@ -186,6 +183,7 @@ describe('ignore', () => {
     expect((await alice.next('private')).text).toBe('and back');
     const carol = await chat.login('carol');
     expect((await bob.next('system')).text).toBe('carol joined'); // system events reach ignoring users
+    await chat.settled(bob);
     expect(bob.received('message')).toEqual([]);
 
     bob.send('/i');

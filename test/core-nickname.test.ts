@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { nicknameIdentity, nicknameKey, parseNickname } from '../functions/core/nickname.ts';
 import { isMixedScript, resolvedScripts } from '../functions/core/scripts.ts';
-import { skeleton } from '../functions/core/lookalikes.ts';
+import { asciiDigits, CONFUSABLES_UNICODE_VERSION, lookalikeKey, skeleton } from '../functions/core/lookalikes.ts';
 
 describe('parseNickname', () => {
   it.each(['alice', 'Bob_99', 'a.b-c', 'Zoë', 'Ωμέγα', 'ユキ', 'дмитрий', 'नमस्ते', 'x', 'a'.repeat(24)])('accepts %s', (name) => {
@@ -68,6 +68,22 @@ describe('imitation: names that look alike are one name', () => {
     ['an all-Greek imitation', 'kapa', '\u03ba\u03b1\u03c1\u03b1'],
     ['Latin look-alike letters (dotless i, script g)', 'gigi', '\u0261\u0131\u0261\u0131'],
     ['digits of another numbering system', '\u0639\u0645\u064a\u0644007', '\u0639\u0645\u064a\u0644\u0660\u0660\u0667'],
+    ['an all-Greek imitation in capitals', 'MIKE', '\u039c\u0399\u039a\u0395'],
+    ['Greek capitals whose small letters look like other Latin ones (ν, β)', 'NIKE', '\u039d\u0399\u039a\u0395'],
+    ['Greek capital beta', 'BOB', '\u0392\u039f\u0392'],
+    ['an all-Cyrillic imitation in capitals (Ү is Y)', 'TOY', '\u0422\u041e\u04ae'],
+    ['an all-Cyrillic imitation with a palochka for l', 'alice', '\u0430\u04cf\u0456\u0441\u0435'],
+    ['a capital I for a small l at the start', 'lan', 'Ian'],
+    ['a capital I for a small l at the start, in capitals', 'lan', 'IAN'],
+    ['a capital I for a small l at the start of a later word', 'bob_lan', 'bob_Ian'],
+    ['rn for m', 'modern', 'rnodern'],
+    ['rn for m, the other way', 'modern', 'modem'],
+    ['a digit one and zero for l and o', 'lol', '1o1'],
+    ['small capitals', 'alice', '\u1d00\u029f\u026a\u1d04\u1d07'],
+    ['small capitals A to M', 'abcdefghijklm', '\u1d00\u0299\u1d04\u1d05\u1d07\ua730\u0262\u029c\u026a\u1d0a\u1d0b\u029f\u1d0d'],
+    ['small capitals N to Z (there is no X)', 'nopqrstuvwyz', '\u0274\u1d0f\u1d18\ua7af\u0280\ua731\u1d1b\u1d1c\u1d20\u1d21\u028f\u1d22'],
+    ['full case folding', 'stra\u00dfe', 'STRASSE'],
+    ['capitals among small letters', 'alice', 'ALICE'],
   ])('%s', (_label, a, b) => {
     const keys = keysOf(a, b);
     expect(keys).not.toBeNull();
@@ -75,7 +91,11 @@ describe('imitation: names that look alike are one name', () => {
   });
 
   it('keeps genuinely different names apart, in any script', () => {
-    const names = ['alice', 'alicia', 'bob', 'дмитрий', 'дмитрии', 'ユキ', 'ゆき', 'Ωμέγα', 'नमस्ते', 'neil', 'nell', 'x1', 'x2'];
+    const names = [
+      ...['alice', 'alicia', 'bob', 'дмитрий', 'дмитрии', 'ユキ', 'ゆき', 'Ωμέγα', 'नमस्ते', 'neil', 'nell', 'x1', 'x2'],
+      // i and l stay apart inside a word, and so do capitals and small letters that differ.
+      ...['alec', 'mike', 'nike', 'ivan', 'toy', 'lobby', 'hobby', 'привет'],
+    ];
     const keys = names.map((name) => {
       const parsed = parseNickname(name);
       if (!parsed.ok) throw new Error(`refused ${name}`);
@@ -103,6 +123,10 @@ describe('imitation: names that could only be told apart by their code points ar
     ['a leading combining mark', '\u0301alice'],
     ['a zero-width joiner', 'al\u200dice'],
     ['a right-to-left override', '\u202eecila'],
+    ['a capital I for an l among small letters', 'aIice'],
+    ['a capital I for an l after a capital, before small letters', 'AIex'],
+    ['a capital I for an l, full width', '\uff41\uff29\uff49\uff43\uff45'],
+    ['a Cyrillic capital І for an l among small letters', '\u0430\u0406\u0456\u0441\u0435'],
     ['a byte-order mark', '\ufeffalice'],
     ['a lone high surrogate', 'ali\ud800ce'],
     ['a lone low surrogate', '\udc00alice'],
@@ -120,6 +144,7 @@ describe('imitation: names that could only be told apart by their code points ar
     ['Arabic with Arabic-Indic digits', '\u0639\u0644\u064a\u0661\u0662'],
     ['Latin with combining marks', 'Zoe\u0308'],
     ['digits only', '2024'],
+    ['Latin with a capital I at the start or among capitals', 'Ian_MACINTYRE'],
   ])('accepts one writing system: %s', (_label, name) => {
     expect(parseNickname(name).ok).toBe(true);
   });
@@ -144,7 +169,9 @@ describe('scripts', () => {
       // null: goes with any script; otherwise at least one script must be named
       const scripts = resolvedScripts(char);
       if (scripts !== null && scripts.size === 0) throw new Error(`no script for U+${codePoint.toString(16)}`);
-      widest = Math.max(widest, Buffer.byteLength(nicknameIdentity(char)));
+      const key = nicknameIdentity(char);
+      if (key.includes('#')) throw new Error(`U+${codePoint.toString(16)} keys as ${key}`);
+      widest = Math.max(widest, Buffer.byteLength(key));
     }
     // The key is the members index's sort key: DynamoDB refuses one over 1,024 bytes (dynalite does not).
     expect(widest * 24).toBeLessThanOrEqual(1024);
@@ -152,12 +179,41 @@ describe('scripts', () => {
 });
 
 describe('skeleton', () => {
-  it('maps non-ASCII decimal digits to their value', () => {
-    expect(skeleton('\u0660\u0669\u0966\u096f\uff10')).toBe('09090');
-    expect(nicknameIdentity('\uff10\uff19')).toBe('09');
+  it('is the UTS #39 skeleton over Unicode 13.0.0 confusables.txt: NFD, prototypes, NFD', () => {
+    expect(CONFUSABLES_UNICODE_VERSION).toBe('13.0.0');
+    expect(skeleton('\u039c\u0399\u039a\u0395')).toBe('MlKE'); // Greek capitals; I is l in the data
+    expect(skeleton('MIKE')).toBe('MlKE');
+    expect(skeleton('m')).toBe('rn');
+    expect(skeleton('\u0440\u043e\u0440\u0435')).toBe('pope');
+    expect(skeleton('\u00e9')).toBe('e\u0301'); // NFD first and last
+    expect(skeleton('\u1d00\u029f\u1d07\u1d0b')).toBe('alek'); // small capitals: the letters they are capitals of
   });
 
-  it('leaves letters without a Latin look-alike alone', () => {
+  it('maps a prototype to itself, so a skeleton is its own skeleton', () => {
+    for (let codePoint = 0; codePoint < 0x110000; codePoint += 1) {
+      if (codePoint >= 0xd800 && codePoint <= 0xdfff) continue;
+      const once = skeleton(String.fromCodePoint(codePoint));
+      if (skeleton(once) !== once) throw new Error(`U+${codePoint.toString(16)}: ${once} is not a prototype`);
+    }
+  });
+
+  it('leaves letters without a look-alike alone', () => {
     expect(skeleton('дж')).toBe('дж');
+  });
+});
+
+describe('asciiDigits', () => {
+  it('maps non-ASCII decimal digits to their value', () => {
+    expect(asciiDigits('\u0660\u0669\u0966\u096f\uff10')).toBe('09090');
+    expect(nicknameIdentity('\uff10\uff19')).toBe(nicknameIdentity('09'));
+  });
+});
+
+describe('lookalikeKey', () => {
+  it('reads a letter by its capital where that imitates Latin capitals, else by its small form', () => {
+    expect(lookalikeKey('\u03bc\u03b9\u03ba\u03b5')).toBe(lookalikeKey('mike')); // μικε, from ΜΙΚΕ
+    expect(lookalikeKey('\u03bd')).toBe('n'); // ν: N, though small it looks like v
+    expect(lookalikeKey('ian')).toBe('lan'); // I at a word start reads as l
+    expect(lookalikeKey('neil')).toBe('neil'); // inside a word, i stays i
   });
 });

@@ -11,15 +11,17 @@ import type { Chat } from '../functions/chat.ts';
 import { LOBBY } from '../functions/core/room.ts';
 import { buildChat, resetContainer } from '../functions/container.ts';
 import { handler as scheduledAnnounce } from '../functions/handlers/scheduled-announce.ts';
-import { MEMBERS_INDEX } from '../functions/table.ts';
+import { MEMBERS_INDEX, ROOMS_INDEX } from '../functions/table.ts';
 import { ensureTable, LOCAL_CREDENTIALS, LOCAL_REGION, localDynamoClient, startDynalite, type Emulator } from '../local/dynamodb.ts';
 import { startLocalGateway, type LambdaHandler, type LocalGateway } from '../local/gateway/index.ts';
 import { ROUTE_HANDLERS, SCHEDULED_ANNOUNCE, type HandlerPermissions } from '../infra/handlers.ts';
+import { allGone, waitUntil } from './support/chat.ts';
 import { ChatClient } from './support/client.ts';
 
 const TABLE = 'wschat-permissions';
 const STAGE = 'perm';
 const QUERY_MEMBERS = `dynamodb:Query on index/${MEMBERS_INDEX}`;
+const QUERY_ROOMS = `dynamodb:Query on index/${ROOMS_INDEX}`;
 
 /** What IAM would be asked to allow, as `dynamodb:<Operation>[ on index/<name>]` or `execute-api:<METHOD>`. */
 type Call = string;
@@ -82,6 +84,7 @@ function granted(permissions: HandlerPermissions): Call[] {
   return [
     ...permissions.items,
     ...(permissions.queryMembers ? [QUERY_MEMBERS] : []),
+    ...(permissions.queryRooms ? [QUERY_ROOMS] : []),
     ...permissions.connections.map((method) => `execute-api:${method}`),
   ].sort();
 }
@@ -98,8 +101,6 @@ let emulator: Emulator;
 let gateway: LocalGateway;
 const proxies = new Map<string, RecordingProxy>();
 const open: ChatClient[] = [];
-/** Handler invocations still running (a $disconnect runs after its socket is gone). */
-let running = 0;
 
 beforeAll(async () => {
   emulator = await startDynalite();
@@ -128,15 +129,7 @@ beforeAll(async () => {
       CONNECT_GRACE_MS: '0',
       CLAIM_SETTLE_MS: '0',
     });
-    const handle = method(chat);
-    routes[route] = async (event, context) => {
-      running += 1;
-      try {
-        return await handle(event, context);
-      } finally {
-        running -= 1;
-      }
-    };
+    routes[route] = method(chat);
   }
   gateway = await startLocalGateway({ port: 0, stage: STAGE, routes });
   upstream.gateway = new URL(gateway.callbackUrl);
@@ -145,7 +138,7 @@ beforeAll(async () => {
 /** Every socket closed and every handler (leaves, evictions) finished: the next test starts from quiet. */
 async function settle(): Promise<void> {
   await Promise.all(open.splice(0).map((client) => client.close()));
-  await expect.poll(() => gateway.connectionIds().length === 0 && running === 0).toBe(true);
+  await allGone(gateway); // a $disconnect runs after its socket is gone
 }
 afterEach(settle);
 
@@ -229,10 +222,15 @@ describe('IAM grants match what each handler calls', () => {
 
   it('$disconnect: a leave announced to a room that holds a vanished socket', async () => {
     const dave = await login('dave');
+    dave.send('/whoami');
+    const daveId = (await dave.next('whoami')).connectionId;
     await login('erin');
     await ghost('ghost4', LOBBY);
     await dave.close();
-    await expect.poll(() => proxies.get('$disconnect')?.calls.has('dynamodb:DeleteItem')).toBe(true);
+    // Its $disconnect has started once the gateway has ended the connection, and is done once idle.
+    await waitUntil(() => !gateway.connectionIds().includes(daveId));
+    await gateway.whenIdle();
+    expect(proxies.get('$disconnect')?.calls.has('dynamodb:DeleteItem')).toBe(true);
   });
 
   it('the scheduled announcement: every room, a 410 on the way', async () => {

@@ -2,7 +2,7 @@
 // shared by every assertion on the default configuration; the configuration tests synthesize their own.
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { TABLE_SCHEMA } from '../functions/table.ts';
+import { keyAttributes, MEMBERS_INDEX, ROOMS_INDEX, TABLE_SCHEMA } from '../functions/table.ts';
 import { ROUTE_HANDLERS, SCHEDULED_ANNOUNCE } from '../infra/handlers.ts';
 import { testApp } from '../infra/testing.ts';
 
@@ -24,12 +24,12 @@ const FUNCTIONS = [
  * the stack) fails this test until someone looks. test/infra-permissions.test.ts checks that each
  * handler really makes these calls.
  */
-const EXPECTED_GRANTS: Record<string, { items: string[]; queryMembers: boolean; connections: string[] }> = {
-  OnConnect: { items: ['DeleteItem', 'GetItem', 'PutItem', 'UpdateItem'], queryMembers: true, connections: ['GET', 'POST'] },
-  OnDisconnect: { items: ['DeleteItem'], queryMembers: true, connections: ['POST'] },
-  OnMessage: { items: ['DeleteItem', 'GetItem', 'PutItem', 'UpdateItem'], queryMembers: true, connections: ['GET', 'POST'] },
-  OnDefault: { items: ['DeleteItem', 'GetItem', 'PutItem', 'UpdateItem'], queryMembers: true, connections: ['GET', 'POST'] },
-  AnnounceFunction: { items: ['DeleteItem'], queryMembers: true, connections: ['POST'] },
+const EXPECTED_GRANTS: Record<string, { items: string[]; queryMembers: boolean; queryRooms: boolean; connections: string[] }> = {
+  OnConnect: { items: ['DeleteItem', 'GetItem', 'PutItem', 'UpdateItem'], queryMembers: true, queryRooms: false, connections: ['GET', 'POST'] },
+  OnDisconnect: { items: ['DeleteItem', 'UpdateItem'], queryMembers: true, queryRooms: false, connections: ['POST'] },
+  OnMessage: { items: ['DeleteItem', 'GetItem', 'PutItem', 'UpdateItem'], queryMembers: true, queryRooms: true, connections: ['GET', 'POST'] },
+  OnDefault: { items: ['DeleteItem', 'GetItem', 'PutItem', 'UpdateItem'], queryMembers: true, queryRooms: true, connections: ['GET', 'POST'] },
+  AnnounceFunction: { items: ['DeleteItem', 'UpdateItem'], queryMembers: true, queryRooms: true, connections: ['POST'] },
 };
 
 /** The one resource of `type` whose logical id starts with `prefix`. */
@@ -163,33 +163,29 @@ describe('chat stack, default configuration', () => {
     }
   });
 
-  it('builds the table from TABLE_SCHEMA: key, sparse members index, projection, TTL, PITR, on-demand', () => {
+  it('builds the table from TABLE_SCHEMA: key, sparse members and rooms indexes, projections, TTL, PITR, on-demand', () => {
     template.resourceCountIs('AWS::DynamoDB::Table', 1);
-    const { partitionKey, membersIndex, ttlAttribute } = TABLE_SCHEMA;
+    const { partitionKey, indexes, ttlAttribute } = TABLE_SCHEMA;
+    const keys = keyAttributes(TABLE_SCHEMA);
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       KeySchema: [{ AttributeName: partitionKey.name, KeyType: 'HASH' }],
-      AttributeDefinitions: Match.arrayWith([
-        { AttributeName: partitionKey.name, AttributeType: 'S' },
-        { AttributeName: membersIndex.partitionKey.name, AttributeType: 'S' },
-        { AttributeName: membersIndex.sortKey.name, AttributeType: 'S' },
-      ]),
+      AttributeDefinitions: Match.arrayWith(keys.map((key) => ({ AttributeName: key.name, AttributeType: key.type }))),
       BillingMode: 'PAY_PER_REQUEST',
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: membersIndex.name,
-          KeySchema: [
-            { AttributeName: membersIndex.partitionKey.name, KeyType: 'HASH' },
-            { AttributeName: membersIndex.sortKey.name, KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...membersIndex.nonKeyAttributes] },
-        },
-      ],
+      GlobalSecondaryIndexes: indexes.map((index) => ({
+        IndexName: index.name,
+        KeySchema: [
+          { AttributeName: index.partitionKey.name, KeyType: 'HASH' },
+          { AttributeName: index.sortKey.name, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...index.nonKeyAttributes] },
+      })),
       TimeToLiveSpecification: { AttributeName: ttlAttribute, Enabled: true },
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
     });
-    // Exactly the three key attributes: nothing else is declared (DynamoDB rejects unused definitions).
+    // Exactly the key attributes (pk; room, nicknameKey; registry, members): DynamoDB rejects unused definitions.
     const [table] = Object.values(template.findResources('AWS::DynamoDB::Table') as Record<string, Resource>);
-    expect(table!.Properties?.['AttributeDefinitions']).toHaveLength(3);
+    expect(keys).toHaveLength(5);
+    expect(table!.Properties?.['AttributeDefinitions']).toHaveLength(keys.length);
   });
 
   it('retains the table and the log groups by default', () => {
@@ -209,7 +205,7 @@ describe('chat stack, default configuration', () => {
 
   it('grants each function exactly its statements: own log group, its item actions on the table, Query on the index, its @connections methods', () => {
     const tableArn = { 'Fn::GetAtt': [tableId, 'Arn'] };
-    const indexArn = { 'Fn::Join': ['', [tableArn, `/index/${TABLE_SCHEMA.membersIndex.name}`]] };
+    const indexArn = (name: string) => ({ 'Fn::Join': ['', [tableArn, `/index/${name}`]] });
     expect(Object.keys(EXPECTED_GRANTS).sort()).toEqual(FUNCTIONS.map((f) => f.prefix).sort());
     for (const { prefix } of FUNCTIONS) {
       const grants = EXPECTED_GRANTS[prefix]!;
@@ -217,7 +213,8 @@ describe('chat stack, default configuration', () => {
       const expected = [
         { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': [logGroupId, 'Arn'] } },
         { Effect: 'Allow', Action: grants.items.map((a) => `dynamodb:${a}`), Resource: tableArn },
-        ...(grants.queryMembers ? [{ Effect: 'Allow', Action: 'dynamodb:Query', Resource: indexArn }] : []),
+        // One statement for the indexes a function queries, each by name.
+        { Effect: 'Allow', Action: 'dynamodb:Query', Resource: [...(grants.queryMembers ? [MEMBERS_INDEX] : []), ...(grants.queryRooms ? [ROOMS_INDEX] : [])].map(indexArn) },
         { Effect: 'Allow', Action: 'execute-api:ManageConnections', Resource: grants.connections.map((m) => connectionsArn(apiId, 'prod', m)) },
       ];
       // Order-insensitive: actions and resources sorted within each statement, statements sorted.

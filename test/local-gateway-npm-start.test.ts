@@ -22,19 +22,23 @@ interface StartedChat {
   url: string;
   /** Every stdout line so far. */
   lines: string[];
+  /** Everything on stderr so far (all of it once `stop()` has resolved). */
+  stderr(): string;
   /** Resolves with the first line (from now on or already seen) that matches. */
   lineMatching(pattern: RegExp): Promise<string>;
-  /** SIGTERM, as Ctrl-C would; resolves once the process has exited. */
+  /** SIGTERM, as Ctrl-C would; resolves once the process has exited and its output is read. */
   stop(): Promise<void>;
 }
 
 async function npmStart(env: Record<string, string>): Promise<StartedChat> {
   const { command, args } = startCommand();
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, PORT: '0', DYNAMODB_PORT: '0', HOST: '127.0.0.1', ...env };
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, PORT: '0', DYNAMODB_PORT: '0', ...env };
   // Settings a test process may carry from other suites would point the child elsewhere.
-  for (const name of ['DYNAMODB_ENDPOINT', 'TABLE_NAME', 'CALLBACK_URL']) delete childEnv[name];
+  for (const name of ['DYNAMODB_ENDPOINT', 'TABLE_NAME', 'CALLBACK_URL', 'CONNECT_TOKEN', 'CONNECT_JWT_SECRET']) delete childEnv[name];
+  if (env.HOST === undefined) delete childEnv.HOST; // npm start's own default
   const child = spawn(command, args, { cwd: ROOT, env: childEnv, stdio: ['pipe', 'pipe', 'pipe'] });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // 'close' comes after 'exit' and after the child's stdout and stderr have ended.
+  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
   onTestFinished(async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     await exited;
@@ -64,6 +68,7 @@ async function npmStart(env: Record<string, string>): Promise<StartedChat> {
     child,
     url,
     lines,
+    stderr: () => stderr,
     lineMatching,
     stop: async () => {
       child.kill('SIGTERM');
@@ -108,5 +113,42 @@ describe('npm start', () => {
     await chat.stop(); // waits for the $disconnect still running, which would log if anything did
 
     expect(chat.lines.filter((line) => EVENT_LINE.test(line))).toEqual([]);
+  });
+
+  it('survives a handshake whose query and header names are Object.prototype members, and keeps serving', async () => {
+    const chat = await npmStart({ QUIET: 'true' });
+    const whoami = async (client: Awaited<ReturnType<typeof openClient>>) => {
+      client.ws.send('/whoami');
+      let reply: { type?: string } = {};
+      while (reply.type !== 'whoami') reply = JSON.parse(await client.nextMessage()) as typeof reply;
+      return reply;
+    };
+
+    const hostile = await openClient(`${chat.url}/?constructor=1&__proto__=x&toString=y&hasOwnProperty=z&valueOf=1`, {
+      headers: { constructor: 'a', ['__proto__']: 'b', toString: 'c' },
+    });
+    expect(await whoami(hostile)).toMatchObject({ type: 'whoami' });
+    const next = await openClient(chat.url);
+    expect(await whoami(next)).toMatchObject({ type: 'whoami' });
+    expect(chat.child.exitCode).toBeNull();
+    await chat.stop();
+  });
+
+  it('warns on stderr what anyone can reach when HOST is not loopback', async () => {
+    const chat = await npmStart({ HOST: '0.0.0.0' });
+    await chat.stop();
+
+    const warning = chat.stderr();
+    expect(warning).toMatch(/WARNING: wschat is listening on every interface \(0\.0\.0\.0\), port \d+, not only on loopback/);
+    expect(warning).toMatch(/@connections management API \(\/local\/@connections\/\{id\}/);
+    expect(warning).toMatch(/POST a message to, GET .* or DELETE \(disconnect\) any connection/);
+    expect(warning).toMatch(/no \$connect authorizer/);
+  });
+
+  it('prints no warning on the default host', async () => {
+    const chat = await npmStart({});
+    await chat.stop();
+
+    expect(chat.stderr()).not.toMatch(/WARNING/);
   });
 });

@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { commonLogFormatTime } from '../local/gateway/events.ts';
 import type { GatewayEvent } from '../local/gateway/index.ts';
 import { EventRecorder, managementClient, onlyConnectionId, openClient, startTestGateway } from './fixtures/gateway-kit.ts';
+import { DEFAULT_WAIT_MS } from './support/client.ts';
+import { roundTrip } from './support/round-trip.ts';
 
 const AWS_ID = /^[A-Za-z0-9_-]{15}=$/;
 const CLF_TIME = /^\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2} \+0000$/;
@@ -15,16 +17,18 @@ describe('route selection over the wire', () => {
     const gateway = await startTestGateway({ routes: { sendmessage: seen.record, $default: seen.record } });
     const client = await openClient(gateway.url);
 
-    client.ws.send('{"action":"sendmessage","data":"hi"}');
-    client.ws.send('{"action":"unknown"}');
-    client.ws.send('not json at all');
-    await seen.waitFor((event) => event.body === 'not json at all');
+    const frames = ['{"action":"sendmessage","data":"hi"}', '{"action":"unknown"}', 'not json at all'];
+    for (const frame of frames) client.ws.send(frame);
+    // Handlers run concurrently: wait for each frame's own event, and do not read order into the record.
+    const events = await Promise.all(frames.map((frame) => seen.waitFor((event) => event.body === frame)));
 
-    expect(seen.events.map((event) => [event.requestContext.routeKey, event.body])).toEqual([
+    expect(events.map((event) => [event.requestContext.routeKey, event.body])).toEqual([
       ['sendmessage', '{"action":"sendmessage","data":"hi"}'],
       ['$default', '{"action":"unknown"}'],
       ['$default', 'not json at all'],
     ]);
+    await gateway.whenIdle();
+    expect(seen.events).toHaveLength(3);
   });
 
   it('answers an unroutable message with AWS\'s Forbidden frame when there is no $default', async () => {
@@ -156,6 +160,10 @@ describe('integration results', () => {
     expect(await client.nextMessage()).toBe('sent back');
     client.ws.send('plain text');
     expect(await client.nextMessage()).toBe('status is ignored, body is sent');
+    // Those replies do not prove the oneway handler has finished (handlers run concurrently), nor that
+    // nothing else is on its way: only once no invocation is left and a ping is back is the record final.
+    await gateway.whenIdle();
+    await roundTrip(client.ws, DEFAULT_WAIT_MS);
     expect(answered).toEqual(['oneway']);
     expect(client.received).toEqual(['sent back', 'status is ignored, body is sent']);
   });

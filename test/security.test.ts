@@ -18,9 +18,12 @@ function recordRawFrames(client: ChatClient): string[] {
   return frames;
 }
 
-/** A round trip through the server: events sent to `client` before this are in by the time it returns. */
+/**
+ * Everything due to `client` has arrived: no handler is left running (a /whoami reply alone would not
+ * prove that: other frames' handlers run concurrently with it), then a ping round trip on its socket.
+ */
 async function settle(client: ChatClient): Promise<void> {
-  await connectionIdOf(client);
+  await chat.settled(client);
 }
 
 describe('identity comes only from the connection id', () => {
@@ -148,8 +151,7 @@ describe('connection ids', () => {
     await Promise.all(everyone.map((client) => client.next('whoami')));
     await carol.close();
     await alice.waitFor((event) => event.type === 'system' && event.text === 'carol left', '"carol left"');
-    await settle(alice);
-    await settle(bob);
+    await chat.settled(alice, bob, guest); // every frame of the session has reached every wire checked below
 
     everyone.forEach((_client, index) => {
       const others = ids.filter((_id, other) => other !== index);

@@ -3,7 +3,7 @@
 // page keeps what it must restore after a reconnect (nickname, room, ignore) and asks for the lists
 // it shows (/ls, /rooms) itself, without echoing those answers into the log.
 import { ReconnectingSocket } from './reconnecting-socket.js';
-import { element, line, renderEvent, renderNote } from './render.js';
+import { element, renderEvent, renderNote } from './render.js';
 
 const LOBBY = 'lobby';
 const MAX_LOG_LINES = 1000;
@@ -157,16 +157,13 @@ function handle(event) {
       // replace the new room's list.
       if (room === null || room === state.room) {
         showUsers(users);
-        if (room !== null) showRoomCount(room, users.length); // our room's count, without asking /rooms
+        // Our room's count, without asking /rooms (a crowded room lists only its first names).
+        if (room !== null) showRoomCount(room, typeof event.count === 'number' ? event.count : users.length);
       }
       return !takeQuiet('users');
     }
     case 'history':
-      // One event per message: a heading where a run of them starts, so they don't pass for new messages.
-      if (!Array.isArray(event.messages) && ui.log.lastElementChild?.getAttribute('data-type') !== 'history') {
-        appendToLog(line('history-head', event.at, [`Earlier in #${String(event.room ?? state.room ?? '')}`]));
-      }
-      return true;
+      return true; // rendered as one block with its own heading
     case 'rooms':
       noteRoomsSupported();
       showRooms(Array.isArray(event.rooms) ? event.rooms : []);

@@ -64,7 +64,7 @@ export function renderEvent(event, me) {
     }
     case 'history':
       if (Array.isArray(event.messages)) return renderHistoryBlock(event, me);
-      return line('history', at, [who(str(event.from), me), str(event.text)]);
+      return line('unknown', at, [JSON.stringify(event)]);
     case 'private':
       return line('private', at, [
         element('span', 'badge', 'private'),
@@ -76,7 +76,9 @@ export function renderEvent(event, me) {
     case 'users': {
       const users = Array.isArray(event.users) ? event.users.map(str) : [];
       const where = typeof event.room === 'string' ? ` in #${event.room}` : '';
-      return line('users', at, [`Online${where} (${users.length}): ${users.join(', ')}`]);
+      const count = typeof event.count === 'number' ? event.count : users.length;
+      const more = count > users.length ? `, and ${count - users.length} more` : '';
+      return line('users', at, [`Online${where} (${count}): ${users.join(', ')}${more}`]);
     }
     case 'rooms': {
       const rooms = Array.isArray(event.rooms) ? event.rooms : [];
@@ -114,7 +116,7 @@ export function renderEvent(event, me) {
 function renderHistoryBlock(event, me) {
   const messages = /** @type {unknown[]} */ (event.messages);
   const block = element('div', 'history');
-  block.dataset.type = 'history';
+  block.dataset.type = 'history-block';
   const room = typeof event.room === 'string' ? ` of #${event.room}` : '';
   block.append(line('history-head', event.at, [`History${room}: ${messages.length} message${messages.length === 1 ? '' : 's'}`]));
   for (const item of messages) {

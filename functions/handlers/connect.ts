@@ -1,5 +1,6 @@
 // Lambda entry for the `$connect` route. Accepts the handshake, or refuses it (400/409) when `?nickname=` is invalid or taken.
 import { containerChat } from '../container.ts';
-import type { WebSocketEvent, WebSocketResult } from '../websocket-event.ts';
+import type { InvocationClock, WebSocketEvent, WebSocketResult } from '../websocket-event.ts';
 
-export const handler = (event: WebSocketEvent): Promise<WebSocketResult> => containerChat().connect(event);
+export const handler = (event: WebSocketEvent, context?: InvocationClock): Promise<WebSocketResult> =>
+  containerChat().connect(event, context);

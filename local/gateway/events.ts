@@ -49,8 +49,8 @@ export function buildMessageEvent(api: ApiFacts, connection: ConnectionFacts, ro
 }
 
 export function buildDisconnectEvent(api: ApiFacts, connection: ConnectionFacts, statusCode: number, reason: string, now: number): GatewayEvent {
-  // AWS sends these four, with empty values, on every $disconnect.
-  const headers = { Host: api.domainName, 'x-api-key': '', 'X-Forwarded-For': '', 'x-restapi': '' };
+  // AWS sends these four, with empty values, on every $disconnect (maps shaped as on $connect).
+  const headers = ownRecord([['Host', api.domainName], ['x-api-key', ''], ['X-Forwarded-For', ''], ['x-restapi', '']]);
   const context = requestContext(api, connection, '$disconnect', 'DISCONNECT', now);
   context.disconnectStatusCode = statusCode;
   context.disconnectReason = reason;
@@ -86,7 +86,8 @@ function requestContext(
 const DROPPED_HEADERS = new Set(['connection', 'upgrade', 'x-forwarded-port', 'x-forwarded-proto', 'x-amzn-trace-id']);
 
 function connectHeaders(request: UpgradeRequestFacts, sourceIp: string, now: number) {
-  const multiValueHeaders: Record<string, string[]> = {};
+  // Header names are the client's: a Map while building, so `constructor` or `__proto__` is a name like any other.
+  const multi = new Map<string, string[]>();
   let forwardedForName = 'X-Forwarded-For';
   for (let i = 0; i + 1 < request.rawHeaders.length; i += 2) {
     const name = request.rawHeaders[i] ?? '';
@@ -94,36 +95,49 @@ function connectHeaders(request: UpgradeRequestFacts, sourceIp: string, now: num
     const lower = name.toLowerCase();
     if (DROPPED_HEADERS.has(lower)) continue;
     if (lower === 'x-forwarded-for') forwardedForName = name;
-    (multiValueHeaders[name] ??= []).push(value);
+    appendValue(multi, name, value);
   }
   // API Gateway appends the caller's address to any X-Forwarded-For the client sent.
-  const forwarded = multiValueHeaders[forwardedForName];
-  multiValueHeaders[forwardedForName] = forwarded ? [`${forwarded.join(', ')}, ${sourceIp}`] : [sourceIp];
-  multiValueHeaders['X-Amzn-Trace-Id'] = [traceId(now)];
-  multiValueHeaders['X-Forwarded-Port'] = [String(request.port)];
-  multiValueHeaders['X-Forwarded-Proto'] = ['http'];
-  return { headers: lastValues(multiValueHeaders), multiValueHeaders };
+  const forwarded = multi.get(forwardedForName);
+  multi.set(forwardedForName, forwarded ? [`${forwarded.join(', ')}, ${sourceIp}`] : [sourceIp]);
+  multi.set('X-Amzn-Trace-Id', [traceId(now)]);
+  multi.set('X-Forwarded-Port', [String(request.port)]);
+  multi.set('X-Forwarded-Proto', ['http']);
+  return { headers: ownRecord(lastValues(multi)), multiValueHeaders: ownRecord(multi) };
 }
 
 function queryString(url: string): { single: Record<string, string>; multi: Record<string, string[]> } | undefined {
   const start = url.indexOf('?');
   if (start < 0 || start === url.length - 1) return undefined;
-  const multi: Record<string, string[]> = {};
-  for (const [name, value] of new URLSearchParams(url.slice(start + 1))) (multi[name] ??= []).push(value);
-  return { single: lastValues(multi), multi };
+  const multi = new Map<string, string[]>();
+  for (const [name, value] of new URLSearchParams(url.slice(start + 1))) appendValue(multi, name, value);
+  return { single: ownRecord(lastValues(multi)), multi: ownRecord(multi) };
+}
+
+function appendValue(multi: Map<string, string[]>, name: string, value: string): void {
+  const values = multi.get(name);
+  if (values) values.push(value);
+  else multi.set(name, [value]);
 }
 
 /** Single-value maps carry the last value of a repeated name, as in Lambda proxy events. */
-function lastValues(multi: Record<string, string[]>): Record<string, string> {
-  const single: Record<string, string> = {};
-  for (const [name, values] of Object.entries(multi)) single[name] = values[values.length - 1] ?? '';
-  return single;
+function lastValues(multi: ReadonlyMap<string, string[]>): Array<[string, string]> {
+  return [...multi].map(([name, values]) => [name, values[values.length - 1] ?? '']);
+}
+
+/**
+ * The event's maps: every name an own property (`__proto__` included, as in the JSON AWS sends) and no
+ * prototype, so a handler looking up a name the client did not send gets undefined, never an inherited
+ * `constructor` or `toString`.
+ */
+function ownRecord<V>(entries: Iterable<readonly [string, V]>): Record<string, V> {
+  const record = Object.fromEntries(entries); // defines own properties: no __proto__ setter runs
+  Object.setPrototypeOf(record, null);
+  return record;
 }
 
 function toMultiValue(single: Record<string, string>): Record<string, string[]> {
-  const multi: Record<string, string[]> = {};
-  for (const [name, value] of Object.entries(single)) multi[name] = [value];
-  return multi;
+  return ownRecord(Object.entries(single).map(([name, value]) => [name, [value]]));
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];

@@ -20,6 +20,10 @@ interface PendingUpgrade {
   facts: ConnectionFacts;
   /** Sec-WebSocket-Protocol returned by $connect, echoed in the 101 response. */
   protocol?: string;
+  /** $connect accepted the handshake: from here on the backend holds state for this connection. */
+  accepted?: boolean;
+  /** $disconnect has been started for a connection that never opened. */
+  ended?: boolean;
 }
 
 /** The frame AWS sends for an unroutable message ("Forbidden") or a failed integration. */
@@ -113,7 +117,31 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     }
     pending.protocol = headerValue(result?.headers, 'sec-websocket-protocol');
     logEvent({ ...logFields, status });
+    if (req.socket.destroyed) return endUnopened(req, pending); // the client left while $connect ran
+    pending.accepted = true;
     accept(true);
+  }
+
+  /**
+   * A connection whose $connect succeeded but whose socket closed before the handshake completed.
+   * AWS documents nothing for this case beyond "$disconnect runs after the connection is closed"; the
+   * backend accepted it (and may hold state for it), so it gets the $disconnect any other close gets,
+   * as an abnormal closure (1006): no state may outlive a socket that never opened.
+   */
+  function endUnopened(req: IncomingMessage, pending: PendingUpgrade): void {
+    if (pending.ended) return;
+    pending.ended = true;
+    pendingUpgrades.delete(req);
+    const logFields: EventLogFields = {
+      eventType: 'DISCONNECT',
+      routeKey: '$disconnect',
+      connectionId: pending.facts.connectionId,
+      status: '-',
+      detail: '1006 closed during $connect',
+    };
+    if (!handlers.has('$disconnect')) return logEvent({ ...logFields, detail: `${logFields.detail} (no $disconnect integration)` });
+    const event = buildDisconnectEvent(api, pending.facts, 1006, '', Date.now());
+    void invoke('$disconnect', event).then(({ outcome, durationMs }) => logEvent({ ...logFields, durationMs }, outcome));
   }
 
   const wss = new WebSocketServer({
@@ -121,7 +149,12 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     clientTracking: false,
     perMessageDeflate: false, // API Gateway negotiates no extensions
     maxPayload: limits.messageBytes,
-    verifyClient: ({ req }, accept) => void runConnect(req, accept),
+    // A gateway bug in one handshake refuses that handshake; unhandled, the rejection would end the process.
+    verifyClient: ({ req }, accept) =>
+      void runConnect(req, accept).catch((error: unknown) => {
+        accept(false, 500);
+        log?.(describeError(error));
+      }),
     handleProtocols: (_offered, req) => pendingUpgrades.get(req)?.protocol ?? false,
   });
 
@@ -188,6 +221,9 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     socket.once('close', () => {
       sockets.delete(socket);
       connectingSockets.delete(socket);
+      // Accepted by $connect but closed before the upgrade completed (opening removes the entry).
+      const pending = pendingUpgrades.get(req);
+      if (pending?.accepted) endUnopened(req, pending);
     });
     wss.handleUpgrade(req, socket, head, (ws) => openConnection(ws, req));
   });
@@ -222,6 +258,9 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     port,
     connectionIds: () => [...connections.keys()],
     dropConnection: (id) => connections.get(id)?.drop(),
+    whenIdle: async () => {
+      while (invocations.size) await Promise.all([...invocations]);
+    },
     close: () => (closed ??= shutdown()),
   };
 }

@@ -135,6 +135,11 @@ export interface LocalGateway {
   connectionIds(): string[];
   /** Destroys the socket without running $disconnect, as when AWS's best-effort $disconnect is lost. */
   dropConnection(id: string): void;
+  /**
+   * Resolves once no handler invocation ($connect, message or $disconnect) is in flight, re-checking after
+   * each settles, so that everything they posted has been handed to the sockets. Test hook: no AWS equivalent.
+   */
+  whenIdle(): Promise<void>;
   /** Closes every connection (running $disconnect for each, once), waits for running handlers, then stops. */
   close(): Promise<void>;
 }

@@ -1,13 +1,26 @@
 // Starts the whole local chat (emulator + gateway + the real handlers) for a test file, and tracks
 // the clients a test opens so each test ends with an empty room.
+//
+// Synchronisation, in one place. Handlers of one connection's frames run concurrently (as on Lambda),
+// so neither a reply nor the order of replies proves that other frames have finished. What does:
+// - `settled(gateway, clients)`: no handler invocation is in flight, and every frame they posted has
+//   reached each of `clients` (a ping round trip after idle). Then whatever a test checks by absence
+//   ("nobody else got it", "exactly once") is final.
+// - `allGone(gateway)`: every connection has closed at the gateway and its $disconnect has finished
+//   (names released, rooms left), so the next test starts from an empty table.
+// - `waitUntil(condition)`: polls a state no event announces; only for that.
+// - `waitUntilTime(at)`: a genuine wait for time to pass (a configured rate window); never a sync.
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { startLocalChat, type LocalChat, type LocalChatOptions } from '../../local/chat-server.ts';
-import { ChatClient } from './client.ts';
+import type { LocalGateway } from '../../local/gateway/index.ts';
+import { ChatClient, DEFAULT_WAIT_MS } from './client.ts';
 
 export interface ChatHarness {
   readonly chat: LocalChat;
   connect(query?: Record<string, string>): Promise<ChatClient>;
   login(nickname: string): Promise<ChatClient>;
+  /** `settled()` on this chat's gateway. */
+  settled(...clients: ChatClient[]): Promise<void>;
 }
 
 export function useLocalChat(options: LocalChatOptions = {}): ChatHarness {
@@ -18,7 +31,8 @@ export function useLocalChat(options: LocalChatOptions = {}): ChatHarness {
   });
   afterEach(async () => {
     await Promise.all(open.splice(0).map((client) => client.close()));
-    await waitUntil(() => chat?.gateway.connectionIds().length === 0);
+    // Closed sockets are not enough: a $disconnect still running holds its name and its room seat.
+    if (chat) await allGone(chat.gateway);
   });
   afterAll(async () => {
     await chat?.close();
@@ -37,14 +51,43 @@ export function useLocalChat(options: LocalChatOptions = {}): ChatHarness {
     },
     connect: async (query) => track(await ChatClient.connect(started().url, query)),
     login: async (nickname) => track(await ChatClient.login(started().url, nickname)),
+    settled: (...clients) => settled(started().gateway, clients),
   };
 }
 
+/**
+ * No handler is running any more and every frame they posted has reached `clients`: the gateway is
+ * idle (each POST @connections was handed to its socket before the handler that made it returned),
+ * then a ping round trip per client (its pong follows those frames on the wire).
+ */
+export async function settled(gateway: LocalGateway, clients: readonly ChatClient[] = []): Promise<void> {
+  await gateway.whenIdle();
+  await Promise.all(clients.map((client) => client.roundTrip()));
+}
+
+/** Every connection has ended at the gateway and every handler, each $disconnect included, has finished. */
+export async function allGone(gateway: LocalGateway): Promise<void> {
+  // A client's close resolves on its own side; the gateway's end (which starts $disconnect) may follow.
+  await waitUntil(() => gateway.connectionIds().length === 0);
+  await gateway.whenIdle();
+}
+
 /** Polls a condition (a state change the test cannot subscribe to), failing after `timeoutMs`. */
-export async function waitUntil(condition: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
+export async function waitUntil(condition: () => boolean | Promise<boolean>, timeoutMs = DEFAULT_WAIT_MS): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/**
+ * Waits until the wall clock has reached `at` (ms since the epoch). Only for a wait that is about time
+ * itself, with `at` computed from a configured setting (e.g. the end of a rate window), never as a
+ * stand-in for "until something has happened".
+ */
+export async function waitUntilTime(at: number): Promise<void> {
+  for (let left = at - Date.now(); left > 0; left = at - Date.now()) {
+    await new Promise((resolve) => setTimeout(resolve, left));
   }
 }

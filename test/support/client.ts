@@ -2,8 +2,16 @@
 // next one of a kind, in arrival order.
 import WebSocket from 'ws';
 import type { ServerEvent, ServerEventType } from '../../functions/core/events.ts';
+import { roundTrip } from './round-trip.ts';
 
 type EventOf<T extends ServerEventType> = Extract<ServerEvent, { type: T }>;
+
+/**
+ * How long a wait for an event (or a state) may take before it fails. It is only the bound for reporting
+ * a hang: a passing test never waits it out, so it is set for a loaded machine, not for speed (vitest's
+ * testTimeout is 30 s). Never a way to let something happen: wait for the event that proves it.
+ */
+export const DEFAULT_WAIT_MS = 10_000;
 
 export class ChatClient {
   readonly events: ServerEvent[] = [];
@@ -64,14 +72,14 @@ export class ChatClient {
   }
 
   /** The next not-yet-consumed event of this type (events of other types before it stay unconsumed). */
-  async next<T extends ServerEventType>(type: T, timeoutMs = 5000): Promise<EventOf<T>> {
+  async next<T extends ServerEventType>(type: T, timeoutMs = DEFAULT_WAIT_MS): Promise<EventOf<T>> {
     return this.waitFor((event): event is EventOf<T> => event.type === type, `a "${type}" event`, timeoutMs);
   }
 
   /** The next not-yet-consumed event matching the predicate; events before it stay available. */
   async waitFor<E extends ServerEvent>(match: (event: ServerEvent) => event is E, what: string, timeoutMs?: number): Promise<E>;
   async waitFor(match: (event: ServerEvent) => boolean, what: string, timeoutMs?: number): Promise<ServerEvent>;
-  async waitFor(match: (event: ServerEvent) => boolean, what: string, timeoutMs = 5000): Promise<ServerEvent> {
+  async waitFor(match: (event: ServerEvent) => boolean, what: string, timeoutMs = DEFAULT_WAIT_MS): Promise<ServerEvent> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const index = this.events.findIndex((event, i) => i >= this.cursor && match(event) && !this.taken.has(i));
@@ -102,6 +110,31 @@ export class ChatClient {
   /** Events received so far that match, consumed or not. */
   received<T extends ServerEventType>(type: T): EventOf<T>[] {
     return this.events.filter((event): event is EventOf<T> => event.type === type);
+  }
+
+  /**
+   * A ping round trip: every frame the gateway handed to this socket before it has arrived (see
+   * round-trip.ts). No handler runs, so no event is consumed and nothing counts against the rate limit.
+   */
+  roundTrip(timeoutMs = DEFAULT_WAIT_MS): Promise<void> {
+    return roundTrip(this.socket, timeoutMs);
+  }
+
+  /** Resolves with the close code and reason once the socket has closed (at once if it already has). */
+  async whenClosed(timeoutMs = DEFAULT_WAIT_MS): Promise<{ code: number; reason: string }> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.closed) {
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) throw new Error(`socket still open after ${timeoutMs} ms`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, remaining);
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    return this.closed;
   }
 
   async close(): Promise<void> {

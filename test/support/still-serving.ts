@@ -6,17 +6,25 @@ import type { ChatClient } from './client.ts';
 
 let honestPairs = 0;
 
-/** Two new users log in, chat in public and in private, and each gets exactly what it should; returns them. */
-export async function expectStillServing(chat: ChatHarness): Promise<[ChatClient, ChatClient]> {
+/**
+ * Two new users log in, chat in public and in private, and each gets exactly what it should; returns them.
+ * Nothing else may reach them first, so call it once the hostile senders are done (`settled()`), or name
+ * in `busy` the senders still at it on purpose, whose broadcasts may then arrive in between (and only theirs).
+ */
+export async function expectStillServing(chat: ChatHarness, busy: readonly string[] = []): Promise<[ChatClient, ChatClient]> {
   honestPairs += 1;
   const [first, second] = [`honest${honestPairs}a`, `honest${honestPairs}b`];
+  const notBusy = (type: 'message' | 'private') => (event: ServerEvent) =>
+    (event.type === 'message' || event.type === 'private') && event.type === type && !busy.includes(event.from);
   const a = await chat.login(first);
   const b = await chat.login(second);
   a.send(`hello from ${first}`);
-  for (const client of [a, b]) expect(await client.next('message')).toMatchObject({ from: first, text: `hello from ${first}` });
+  for (const client of [a, b]) {
+    expect(await client.waitFor(notBusy('message'), `the hello from ${first}`)).toMatchObject({ type: 'message', from: first, text: `hello from ${first}` });
+  }
   b.send(`@${first} psst`);
-  expect(await a.next('private')).toMatchObject({ from: second, to: first, text: 'psst' });
-  expect(await b.next('private')).toMatchObject({ from: second, to: first, text: 'psst' });
+  expect(await a.waitFor(notBusy('private'), 'the private')).toMatchObject({ type: 'private', from: second, to: first, text: 'psst' });
+  expect(await b.waitFor(notBusy('private'), "the private's copy")).toMatchObject({ type: 'private', from: second, to: first, text: 'psst' });
   return [a, b];
 }
 

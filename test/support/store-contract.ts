@@ -26,8 +26,8 @@ export function defineStoreTests(startTable: () => Promise<TestTable>, traits: E
   async function member(nickname: string, room = 'lobby') {
     const id = newId();
     await store.createConnection(id, Date.now());
-    expect((await store.claimNickname(nickname.toLowerCase(), nickname, id, Date.now())).claimed).toBe(true);
-    await store.setNickname(id, nickname, nickname.toLowerCase(), room);
+    expect((await store.claimNickname(nickname.toLowerCase(), nickname, id, Date.now(), 1)).claimed).toBe(true);
+    await store.setNickname(id, nickname, nickname.toLowerCase(), room, 1);
     return id;
   }
 
@@ -62,7 +62,7 @@ export function defineStoreTests(startTable: () => Promise<TestTable>, traits: E
     });
 
     it('refuses to set a nickname on a connection that is gone', async () => {
-      expect(await store.setNickname('never-connected=', 'ghost', 'ghost', 'lobby')).toBeNull();
+      expect(await store.setNickname('never-connected=', 'ghost', 'ghost', 'lobby', 1)).toEqual({ status: 'missing' });
     });
 
     it('flips ignoring and reports the stored value', async () => {
@@ -77,7 +77,7 @@ export function defineStoreTests(startTable: () => Promise<TestTable>, traits: E
     it('lets exactly one of many concurrent claimants win', async () => {
       const ids = Array.from({ length: 25 }, newId);
       await Promise.all(ids.map((id) => store.createConnection(id, Date.now())));
-      const results = await Promise.all(ids.map((id) => store.claimNickname('racer', 'racer', id, Date.now())));
+      const results = await Promise.all(ids.map((id) => store.claimNickname('racer', 'racer', id, Date.now(), 1)));
       const winners = results.filter((result) => result.claimed);
       expect(winners).toHaveLength(1);
       const holder = (await store.getClaim('racer'))?.connectionId;
@@ -87,8 +87,8 @@ export function defineStoreTests(startTable: () => Promise<TestTable>, traits: E
 
     it('lets the holder claim again (idempotent) and release only its own claim', async () => {
       const [a, b] = [newId(), newId()];
-      expect((await store.claimNickname('mine', 'mine', a, Date.now())).claimed).toBe(true);
-      expect((await store.claimNickname('mine', 'Mine', a, Date.now())).claimed).toBe(true);
+      expect((await store.claimNickname('mine', 'mine', a, Date.now(), 1)).claimed).toBe(true);
+      expect((await store.claimNickname('mine', 'Mine', a, Date.now(), 2)).claimed).toBe(true);
       await store.releaseClaim('mine', b);
       expect((await store.getClaim('mine'))?.connectionId).toBe(a);
       await store.releaseClaim('mine', a);
@@ -97,13 +97,13 @@ export function defineStoreTests(startTable: () => Promise<TestTable>, traits: E
 
     it('takes over a claim only while it is exactly as it was read', async () => {
       const [a, b, c] = [newId(), newId(), newId()];
-      await store.claimNickname('swap', 'swap', a, Date.now());
+      await store.claimNickname('swap', 'swap', a, Date.now(), 1);
       const seen = await store.getClaim('swap');
       expect(seen).not.toBeNull();
       if (!seen) return;
       const [first, second] = await Promise.all([
-        store.takeOverClaim(seen, 'swap', b, Date.now()),
-        store.takeOverClaim(seen, 'swap', c, Date.now()),
+        store.takeOverClaim(seen, 'swap', b, Date.now(), 1),
+        store.takeOverClaim(seen, 'swap', c, Date.now(), 1),
       ]);
       expect([first, second].filter(Boolean)).toHaveLength(1);
     });
@@ -152,7 +152,7 @@ export function defineStoreTests(startTable: () => Promise<TestTable>, traits: E
       const astral = newId();
       for (const [id, key] of [[astral, 'a\u{1d49c}'], [wide, 'a\uff5a']] as const) {
         await store.createConnection(id, Date.now());
-        await store.setNickname(id, key, key, 'bytes');
+        await store.setNickname(id, key, key, 'bytes', 1);
       }
       expect((await allMembers('bytes')).map((m) => m.connectionId)).toEqual([wide, astral]);
     });
@@ -160,8 +160,8 @@ export function defineStoreTests(startTable: () => Promise<TestTable>, traits: E
     it('keeps keys shaped like the other item kind apart (CONN# and NICK# prefixes)', async () => {
       const id = 'NICK#shadow';
       await store.createConnection(id, Date.now());
-      expect((await store.claimNickname('shadow', 'shadow', 'other=', Date.now())).claimed).toBe(true);
-      expect((await store.claimNickname(`CONN#${id}`, 'x', 'other=', Date.now())).claimed).toBe(true);
+      expect((await store.claimNickname('shadow', 'shadow', 'other=', Date.now(), 1)).claimed).toBe(true);
+      expect((await store.claimNickname(`CONN#${id}`, 'x', 'other=', Date.now(), 2)).claimed).toBe(true);
       expect((await store.getConnection(id))?.connectionId).toBe(id);
       expect((await store.getClaim('shadow'))?.connectionId).toBe('other=');
       expect(await store.deleteConnection(id)).not.toBeNull();
@@ -200,22 +200,48 @@ export function defineStoreTests(startTable: () => Promise<TestTable>, traits: E
       expect(await store.history('stale', 50)).toEqual([]); // TTL deletion lags; past its time it is not history
     });
 
-    it('moves members between rooms and counts them', async () => {
+    it('moves members between rooms', async () => {
       const id = await member('Mover', 'room-a');
-      await member('Stayer', 'room-a');
       expect((await store.moveToRoom(id, 'room-b'))?.room).toBe('room-a');
-      await store.registerRoom('room-b');
-      expect(await store.countMembers('room-a')).toBe(1);
-      expect(await store.countMembers('room-b')).toBe(1);
-      expect(await store.rooms()).toContain('room-b');
       expect(await store.moveToRoom(newId(), 'room-b')).toBeNull(); // not logged in
+    });
+
+    it('counts rooms by joins and leaves: busiest first, emptied rooms gone, the total beside them', async () => {
+      const rooms = ['count-a', 'count-b', 'count-c'];
+      const enter = (room: string, times: number) => Promise.all(Array.from({ length: times }, () => store.enterRoom(room)));
+      await Promise.all([enter('count-a', 3), enter('count-b', 5), enter('count-c', 1)]);
+      const listed = () => store.busiestRooms(50).then((listing) => listing.rooms.filter((counted) => rooms.includes(counted.room)));
+      expect(await listed()).toEqual([
+        { room: 'count-b', count: 5 },
+        { room: 'count-a', count: 3 },
+        { room: 'count-c', count: 1 },
+      ]);
+      // Each member leaves after it entered (as a connection's moves are ordered); different members at once.
+      await Promise.all([store.leaveRoom('count-c'), store.leaveRoom('count-a')]);
+      await store.enterRoom('count-c');
+      await store.leaveRoom('count-c');
+      expect(await listed()).toEqual([
+        { room: 'count-b', count: 5 },
+        { room: 'count-a', count: 2 },
+      ]);
+      expect(await store.roomCount('count-c')).toBe(0);
+      const before = (await store.busiestRooms(1)).total;
+      await store.enterRoom('count-d');
+      const after = await store.busiestRooms(1);
+      expect(after.rooms).toHaveLength(1);
+      expect(after.total).toBe(before + 1);
+      expect(after.complete).toBe(true);
+      await store.leaveRoom('count-d');
+      expect((await store.busiestRooms(1)).total).toBe(before);
     });
 
     it(`${traits.enforcesIndexKeyLimits ? 'refuses' : 'accepts (unlike AWS)'} an index sort key that is empty or over 1,024 bytes`, async () => {
       const id = newId();
       await store.createConnection(id, Date.now());
       const outcomes = await Promise.all(
-        ['', 'k'.repeat(1025)].map((key) => store.setNickname(id, 'x', key, 'limits').then(() => 'stored', (error: Error) => error.name)),
+        ['', 'k'.repeat(1025)].map((key, login) =>
+          store.setNickname(id, 'x', key, 'limits', login + 1).then(() => 'stored', (error: Error) => error.name),
+        ),
       );
       const refused = traits.enforcesIndexKeyLimits ? 'ValidationException' : 'stored';
       expect(outcomes).toEqual([refused, refused]);
