@@ -2,11 +2,11 @@
 // members once, cuts the recipients into K batches and hands each to its own worker, as a Lambda would
 // put K messages on an SQS queue for K worker invocations. Each worker is what a separate container
 // would have: its own management API client, keep-alive pool and bound on posts in flight (the real
-// functions/gateway.ts). All K share this process's one CPU, so the split shows up in the timings
+// functions/fanout.ts). All K share this process's one CPU, so the split shows up in the timings
 // only where posts wait on the network (the bench injects a per-post latency for that).
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LOBBY } from '../functions/core/room.ts';
-import { createGateway, type Gateway } from '../functions/gateway.ts';
+import { createFanout, type Fanout } from '../functions/fanout.ts';
 import { createLogger } from '../functions/log.ts';
 import { createStore } from '../functions/store.ts';
 import type { WebSocketEvent, WebSocketResult } from '../functions/websocket-event.ts';
@@ -23,8 +23,8 @@ export interface SplitOptions {
 export function createSplitHandler(options: SplitOptions): (event: WebSocketEvent) => Promise<WebSocketResult> {
   const log = createLogger();
   const store = createStore(options.dynamodb, { tableName: options.tableName, measureCapacity: true });
-  const workers: Gateway[] = Array.from({ length: options.workers }, () =>
-    createGateway({ endpoint: options.callbackUrl, concurrency: options.concurrency, log }),
+  const workers: Fanout[] = Array.from({ length: options.workers }, () =>
+    createFanout({ endpoint: options.callbackUrl, concurrency: options.concurrency, log }),
   );
 
   return async (event) => {

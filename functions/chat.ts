@@ -1,4 +1,4 @@
-// The chat: what each route does, wiring the pure core to the store and the gateway.
+// The chat: what each route does, wiring the pure core to the store and the fan-out.
 // Identity always comes from the event's connection id, never from the frame.
 import {
   chatError,
@@ -18,7 +18,7 @@ import { nicknameKey, parseNickname } from './core/nickname.ts';
 import { LOBBY } from './core/room.ts';
 import { accessError, announcements, isRateLimited, recipientFilter, type Audience } from './core/rules.ts';
 import type { ConnectAuth } from './connect-auth.ts';
-import { retryDeadline, type Gateway } from './gateway.ts';
+import { retryDeadline, type Fanout } from './fanout.ts';
 import type { Logger } from './log.ts';
 import type { ChatStore, ConnectionRecord } from './store.ts';
 import type { InvocationClock, WebSocketEvent, WebSocketResult } from './websocket-event.ts';
@@ -26,7 +26,7 @@ import type { InvocationClock, WebSocketEvent, WebSocketResult } from './websock
 export interface ChatOptions {
   store: ChatStore;
   /** The management API client for the API and stage this event came through. */
-  gatewayFor(event: WebSocketEvent): Gateway;
+  fanoutFor(event: WebSocketEvent): Fanout;
   log: Logger;
   clock?: () => number;
   /**
@@ -54,7 +54,7 @@ export interface Chat {
   disconnect(event: WebSocketEvent, invocation?: InvocationClock): Promise<WebSocketResult>;
   message(event: WebSocketEvent, invocation?: InvocationClock): Promise<WebSocketResult>;
   /** A server-initiated system message to the given rooms, or to every room; returns the rooms it went to. */
-  push(gateway: Gateway, text: string, rooms?: readonly string[]): Promise<string[]>;
+  push(fanout: Fanout, text: string, rooms?: readonly string[]): Promise<string[]>;
   /** Rooms with anyone in them (lobby always), with their member counts. */
   roomCounts(): Promise<RoomCount[]>;
 }
@@ -74,49 +74,49 @@ export function createChat(options: ChatOptions): Chat {
   };
 
   /** Sends one event to every member of `room` who should get it; cleans up any that are gone. */
-  async function broadcast(gateway: Gateway, room: string, event: ServerEvent, audience: Audience, exclude?: string): Promise<void> {
+  async function broadcast(fanout: Fanout, room: string, event: ServerEvent, audience: Audience, exclude?: string): Promise<void> {
     const data = encode(event); // serialised once, not per recipient
     const accepts = recipientFilter(audience);
     const deliveries = [];
-    // Post each page while the next one is read; the gateway's bound limits posts in flight.
+    // Post each page while the next one is read; the fan-out's bound limits posts in flight.
     for await (const page of store.members(room)) {
       const ids = page.filter((member) => accepts(member) && member.connectionId !== exclude).map((member) => member.connectionId);
-      deliveries.push(gateway.postToAll(ids, data));
+      deliveries.push(fanout.postToAll(ids, data));
     }
     const gone = (await Promise.all(deliveries)).flatMap((result) => result.gone);
     // The event went out: cleaning up after it must not fail the sender's frame (who would resend it).
-    const evictions = await Promise.allSettled(gone.map((connectionId) => evictIfGone(gateway, connectionId)));
+    const evictions = await Promise.allSettled(gone.map((connectionId) => evictIfGone(fanout, connectionId)));
     for (const eviction of evictions) {
       if (eviction.status === 'rejected') log.warn('removing a gone connection failed', { error: String(eviction.reason) });
     }
   }
 
   /** Removes a connection whose socket is gone (410) and announces its leave; younger ones are spared. */
-  async function evictIfGone(gateway: Gateway, connectionId: string): Promise<void> {
-    if (await removeConnection(gateway, connectionId, clock() - connectGraceMs)) log.info('removed a gone connection', { connectionId });
+  async function evictIfGone(fanout: Fanout, connectionId: string): Promise<void> {
+    if (await removeConnection(fanout, connectionId, clock() - connectGraceMs)) log.info('removed a gone connection', { connectionId });
   }
 
   /**
    * Deletes the connection (with `connectedBefore`, only one older than that), frees its nickname and
    * announces its leave to its room. False when there was nothing (left) to remove.
    */
-  async function removeConnection(gateway: Gateway, connectionId: string, connectedBefore?: number): Promise<boolean> {
+  async function removeConnection(fanout: Fanout, connectionId: string, connectedBefore?: number): Promise<boolean> {
     const removed = await store.deleteConnection(connectionId, connectedBefore);
     if (!removed) return false;
     if (removed.nicknameKey) await store.releaseClaim(removed.nicknameKey, removed.connectionId);
     if (removed.room) await store.leaveRoom(removed.room);
     if (removed.nickname && removed.room) {
-      await broadcast(gateway, removed.room, system(announcements.left(removed.nickname), removed.room), 'system');
+      await broadcast(fanout, removed.room, system(announcements.left(removed.nickname), removed.room), 'system');
     }
     return true;
   }
 
-  async function reply(gateway: Gateway, connectionId: string, event: ServerEvent): Promise<void> {
-    const outcome = await gateway.post(connectionId, encode(event));
+  async function reply(fanout: Fanout, connectionId: string, event: ServerEvent): Promise<void> {
+    const outcome = await fanout.post(connectionId, encode(event));
     if (outcome === 'too-large') {
       // API Gateway's limit may be lower than ours (a custom stage setting): say so rather than go silent.
       const tooLarge = chatError('TOO_LARGE', `The ${event.type} reply was too large to deliver.`);
-      await gateway.post(connectionId, encode(errorEvent(tooLarge)));
+      await fanout.post(connectionId, encode(errorEvent(tooLarge)));
     }
   }
 
@@ -126,7 +126,7 @@ export function createChat(options: ChatOptions): Chat {
    * overtook this one (its outcome stands, so this one says nothing), or the connection as it was.
    */
   async function logIn(
-    gateway: Gateway,
+    fanout: Fanout,
     connection: ConnectionRecord,
     nickname: string,
     key: string,
@@ -141,7 +141,7 @@ export function createChat(options: ChatOptions): Chat {
     const claim = await store.claimNickname(key, nickname, connectionId, connectedAt, loginSeq);
     if (!claim.claimed) {
       const holder = claim.holder;
-      if (holder && !(await isAbandoned(gateway, holder.connectionId, key, holder.claimedAt))) return { ok: false, error: taken };
+      if (holder && !(await isAbandoned(fanout, holder.connectionId, key, holder.claimedAt))) return { ok: false, error: taken };
       // Take the abandoned claim over; if it is gone instead (released between our write and our read,
       // or by the eviction just now), try once more as a fresh claim.
       const retried =
@@ -169,57 +169,57 @@ export function createChat(options: ChatOptions): Chat {
    * another name and the claim has settled (an orphan of a crash between writes), or when it still holds
    * the name but its socket answers 410 (a `$disconnect` that never came) — then it is evicted here.
    */
-  async function isAbandoned(gateway: Gateway, holderId: string, key: string, claimedAt: number): Promise<boolean> {
+  async function isAbandoned(fanout: Fanout, holderId: string, key: string, claimedAt: number): Promise<boolean> {
     const holder = await store.getConnection(holderId);
     const now = clock();
     if (!holder || holder.expiresAt * 1000 < now) return true;
     if (holder.nicknameKey !== key) return now - claimedAt > claimSettleMs;
     if (now - holder.connectedAt < connectGraceMs) return false;
-    if (await gateway.isConnected(holderId)) return false;
-    await removeConnection(gateway, holderId, now - connectGraceMs);
+    if (await fanout.isConnected(holderId)) return false;
+    await removeConnection(fanout, holderId, now - connectGraceMs);
     return true;
   }
 
-  async function announceLogin(gateway: Gateway, previous: ConnectionRecord, nickname: string, exclude?: string): Promise<void> {
+  async function announceLogin(fanout: Fanout, previous: ConnectionRecord, nickname: string, exclude?: string): Promise<void> {
     if (previous.nickname === nickname) return; // same name again: nothing changed for anyone else
     const text = previous.nickname ? announcements.renamed(previous.nickname, nickname) : announcements.joined(nickname);
     const room = previous.room ?? LOBBY; // a rename keeps the room; a first login is in the lobby
-    await broadcast(gateway, room, system(text, room), 'system', exclude);
+    await broadcast(fanout, room, system(text, room), 'system', exclude);
   }
 
   /**
    * Sends a room's recent messages to one connection, oldest first, in as few `history` events as fit.
    * `always`: answer even when there is nothing (an explicit /history), not only on entering a room.
    */
-  async function sendHistory(gateway: Gateway, connectionId: string, room: string, limit: number, always = false): Promise<void> {
+  async function sendHistory(fanout: Fanout, connectionId: string, room: string, limit: number, always = false): Promise<void> {
     const messages = (await store.history(room, limit)).map((entry) => ({ at: entry.sentAt, room, from: entry.from, text: entry.text }));
     const events = historyEvents(room, messages, timestamp());
     if (events.length === 0 && always) events.push({ type: 'history', at: timestamp(), room, messages: [] });
     // One at a time: posts in parallel could arrive out of order.
-    for (const event of events) await reply(gateway, connectionId, event);
+    for (const event of events) await reply(fanout, connectionId, event);
   }
 
-  async function moveTo(gateway: Gateway, sender: ConnectionRecord, room: string): Promise<void> {
+  async function moveTo(fanout: Fanout, sender: ConnectionRecord, room: string): Promise<void> {
     const id = sender.connectionId;
     const from = sender.room ?? LOBBY;
     const nickname = sender.nickname as string;
-    if (room === from) return reply(gateway, id, { type: 'room', at: timestamp(), room });
+    if (room === from) return reply(fanout, id, { type: 'room', at: timestamp(), room });
     // Counted in first, so a failure leaves the user where they were, able to retry.
     await store.enterRoom(room);
     const before = await store.moveToRoom(id, room);
     if (!before) {
       await store.leaveRoom(room);
-      return reply(gateway, id, errorEvent(chatError('NOT_LOGGED_IN', 'Log in first: /nick NAME')));
+      return reply(fanout, id, errorEvent(chatError('NOT_LOGGED_IN', 'Log in first: /nick NAME')));
     }
     const previousRoom = before.room ?? from;
     // A concurrent /join of the same room got there first: it counted, announced and replied.
     await store.leaveRoom(previousRoom);
     if (previousRoom === room) return;
-    await reply(gateway, id, { type: 'room', at: timestamp(), room });
-    if (!sender.ignoring) await sendHistory(gateway, id, room, HISTORY_DEFAULT);
+    await reply(fanout, id, { type: 'room', at: timestamp(), room });
+    if (!sender.ignoring) await sendHistory(fanout, id, room, HISTORY_DEFAULT);
     await Promise.all([
-      broadcast(gateway, previousRoom, system(announcements.left(nickname), previousRoom), 'system'),
-      broadcast(gateway, room, system(announcements.joined(nickname), room), 'system'),
+      broadcast(fanout, previousRoom, system(announcements.left(nickname), previousRoom), 'system'),
+      broadcast(fanout, room, system(announcements.joined(nickname), room), 'system'),
     ]);
   }
 
@@ -239,16 +239,16 @@ export function createChat(options: ChatOptions): Chat {
     return all.sort((a, b) => (a.room < b.room ? -1 : a.room > b.room ? 1 : 0));
   }
 
-  async function run(gateway: Gateway, sender: ConnectionRecord, command: ChatCommand, messageId: string): Promise<void> {
+  async function run(fanout: Fanout, sender: ConnectionRecord, command: ChatCommand, messageId: string): Promise<void> {
     const id = sender.connectionId;
     switch (command.kind) {
       case 'help':
-        return reply(gateway, id, { type: 'help', at: timestamp(), text: HELP_TEXT });
+        return reply(fanout, id, { type: 'help', at: timestamp(), text: HELP_TEXT });
       case 'whoami':
-        return reply(gateway, id, { type: 'whoami', at: timestamp(), nickname: sender.nickname, connectionId: id });
+        return reply(fanout, id, { type: 'whoami', at: timestamp(), nickname: sender.nickname, connectionId: id });
       case 'ignore': {
         const ignoring = await store.setIgnoring(id, sender.ignoring);
-        return reply(gateway, id, { type: 'ignore', at: timestamp(), ignoring });
+        return reply(fanout, id, { type: 'ignore', at: timestamp(), ignoring });
       }
       case 'list': {
         const room = sender.room ?? LOBBY;
@@ -269,25 +269,25 @@ export function createChat(options: ChatOptions): Chat {
           .sort((a, b) => (a.folded < b.folded ? -1 : a.folded > b.folded ? 1 : 0))
           .map((entry) => entry.nickname);
         const count = complete ? users.length : Math.max(users.length, await store.roomCount(room));
-        return reply(gateway, id, { type: 'users', at: timestamp(), room, users: listed, count });
+        return reply(fanout, id, { type: 'users', at: timestamp(), room, users: listed, count });
       }
       case 'nick': {
-        const login = await logIn(gateway, sender, command.nickname, command.key);
+        const login = await logIn(fanout, sender, command.nickname, command.key);
         if (!login) return; // a newer /nick of this connection took effect instead
-        if (!login.ok) return reply(gateway, id, errorEvent(login.error));
-        await reply(gateway, id, { type: 'login', at: timestamp(), nickname: command.nickname });
+        if (!login.ok) return reply(fanout, id, errorEvent(login.error));
+        await reply(fanout, id, { type: 'login', at: timestamp(), nickname: command.nickname });
         // Logging in enters the lobby, and entering a room shows its recent messages.
-        if (!login.previous.nickname && !sender.ignoring) await sendHistory(gateway, id, LOBBY, HISTORY_DEFAULT);
-        return announceLogin(gateway, login.previous, command.nickname);
+        if (!login.previous.nickname && !sender.ignoring) await sendHistory(fanout, id, LOBBY, HISTORY_DEFAULT);
+        return announceLogin(fanout, login.previous, command.nickname);
       }
       case 'join':
-        return moveTo(gateway, sender, command.room);
+        return moveTo(fanout, sender, command.room);
       case 'leave':
-        return moveTo(gateway, sender, LOBBY);
+        return moveTo(fanout, sender, LOBBY);
       case 'rooms':
-        return reply(gateway, id, { type: 'rooms', at: timestamp(), ...(await roomListing()) });
+        return reply(fanout, id, { type: 'rooms', at: timestamp(), ...(await roomListing()) });
       case 'history':
-        return sendHistory(gateway, id, sender.room ?? LOBBY, command.limit, true);
+        return sendHistory(fanout, id, sender.room ?? LOBBY, command.limit, true);
       case 'broadcast': {
         const room = sender.room ?? LOBBY;
         const event = { type: 'message', at: timestamp(), room, from: sender.nickname as string, text: command.text } as const;
@@ -298,29 +298,29 @@ export function createChat(options: ChatOptions): Chat {
         const kept = store
           .addHistory(room, { from: event.from, text: event.text, sentAt: event.at }, order)
           .catch((error: unknown) => log.warn('history write failed', { room, error: String(error) }));
-        await broadcast(gateway, room, event, 'message');
+        await broadcast(fanout, room, event, 'message');
         await kept;
         return;
       }
       case 'private':
-        return sendPrivate(gateway, sender, command.toKey, command.to, command.text);
+        return sendPrivate(fanout, sender, command.toKey, command.to, command.text);
     }
   }
 
-  async function sendPrivate(gateway: Gateway, sender: ConnectionRecord, toKey: string, to: string, text: string): Promise<void> {
+  async function sendPrivate(fanout: Fanout, sender: ConnectionRecord, toKey: string, to: string, text: string): Promise<void> {
     const noSuchUser = errorEvent(chatError('NO_SUCH_USER', `No user named "${to}" is online.`));
     const claim = await store.getClaim(toKey);
     const target =
       claim?.connectionId === sender.connectionId ? sender : claim ? await store.getConnection(claim.connectionId) : null;
     // The claim alone is not proof: an orphaned claim (crash mid-rename) must not route to someone else.
-    if (!target || target.nicknameKey !== toKey || !target.nickname) return reply(gateway, sender.connectionId, noSuchUser);
+    if (!target || target.nicknameKey !== toKey || !target.nickname) return reply(fanout, sender.connectionId, noSuchUser);
     const data = encode({ type: 'private', at: timestamp(), from: sender.nickname as string, to: target.nickname, text });
-    const outcome = await gateway.post(target.connectionId, data);
+    const outcome = await fanout.post(target.connectionId, data);
     if (outcome === 'gone') {
-      await evictIfGone(gateway, target.connectionId);
-      return reply(gateway, sender.connectionId, noSuchUser);
+      await evictIfGone(fanout, target.connectionId);
+      return reply(fanout, sender.connectionId, noSuchUser);
     }
-    if (target.connectionId !== sender.connectionId) await gateway.post(sender.connectionId, data);
+    if (target.connectionId !== sender.connectionId) await fanout.post(sender.connectionId, data);
   }
 
   /**
@@ -328,7 +328,7 @@ export function createChat(options: ChatOptions): Chat {
    * request for both). Re-creates an item lost to a race so the socket stays usable. Null means: drop
    * the frame (a retried duplicate, or over the rate limit).
    */
-  async function loadSender(gateway: Gateway, event: WebSocketEvent, messageId: string): Promise<ConnectionRecord | null> {
+  async function loadSender(fanout: Fanout, event: WebSocketEvent, messageId: string): Promise<ConnectionRecord | null> {
     const { connectionId, connectedAt } = event.requestContext;
     let counted = await store.countFrame(connectionId, messageId, clock(), rateLimit.windowMs);
     if (counted.status === 'missing') {
@@ -336,8 +336,8 @@ export function createChat(options: ChatOptions): Chat {
       // A frame handled after its connection's $disconnect (invocations run concurrently) must not leave
       // a re-created item behind: create first, then check the socket, so a $disconnect either sees the
       // item and deletes it, or has already happened and the check finds the socket gone (410).
-      if (!(await gateway.isConnected(connectionId))) {
-        await removeConnection(gateway, connectionId);
+      if (!(await fanout.isConnected(connectionId))) {
+        await removeConnection(fanout, connectionId);
         return null;
       }
       counted = await store.countFrame(connectionId, messageId, clock(), rateLimit.windowMs);
@@ -350,7 +350,7 @@ export function createChat(options: ChatOptions): Chat {
       // Told once per window; the rest of the flood is dropped without a post each.
       const seconds = Math.ceil(rateLimit.windowMs / 1000);
       const limited = chatError('RATE_LIMITED', `Slow down: at most ${rateLimit.frames} frames per ${seconds} s. The rest were dropped.`);
-      await reply(gateway, connectionId, errorEvent(limited));
+      await reply(fanout, connectionId, errorEvent(limited));
     }
     return null;
   }
@@ -359,19 +359,19 @@ export function createChat(options: ChatOptions): Chat {
   async function guarded(
     event: WebSocketEvent,
     invocation: InvocationClock | undefined,
-    work: (gateway: Gateway) => Promise<WebSocketResult>,
+    work: (fanout: Fanout) => Promise<WebSocketResult>,
   ): Promise<WebSocketResult> {
-    let gateway: Gateway | undefined;
+    let fanout: Fanout | undefined;
     try {
-      const shared = options.gatewayFor(event);
-      gateway = invocation ? shared.until(retryDeadline(clock(), invocation.getRemainingTimeInMillis())) : shared;
-      return await work(gateway);
+      const shared = options.fanoutFor(event);
+      fanout = invocation ? shared.until(retryDeadline(clock(), invocation.getRemainingTimeInMillis())) : shared;
+      return await work(fanout);
     } catch (error) {
       const { connectionId, routeKey } = event.requestContext;
       log.error('handler failed', { connectionId, routeKey, error: String(error) });
-      if (gateway && event.requestContext.eventType === 'MESSAGE') {
+      if (fanout && event.requestContext.eventType === 'MESSAGE') {
         const failure = chatError('INTERNAL_ERROR', 'The server could not process that; nothing was sent. Please try again.');
-        await gateway.post(connectionId, encode(errorEvent(failure))).catch(() => undefined);
+        await fanout.post(connectionId, encode(errorEvent(failure))).catch(() => undefined);
       }
       return { statusCode: 500, body: 'Internal server error' };
     }
@@ -379,7 +379,7 @@ export function createChat(options: ChatOptions): Chat {
 
   return {
     connect: (event, invocation) =>
-      guarded(event, invocation, async (gateway) => {
+      guarded(event, invocation, async (fanout) => {
         const { connectionId, connectedAt } = event.requestContext;
         const authorized = options.authorize ? await options.authorize(event) : ({ ok: true } as const);
         if (!authorized.ok) return { statusCode: authorized.statusCode, body: authorized.reason };
@@ -392,7 +392,7 @@ export function createChat(options: ChatOptions): Chat {
         const connection = blankConnection(connectionId, connectedAt);
         let login: Awaited<ReturnType<typeof logIn>>;
         try {
-          login = await logIn(gateway, connection, name.nickname, name.key);
+          login = await logIn(fanout, connection, name.nickname, name.key);
         } catch (error) {
           // A refused handshake gets no $disconnect: undo what was written, or a ghost holds the name.
           await Promise.allSettled([
@@ -408,40 +408,40 @@ export function createChat(options: ChatOptions): Chat {
         }
         // This connection cannot receive until $connect returns, so it is left out of its own announcement.
         // The login itself succeeded: a failed announcement must not refuse the handshake.
-        await announceLogin(gateway, login.previous, name.nickname, connectionId).catch((error: unknown) =>
+        await announceLogin(fanout, login.previous, name.nickname, connectionId).catch((error: unknown) =>
           log.warn('announcing a login failed', { connectionId, error: String(error) }),
         );
         return OK;
       }),
 
     disconnect: (event, invocation) =>
-      guarded(event, invocation, async (gateway) => {
-        await removeConnection(gateway, event.requestContext.connectionId); // a repeated $disconnect finds nothing
+      guarded(event, invocation, async (fanout) => {
+        await removeConnection(fanout, event.requestContext.connectionId); // a repeated $disconnect finds nothing
         return OK;
       }),
 
     message: (event, invocation) =>
-      guarded(event, invocation, async (gateway) => {
+      guarded(event, invocation, async (fanout) => {
         const { connectionId, messageId, requestId } = event.requestContext;
         const frameId = messageId ?? requestId;
         // Counted before parsing: a flood of garbage is still a flood.
-        const sender = await loadSender(gateway, event, frameId);
+        const sender = await loadSender(fanout, event, frameId);
         if (!sender) return OK;
         const body = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : (event.body ?? '');
         const parsed = parseFrame(body);
         if (!parsed.ok) {
-          await reply(gateway, connectionId, errorEvent(parsed.error));
+          await reply(fanout, connectionId, errorEvent(parsed.error));
           return OK;
         }
         const denied = accessError(parsed.command, sender);
-        if (denied) await reply(gateway, connectionId, errorEvent(denied));
-        else await run(gateway, sender, parsed.command, frameId);
+        if (denied) await reply(fanout, connectionId, errorEvent(denied));
+        else await run(fanout, sender, parsed.command, frameId);
         return OK;
       }),
 
-    async push(gateway, text, rooms) {
+    async push(fanout, text, rooms) {
       const targets = rooms ?? (await roomCounts()).map((counted) => counted.room);
-      await Promise.all(targets.map((room) => broadcast(gateway, room, system(text, room), 'system')));
+      await Promise.all(targets.map((room) => broadcast(fanout, room, system(text, room), 'system')));
       return [...targets];
     },
 

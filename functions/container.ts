@@ -3,7 +3,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createChat, DEFAULT_RATE_LIMIT, type Chat } from './chat.ts';
 import { createConnectAuth } from './connect-auth.ts';
-import { createGateway, type Gateway } from './gateway.ts';
+import { createFanout, type Fanout } from './fanout.ts';
 import { createLogger } from './log.ts';
 import { createStore } from './store.ts';
 import type { WebSocketEvent } from './websocket-event.ts';
@@ -15,7 +15,7 @@ let chat: ContainerChat | undefined;
 
 /** The chat, and the management API client for a given callback URL (pushes have no event to take it from). */
 export interface ContainerChat extends Chat {
-  gatewayAt(endpoint: string): Gateway;
+  fanoutAt(endpoint: string): Fanout;
 }
 
 /** The chat for this container, built on first use from the environment. */
@@ -42,14 +42,14 @@ export function buildChat(env: NodeJS.ProcessEnv): ContainerChat {
     ...(historyTtlSeconds !== undefined ? { historyTtlSeconds } : {}),
   });
   const concurrency = Math.max(1, positiveInt(env.FANOUT_CONCURRENCY) ?? DEFAULT_FANOUT_CONCURRENCY); // 0 would post nothing
-  const gateways = new Map<string, Gateway>();
-  const gatewayAt = (endpoint: string): Gateway => {
-    let gateway = gateways.get(endpoint);
-    if (!gateway) {
-      gateway = createGateway({ endpoint, concurrency, log });
-      gateways.set(endpoint, gateway);
+  const fanouts = new Map<string, Fanout>();
+  const fanoutAt = (endpoint: string): Fanout => {
+    let fanout = fanouts.get(endpoint);
+    if (!fanout) {
+      fanout = createFanout({ endpoint, concurrency, log });
+      fanouts.set(endpoint, fanout);
     }
-    return gateway;
+    return fanout;
   };
 
   const chat = createChat({
@@ -68,16 +68,16 @@ export function buildChat(env: NodeJS.ProcessEnv): ContainerChat {
       jwtIssuer: env.CONNECT_JWT_ISSUER || undefined,
       jwtMaxLifetimeSeconds: positiveSeconds(env, 'CONNECT_JWT_MAX_LIFETIME_SECONDS'),
     }),
-    gatewayFor: (event: WebSocketEvent) => gatewayAt(env.CALLBACK_URL ?? callbackUrlOf(event)),
+    fanoutFor: (event: WebSocketEvent) => fanoutAt(env.CALLBACK_URL ?? callbackUrlOf(event)),
   });
-  return { ...chat, gatewayAt };
+  return { ...chat, fanoutAt };
 }
 
 /** The management API endpoint for pushes, which have no event: the stack sets CALLBACK_URL. */
-export function pushGateway(chatOfContainer: ContainerChat, env: NodeJS.ProcessEnv = process.env): Gateway {
+export function pushFanout(chatOfContainer: ContainerChat, env: NodeJS.ProcessEnv = process.env): Fanout {
   const endpoint = env.CALLBACK_URL;
   if (!endpoint) throw new Error('CALLBACK_URL is not set');
-  return chatOfContainer.gatewayAt(endpoint);
+  return chatOfContainer.fanoutAt(endpoint);
 }
 
 /** Without CALLBACK_URL (set by the stack), the execute-api host and stage of the event itself. */

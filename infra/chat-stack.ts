@@ -10,7 +10,7 @@ import type { ChatConfig } from './config.ts';
 import { ChatFunction } from './chat-function.ts';
 import { ROUTE_HANDLERS, ROUTE_SELECTION_EXPRESSION } from './handlers.ts';
 import { ScheduledAnnounce } from './scheduled-announce.ts';
-import { createChatTable } from './table.ts';
+import { createChatTable } from './chat-table.ts';
 
 export interface ChatStackProps extends StackProps {
   config: ChatConfig;

@@ -4,7 +4,7 @@
 //   npm run announce -- "maintenance at 18:00" --table <TableName> --callback-url <CallbackUrl> --region eu-west-1
 import { parseArgs } from 'node:util';
 import { parseRoomName } from '../functions/core/room.ts';
-import { buildChat, pushGateway } from '../functions/container.ts';
+import { buildChat, pushFanout } from '../functions/container.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './dynamodb.ts';
 
 const { values, positionals } = parseArgs({
@@ -50,5 +50,5 @@ if (isLocal) {
 Object.assign(process.env, env); // the SDK reads region and credentials from the environment
 
 const chat = buildChat(env);
-const rooms = await chat.push(pushGateway(chat, env), text, room?.ok ? [room.room] : undefined);
+const rooms = await chat.push(pushFanout(chat, env), text, room?.ok ? [room.room] : undefined);
 console.log(`announced to ${rooms.join(', ')}`);

@@ -4,7 +4,7 @@
 import { ScanCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createChat } from '../functions/chat.ts';
-import { createGateway, type Gateway } from '../functions/gateway.ts';
+import { createFanout, type Fanout } from '../functions/fanout.ts';
 import { createStore } from '../functions/store.ts';
 import { ensureTable, LOCAL_CREDENTIALS, localDynamoClient, startDynalite, type Emulator } from '../local/dynamodb.ts';
 import { startLocalGateway, type LocalGateway } from '../local/gateway/index.ts';
@@ -44,12 +44,12 @@ beforeAll(async () => {
     },
     { step: 'deserialize', name: 'injectThrottling' }, // per attempt, inside the SDK's retry loop
   );
-  let gateway: Gateway | undefined;
+  let gateway: Fanout | undefined;
   const chat = createChat({
     store: createStore(client, { tableName: 'faults' }),
     log: SILENT_LOG,
     rateLimit: { frames: 0, windowMs: 0 },
-    gatewayFor: () => (gateway ??= createGateway({ endpoint: local.callbackUrl, concurrency: 8, log: SILENT_LOG })),
+    fanoutFor: () => (gateway ??= createFanout({ endpoint: local.callbackUrl, concurrency: 8, log: SILENT_LOG })),
   });
   local = await startLocalGateway({
     port: 0,

@@ -3,7 +3,7 @@
 // only, 413/403 are not retried, DynamoDB throttling reaches the sender as an error, never a silent loss.
 import { describe, expect, it } from 'vitest';
 import { containerChat } from '../functions/container.ts';
-import { createGateway } from '../functions/gateway.ts';
+import { createFanout } from '../functions/fanout.ts';
 import { handler as messageHandler } from '../functions/handlers/message.ts';
 import type { WebSocketEvent } from '../functions/websocket-event.ts';
 import { useLocalChat } from './support/chat.ts';
@@ -23,7 +23,7 @@ async function connectionIdOf(client: ChatClient): Promise<string> {
   return (await client.next('whoami')).connectionId;
 }
 
-const fanout = () => containerChat().gatewayAt(chat.chat.callbackUrl).metrics;
+const fanout = () => containerChat().fanoutAt(chat.chat.callbackUrl).metrics;
 
 describe('postToConnection faults during a broadcast', () => {
   it('410 for one recipient: it is removed and announced as left; the rest get the message', async () => {
@@ -76,9 +76,9 @@ describe('final answers are not retried', () => {
   it('413 (payload over 128 KB) and 403 (wrong stage) fail at once', async () => {
     const alice = await chat.login('alice');
     const id = await connectionIdOf(alice);
-    const gateway = createGateway({ endpoint: chat.chat.callbackUrl, concurrency: 4, log: SILENT_LOG });
+    const gateway = createFanout({ endpoint: chat.chat.callbackUrl, concurrency: 4, log: SILENT_LOG });
     expect(await gateway.post(id, new Uint8Array(129 * 1024))).toBe('too-large'); // a failure the caller must report
-    const wrongStage = createGateway({ endpoint: chat.chat.callbackUrl.replace(/\/local$/u, '/prod'), concurrency: 4, log: SILENT_LOG });
+    const wrongStage = createFanout({ endpoint: chat.chat.callbackUrl.replace(/\/local$/u, '/prod'), concurrency: 4, log: SILENT_LOG });
     expect(await wrongStage.post(id, Buffer.from('{}'))).toBe('failed');
     expect(gateway.metrics).toMatchObject({ posts: 1, failed: 1, retried: 0, tooLarge: 1 });
     expect(wrongStage.metrics).toMatchObject({ posts: 1, failed: 1, retried: 0 });

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createChat } from '../functions/chat.ts';
 import { parseNickname } from '../functions/core/nickname.ts';
-import { createGateway } from '../functions/gateway.ts';
+import { createFanout } from '../functions/fanout.ts';
 import { createStore, type ChatStore } from '../functions/store.ts';
 import type { WebSocketEvent } from '../functions/websocket-event.ts';
 import { localDynamoClient } from '../local/dynamodb.ts';
@@ -46,8 +46,8 @@ async function expectOneClaim(store: ChatStore, connectionId: string, names: rea
 function gatedChat() {
   const store = createStore(localDynamoClient(harness.chat.dynamodbEndpoint), { tableName: harness.chat.tableName });
   const interleaving = interleave<ChatStore>(store);
-  const fanout = createGateway({ endpoint: harness.chat.callbackUrl, concurrency: 8, log: SILENT_LOG });
-  const chat = createChat({ store: interleaving.gated, gatewayFor: () => fanout, log: SILENT_LOG, rateLimit: { frames: 0, windowMs: 1000 } });
+  const fanout = createFanout({ endpoint: harness.chat.callbackUrl, concurrency: 8, log: SILENT_LOG });
+  const chat = createChat({ store: interleaving.gated, fanoutFor: () => fanout, log: SILENT_LOG, rateLimit: { frames: 0, windowMs: 1000 } });
   let frame = 0;
   const frameEvent = (connectionId: string, body: string): WebSocketEvent => {
     frame += 1;

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { createChat } from '../functions/chat.ts';
 import { ROOMS_LISTED } from '../functions/core/events.ts';
-import { createGateway } from '../functions/gateway.ts';
+import { createFanout } from '../functions/fanout.ts';
 import { createStore } from '../functions/store.ts';
 import type { WebSocketEvent } from '../functions/websocket-event.ts';
 import { localDynamoClient } from '../local/dynamodb.ts';
@@ -21,8 +21,8 @@ async function connectionIdOf(client: ChatClient): Promise<string> {
 /** The chat's message handler over a store whose requests the test counts. */
 function countedChat() {
   const store = createStore(localDynamoClient(harness.chat.dynamodbEndpoint), { tableName: harness.chat.tableName });
-  const fanout = createGateway({ endpoint: harness.chat.callbackUrl, concurrency: 8, log: SILENT_LOG });
-  const chat = createChat({ store, gatewayFor: () => fanout, log: SILENT_LOG, rateLimit: { frames: 0, windowMs: 1000 } });
+  const fanout = createFanout({ endpoint: harness.chat.callbackUrl, concurrency: 8, log: SILENT_LOG });
+  const chat = createChat({ store, fanoutFor: () => fanout, log: SILENT_LOG, rateLimit: { frames: 0, windowMs: 1000 } });
   let frame = 0;
   /** DynamoDB requests one frame of this connection cost. */
   const requestsFor = async (connectionId: string, body: string): Promise<number> => {

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { containerChat } from '../functions/container.ts';
 import { MAX_EVENT_BYTES, type ServerEvent } from '../functions/core/events.ts';
 import { MAX_TEXT_LENGTH } from '../functions/core/frame.ts';
-import { createGateway } from '../functions/gateway.ts';
+import { createFanout } from '../functions/fanout.ts';
 import { useLocalChat, waitUntil } from './support/chat.ts';
 import type { ChatClient } from './support/client.ts';
 
@@ -36,7 +36,7 @@ async function fillHistory(writer: ChatClient, room: string): Promise<string[]> 
   return texts;
 }
 
-const fanout = () => containerChat().gatewayAt(chat.chat.callbackUrl).metrics;
+const fanout = () => containerChat().fanoutAt(chat.chat.callbackUrl).metrics;
 
 describe('history to one client', () => {
   it('/history 50 of 4 KB messages arrives in as few events as fit under 128 KB, not 50 posts', async () => {
@@ -86,7 +86,7 @@ describe('an invocation deadline', () => {
     neverReads.add(id);
     const warnings: string[] = [];
     const log = { debug() {}, info() {}, warn: (message: string) => void warnings.push(message), error() {} };
-    const gateway = createGateway({ endpoint: chat.chat.callbackUrl, concurrency: 4, log }).until(Date.now());
+    const gateway = createFanout({ endpoint: chat.chat.callbackUrl, concurrency: 4, log }).until(Date.now());
     const outcomes = await Promise.all([1, 2, 3].map(() => gateway.post(id, Buffer.from('{"type":"probe"}'))));
     neverReads.clear();
     expect(outcomes).toEqual(['failed', 'failed', 'failed']);

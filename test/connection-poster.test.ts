@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConnectionPoster } from '../functions/connection-poster.ts';
-import { isGone, isRetryable, isThrottled } from '../functions/gateway.ts';
+import { isGone, isRetryable, isThrottled } from '../functions/fanout.ts';
 
 interface Recorded {
   method: string;

@@ -2,7 +2,7 @@
 // Internal server error frames, route responses, and the event every handler receives.
 import { PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { describe, expect, it } from 'vitest';
-import { commonLogFormatTime } from '../local/gateway/events.ts';
+import { commonLogFormatTime } from '../local/gateway/lambda-events.ts';
 import type { GatewayEvent } from '../local/gateway/index.ts';
 import { EventRecorder, managementClient, onlyConnectionId, openClient, startTestGateway } from './fixtures/gateway-kit.ts';
 import { DEFAULT_WAIT_MS } from './support/client.ts';

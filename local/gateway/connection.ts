@@ -3,7 +3,7 @@
 // reports exactly once — and `dropped` ends it without $disconnect.
 import type { Socket } from 'node:net';
 import WebSocket from 'ws';
-import type { ConnectionFacts } from './events.ts';
+import type { ConnectionFacts } from './lambda-events.ts';
 import { InboundFrameGuard } from './frame-guard.ts';
 import type { GatewayLimits } from './types.ts';
 

@@ -2,7 +2,7 @@
 // the route table or the selection expression fail loudly instead of on the first message.
 import { resolve } from 'node:path';
 import { randomApiId } from './ids.ts';
-import { resolveLogSink, type LogSink } from './log.ts';
+import { resolveLogSink, type LogSink } from './event-log.ts';
 import { handlerSource, type HandlerSource } from './module-loader.ts';
 import { compileRouteSelectionExpression, type RouteKeyEvaluator } from './route-selection.ts';
 import type { GatewayFaults, GatewayLimits, LocalGatewayOptions } from './types.ts';

@@ -3,7 +3,7 @@
 // (which removes the connection); a 429 (throttled, or the client's buffer full) or a transient
 // failure is retried with backoff and jitter a bounded number of times, then dropped for that
 // recipient only; 413 and 403 are final. Failures are logged and counted, never thrown at the sender.
-// An invocation's view of the gateway (`until`) starts no retry past its deadline, so a client that
+// An invocation's view of the fan-out (`until`) starts no retry past its deadline, so a client that
 // never reads cannot keep a handler running into its Lambda timeout.
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
@@ -50,7 +50,7 @@ export interface FanoutMetrics {
   pastDeadline: number;
 }
 
-export interface Gateway {
+export interface Fanout {
   readonly metrics: FanoutMetrics;
   post(connectionId: string, data: Uint8Array): Promise<PostOutcome>;
   /** Posts the same bytes to every id, at most `concurrency` in flight across all callers. */
@@ -58,10 +58,10 @@ export interface Gateway {
   /** GET @connections/{id}: false only on a definite 410 (the socket is gone). */
   isConnected(connectionId: string): Promise<boolean>;
   /** The same client, pool, bound and metrics for one invocation: no retry starts after `deadline` (epoch ms). */
-  until(deadline: number): Gateway;
+  until(deadline: number): Fanout;
 }
 
-export interface GatewayOptions {
+export interface FanoutOptions {
   endpoint: string;
   concurrency: number;
   log: Logger;
@@ -73,7 +73,7 @@ export interface GatewayOptions {
   clock?: () => number;
 }
 
-export function createGateway(options: GatewayOptions): Gateway {
+export function createFanout(options: FanoutOptions): Fanout {
   const agents = keepAliveAgents(options.concurrency);
   const client = createManagementClient(options, agents);
   // Posts skip the SDK's per-call middleware (3× the CPU of signing and sending; see connection-poster.ts).
@@ -97,8 +97,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     }
   }
 
-  /** The gateway as one invocation sees it: retries stop at `deadline` (none: no deadline). */
-  function view(deadline: number): Gateway {
+  /** The fanout as one invocation sees it: retries stop at `deadline` (none: no deadline). */
+  function view(deadline: number): Fanout {
     let toldDeadline = false;
 
     /** One recipient, retries included. Each attempt takes a slot of the bound; the backoff between them does not. */
@@ -199,7 +199,7 @@ function keepAliveAgents(concurrency: number): { http: HttpAgent; https: HttpsAg
   return { http: new HttpAgent(agentOptions), https: new HttpsAgent(agentOptions) };
 }
 
-function createManagementClient(options: GatewayOptions, agents: { http: HttpAgent; https: HttpsAgent }): ApiGatewayManagementApiClient {
+function createManagementClient(options: FanoutOptions, agents: { http: HttpAgent; https: HttpsAgent }): ApiGatewayManagementApiClient {
   return new ApiGatewayManagementApiClient({
     endpoint: options.endpoint,
     // Retries are ours (see `post`): bounded, jittered and counted per recipient, not stacked on the SDK's.
