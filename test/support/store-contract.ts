@@ -138,9 +138,9 @@ export function defineStoreTests(startTable: () => Promise<TestTable>, traits: E
       expect(paged.metrics.requests).toBe(pageSizes.length);
     });
 
-    it('drops a member from the index when its nickname is cleared', async () => {
+    it('drops a member from the index when its connection is deleted', async () => {
       const id = await member('Leaver', 'clearing');
-      await store.clearNickname(id, 'leaver');
+      await store.deleteConnection(id);
       expect(await allMembers('clearing')).toEqual([]);
     });
   });
@@ -253,7 +253,8 @@ export function defineStoreTests(startTable: () => Promise<TestTable>, traits: E
       expect(await store.getConnection(ghost)).toBeNull();
       expect(await store.deleteConnection(ghost, Date.now())).toBeNull();
       expect(await store.setIgnoring(ghost, false)).toBe(false);
-      await store.clearNickname(ghost, 'nobody');
+      expect(await store.moveToRoom(ghost, 'nowhere')).toBeNull();
+      expect(await store.setNickname(ghost, 'nobody', 'nobody', 'lobby', 1)).toEqual({ status: 'missing' });
       await store.releaseClaim('nobody', ghost);
     });
   });

@@ -1,0 +1,145 @@
+// What the store keeps and the operations the chat may ask of it: records as the chat sees them,
+// not as DynamoDB stores them (functions/store/*.ts map between the two).
+import type { RoomCount } from '../core/events.ts';
+import type { Member } from '../core/rules.ts';
+
+export interface ConnectionRecord {
+  connectionId: string;
+  connectedAt: number;
+  nickname: string | null;
+  nicknameKey: string | null;
+  ignoring: boolean;
+  room: string | null;
+  expiresAt: number;
+  /** The `messageId` of the last frame counted (retried events repeat it). */
+  lastMessageId: string | null;
+  /** Frames counted over the connection's life: orders its messages within one millisecond. */
+  frameSeq: number;
+}
+
+/**
+ * The outcome of setting a nickname. A connection's own logins run concurrently (one Lambda invocation
+ * per frame), so each carries its place in the connection's order of logins and an older one never
+ * overwrites the name a newer one set: it is `superseded`.
+ */
+export type NicknameChange =
+  | { status: 'set'; previous: ConnectionRecord }
+  | { status: 'superseded' }
+  | { status: 'missing' };
+
+/** Which of the connection's claims a release may delete, by the login that made them. */
+export type ClaimRelease =
+  /** Any claim of the connection (it is gone). */
+  | { by: 'any' }
+  /** Only a claim made by a login older than `loginSeq` (the name that login replaced). */
+  | { by: 'older'; loginSeq: number }
+  /** Only the claim made by exactly this login (it lost, and no newer login re-claimed the name). */
+  | { by: 'exactly'; loginSeq: number };
+
+export interface ClaimRecord {
+  key: string;
+  nickname: string;
+  connectionId: string;
+  claimedAt: number;
+  expiresAt: number;
+  /** The holder's login that last claimed it (0 for claims written before logins were numbered). */
+  loginSeq: number;
+}
+
+/** A message kept for `/history`. */
+export interface HistoryEntry {
+  from: string;
+  text: string;
+  /** ISO-8601 UTC, as the message event carried it. */
+  sentAt: string;
+}
+
+/** The outcome of counting one incoming frame against its connection's rate window. */
+export type FrameCount =
+  | { status: 'counted'; connection: ConnectionRecord; framesInWindow: number }
+  | { status: 'duplicate' }
+  | { status: 'missing' }
+  /** Concurrent frames kept changing the window: the connection as read, this frame left uncounted. */
+  | { status: 'contended'; connection: ConnectionRecord };
+
+/** Rooms as `/rooms` lists them: a bounded list and the total. */
+export interface RoomListing {
+  rooms: RoomCount[];
+  /** Rooms with anyone in them; at least this many when `complete` is false. */
+  total: number;
+  complete: boolean;
+}
+
+export type ClaimResult = { claimed: true } | { claimed: false; holder: ClaimRecord | null };
+
+/** Requests sent, read by tests that bound a command's cost. */
+export interface StoreMetrics {
+  requests: number;
+}
+
+export interface ChatStore {
+  readonly metrics: StoreMetrics;
+  /** Idempotent: a repeated `$connect` for the same id leaves an existing item untouched. */
+  createConnection(connectionId: string, connectedAt: number): Promise<void>;
+  getConnection(connectionId: string): Promise<ConnectionRecord | null>;
+  /** Deletes and returns the old item; with `connectedBefore`, only a connection older than that (epoch ms). */
+  deleteConnection(connectionId: string, connectedBefore?: number): Promise<ConnectionRecord | null>;
+  /**
+   * Numbers a new login of the connection (1, 2, …): the order in which its concurrent logins count.
+   * Null when the connection is gone.
+   */
+  beginLogin(connectionId: string): Promise<number | null>;
+  /** Sets the nickname and room membership, unless a newer login of the connection already set one. */
+  setNickname(connectionId: string, nickname: string, key: string, room: string, loginSeq: number): Promise<NicknameChange>;
+  /** Flips `ignoring` from `from`; returns the value now stored (a concurrent flip wins). */
+  setIgnoring(connectionId: string, from: boolean): Promise<boolean>;
+  /**
+   * Claims `key` for login `loginSeq` of the connection. The connection's own claim counts as claimed
+   * (re-stamped with this login unless a newer login of it stamped it already).
+   */
+  claimNickname(key: string, nickname: string, connectionId: string, connectedAt: number, loginSeq: number): Promise<ClaimResult>;
+  /** Replaces exactly `previous` (same holder and claim time): compare-and-swap on an abandoned claim. */
+  takeOverClaim(previous: ClaimRecord, nickname: string, connectionId: string, connectedAt: number, loginSeq: number): Promise<boolean>;
+  getClaim(key: string): Promise<ClaimRecord | null>;
+  /** Deletes the claim only while `connectionId` holds it, and only if `release` allows. */
+  releaseClaim(key: string, connectionId: string, release?: ClaimRelease): Promise<void>;
+  /** Logged-in members of a room, a page at a time, from the sparse index (never a Scan). */
+  members(room: string): AsyncGenerator<Member[]>;
+  /** Moves a logged-in connection to `room`; returns the item as it was, or null if not logged in. */
+  moveToRoom(connectionId: string, room: string): Promise<ConnectionRecord | null>;
+  /** Counts one member into `room`'s counter (which lists the room until 2 h 10 min after its latest join). */
+  enterRoom(room: string): Promise<void>;
+  /** Counts one member out of `room`; a room that empties leaves the rooms index. */
+  leaveRoom(room: string): Promise<void>;
+  /**
+   * The busiest rooms (at most `limit`, most members first) and how many rooms have anyone in them:
+   * two Queries whatever the number of rooms (the total is exact up to ROOMS_COUNTED, then a lower bound).
+   */
+  busiestRooms(limit: number): Promise<RoomListing>;
+  /** Every room with anyone in them, a page at a time (for pushes to every room). */
+  allRooms(): AsyncGenerator<RoomCount[]>;
+  /** The counter of one room (0 when it is empty). */
+  roomCount(room: string): Promise<number>;
+  /** `order` breaks ties between entries of the same millisecond (and makes a retried write idempotent). */
+  addHistory(room: string, entry: HistoryEntry, order: string): Promise<void>;
+  /** The newest `limit` entries of `room`, oldest first. */
+  history(room: string, limit: number): Promise<HistoryEntry[]>;
+  /**
+   * Counts one incoming frame in the connection's rate window (a fixed window of `windowMs` opened by the
+   * first frame after the previous one ended) and returns the connection as it is now: reading the sender
+   * and rate limiting are one request. A frame with the same `messageId` as the previous one (a retried
+   * event) is reported as a duplicate.
+   */
+  countFrame(connectionId: string, messageId: string, now: number, windowMs: number): Promise<FrameCount>;
+}
+
+export interface StoreOptions {
+  tableName: string;
+  /** Ask DynamoDB for consumed capacity on every call (the benchmark's metered emulator adds it up). */
+  measureCapacity?: boolean;
+  /** Members per Query page; default: DynamoDB's 1 MB pages. Smaller pages exercise the paging path. */
+  membersPageSize?: number;
+  /** How long `/history` entries live (DynamoDB TTL); default 24 h. */
+  historyTtlSeconds?: number;
+  clock?: () => number;
+}
