@@ -3,6 +3,7 @@
 // string (`?token=`) as well as in `Authorization: Bearer`. Runs before anything is written.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { jwtVerify } from 'jose';
+import { DEFAULT_SETTINGS } from './settings.ts';
 import type { WebSocketEvent } from './websocket-event.ts';
 
 export interface ConnectAuthConfig {
@@ -16,8 +17,8 @@ export interface ConnectAuthConfig {
   jwtMaxLifetimeSeconds?: number;
 }
 
-/** 24 h: a leaked token is worth at most a day, whatever `exp` its issuer wrote. */
-export const DEFAULT_JWT_MAX_LIFETIME_SECONDS = 86_400;
+/** A leaked token is worth at most this, whatever `exp` its issuer wrote (the setting's default). */
+export const DEFAULT_JWT_MAX_LIFETIME_SECONDS = DEFAULT_SETTINGS.connectJwtMaxLifetimeSeconds;
 /** Clock skew allowed between the issuer and this function, on `exp` and `iat`. */
 export const JWT_CLOCK_TOLERANCE_SECONDS = 30;
 

@@ -5,6 +5,7 @@ import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { WebSocketApi, WebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { Construct } from 'constructs';
+import { SETTINGS } from '../functions/settings.ts';
 import { assertLocalEsbuild } from './bundling.ts';
 import type { ChatConfig } from './config.ts';
 import { ChatFunction } from './chat-function.ts';
@@ -45,16 +46,16 @@ export class ChatStack extends Stack {
     });
 
     const environment: Record<string, string> = {
-      TABLE_NAME: table.tableName,
+      [SETTINGS.tableName.env]: table.tableName,
       // https://{apiId}.execute-api.{region}.amazonaws.com/{stage}: the management API endpoint, built
       // from the API id (not from the event's domainName), so it keeps working behind a custom domain.
-      CALLBACK_URL: this.stage.callbackUrl,
+      [SETTINGS.callbackUrl.env]: this.stage.callbackUrl,
       POWERTOOLS_SERVICE_NAME: 'wschat',
       POWERTOOLS_LOG_LEVEL: config.logLevel,
       LOG_LEVEL: config.logLevel,
       // The bundles ship .map files; this makes stack traces point at the TypeScript sources.
       NODE_OPTIONS: '--enable-source-maps',
-      // Handler tunables: only those configured, so the handlers' own defaults stay the one source.
+      // Handler settings: only those configured; the handlers apply functions/settings.ts's defaults.
       ...config.handlerEnv,
     };
     const common = {

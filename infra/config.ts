@@ -1,6 +1,7 @@
 // Deploy-time settings: CDK context (`-c key=value`, or cdk.json) first, then environment, then default.
 // Pure (no CDK App needed) so tests can check parsing and validation directly.
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { parseSetting, SETTING_NAMES, SETTINGS, type SettingName } from '../functions/settings.ts';
 
 export type RemovalMode = 'destroy' | 'retain';
 export const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'] as const;
@@ -17,14 +18,17 @@ export interface ChatConfig {
   /** `destroy` empties everything on `cdk destroy` (dev); `retain` keeps table and logs (default). */
   removal: RemovalMode;
   logLevel: LogLevel;
-  /** Handler tunables that were set (see HANDLER_TUNABLES), as the handlers' environment variables. */
-  handlerEnv: Partial<Record<HandlerVariable, string>>;
+  /** Handler settings that were set (HANDLER_CONTEXT_SETTINGS), by their variables, validated as the handlers would. */
+  handlerEnv: Record<string, string>;
   /** The scheduled "N users online" push: its EventBridge schedule, and whether the rule is enabled. */
   announce: { schedule: string; enabled: boolean };
 }
 
-/** One row per setting: its context key, its environment variable, its default. Documented in docs/deploy.md. */
-export const SETTINGS = {
+/**
+ * One row per stack option: its context key, its environment variable, its default. Documented in
+ * docs/deploy.md. The handlers' own settings are functions/settings.ts's (HANDLER_CONTEXT_SETTINGS).
+ */
+export const STACK_OPTIONS = {
   stackName: { context: 'stackName', env: 'WSCHAT_STACK_NAME', default: 'Wschat' },
   stageName: { context: 'stage', env: 'WSCHAT_STAGE', default: 'prod' },
   burstLimit: { context: 'throttleBurst', env: 'WSCHAT_THROTTLE_BURST', default: 100 },
@@ -32,33 +36,20 @@ export const SETTINGS = {
   logRetentionDays: { context: 'logRetentionDays', env: 'WSCHAT_LOG_RETENTION_DAYS', default: 14 },
   removal: { context: 'removalPolicy', env: 'WSCHAT_REMOVAL_POLICY', default: 'retain' },
   logLevel: { context: 'logLevel', env: 'WSCHAT_LOG_LEVEL', default: 'INFO' },
-  fanoutConcurrency: { context: 'fanoutConcurrency', env: 'WSCHAT_FANOUT_CONCURRENCY', default: undefined },
-  connectGraceMs: { context: 'connectGraceMs', env: 'WSCHAT_CONNECT_GRACE_MS', default: undefined },
-  claimSettleMs: { context: 'claimSettleMs', env: 'WSCHAT_CLAIM_SETTLE_MS', default: undefined },
-  rateLimitFrames: { context: 'rateLimitFrames', env: 'WSCHAT_RATE_LIMIT_FRAMES', default: undefined },
-  rateLimitWindowMs: { context: 'rateLimitWindowMs', env: 'WSCHAT_RATE_LIMIT_WINDOW_MS', default: undefined },
-  historyTtlSeconds: { context: 'historyTtlSeconds', env: 'WSCHAT_HISTORY_TTL_SECONDS', default: undefined },
   announceSchedule: { context: 'announceSchedule', env: 'WSCHAT_ANNOUNCE_SCHEDULE', default: 'rate(1 hour)' },
   scheduledAnnounce: { context: 'scheduledAnnounce', env: 'WSCHAT_SCHEDULED_ANNOUNCE', default: 'false' },
 } as const satisfies Record<string, { context: string; env: string; default: string | number | undefined }>;
 
-type SettingName = keyof typeof SETTINGS;
+type StackOption = keyof typeof STACK_OPTIONS;
 
 /**
- * Settings passed to every handler as an environment variable (functions/container.ts reads them), with
- * the range accepted. Unset ones are left out of the template, so the handlers' defaults stay the one
- * source. ($connect secrets are deliberately not here: a template is no place for them.)
+ * The handler settings deployable through CDK context (`deploy: 'context'` in functions/settings.ts):
+ * context key = the setting's name, environment fallback = `WSCHAT_` + its variable. ($connect
+ * secrets are deliberately not among them: a template is no place for them.)
  */
-export const HANDLER_TUNABLES = {
-  FANOUT_CONCURRENCY: { setting: 'fanoutConcurrency', min: 1, max: 1000 },
-  // Up to API Gateway's 2 h connection lifetime: longer would only keep dead sockets longer.
-  CONNECT_GRACE_MS: { setting: 'connectGraceMs', min: 0, max: 7_200_000 },
-  CLAIM_SETTLE_MS: { setting: 'claimSettleMs', min: 0, max: 7_200_000 },
-  RATE_LIMIT_FRAMES: { setting: 'rateLimitFrames', min: 0, max: 100_000 },
-  RATE_LIMIT_WINDOW_MS: { setting: 'rateLimitWindowMs', min: 1, max: 3_600_000 },
-  HISTORY_TTL_SECONDS: { setting: 'historyTtlSeconds', min: 60, max: 366 * 24 * 60 * 60 },
-} as const satisfies Record<string, { setting: SettingName; min: number; max: number }>;
-export type HandlerVariable = keyof typeof HANDLER_TUNABLES;
+export const HANDLER_CONTEXT_SETTINGS = SETTING_NAMES.filter((name) => SETTINGS[name].deploy === 'context');
+/** A handler setting's stack-side environment variable, read when its context key is not set. */
+export const handlerSettingFallback = (name: SettingName): string => `WSCHAT_${SETTINGS[name].env}`;
 
 /**
  * EventBridge schedule expressions: `rate(1 minute|hour|day)` (singular for 1, as EventBridge insists),
@@ -70,8 +61,8 @@ export const SCHEDULE_EXPRESSION = /^(rate\(1 (minute|hour|day)\)|rate\(([2-9]|[
 export type ContextLookup = (key: string) => unknown;
 
 export function loadConfig(context: ContextLookup, env: Record<string, string | undefined> = process.env): ChatConfig {
-  const raw = (name: SettingName): { value: string | undefined; source: string } => {
-    const s = SETTINGS[name];
+  const raw = (name: StackOption): { value: string | undefined; source: string } => {
+    const s = STACK_OPTIONS[name];
     const fromContext = context(s.context);
     if (fromContext !== undefined && fromContext !== null && fromContext !== '') {
       return { value: String(fromContext), source: `context "${s.context}"` };
@@ -81,13 +72,13 @@ export function loadConfig(context: ContextLookup, env: Record<string, string | 
     return { value: s.default === undefined ? undefined : String(s.default), source: 'default' };
   };
 
-  const text = (name: SettingName, pattern: RegExp, what: string): string => {
+  const text = (name: StackOption, pattern: RegExp, what: string): string => {
     const { value, source } = raw(name);
     if (value === undefined || !pattern.test(value)) throw new Error(`${source}: ${JSON.stringify(value)} is not ${what}`);
     return value;
   };
 
-  const number = (name: SettingName, min: number, max: number, integer: boolean): number | undefined => {
+  const number = (name: StackOption, min: number, max: number, integer: boolean): number | undefined => {
     const { value, source } = raw(name);
     if (value === undefined) return undefined;
     const n = Number(value);
@@ -96,7 +87,7 @@ export function loadConfig(context: ContextLookup, env: Record<string, string | 
     }
     return n;
   };
-  const required = (name: SettingName, min: number, max: number, integer: boolean): number => {
+  const required = (name: StackOption, min: number, max: number, integer: boolean): number => {
     const n = number(name, min, max, integer);
     if (n === undefined) throw new Error(`setting ${name} has no value`);
     return n;
@@ -112,10 +103,18 @@ export function loadConfig(context: ContextLookup, env: Record<string, string | 
   const removal = text('removal', /^(destroy|retain)$/, '"destroy" or "retain"') as RemovalMode;
   const logLevel = text('logLevel', new RegExp(`^(${LOG_LEVELS.join('|')})$`, 'i'), `one of ${LOG_LEVELS.join(', ')}`).toUpperCase() as LogLevel;
 
-  const handlerEnv: Partial<Record<HandlerVariable, string>> = {};
-  for (const [variable, { setting, min, max }] of Object.entries(HANDLER_TUNABLES) as [HandlerVariable, (typeof HANDLER_TUNABLES)[HandlerVariable]][]) {
-    const value = number(setting, min, max, true);
-    if (value !== undefined) handlerEnv[variable] = String(value);
+  // Validated as the handlers will read them; unset ones are left out of the template (the handlers
+  // apply the table's defaults themselves).
+  const handlerEnv: Record<string, string> = {};
+  for (const name of HANDLER_CONTEXT_SETTINGS) {
+    const fromContext = context(name);
+    const fallback = handlerSettingFallback(name);
+    const [raw, source] =
+      fromContext !== undefined && fromContext !== null && fromContext !== ''
+        ? [String(fromContext), `CDK context ${name}`]
+        : [env[fallback], `environment variable ${fallback}`];
+    if (raw === undefined || raw === '') continue;
+    handlerEnv[SETTINGS[name].env] = String(parseSetting(name, raw, source));
   }
 
   const scheduledAnnounce = text('scheduledAnnounce', /^(true|false)$/, '"true" or "false"') === 'true';

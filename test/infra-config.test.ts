@@ -1,7 +1,10 @@
-// Deploy settings (infra/config.ts): defaults, precedence (context, then env, then default), validation.
-import { readFileSync } from 'node:fs';
+// Deploy settings (infra/config.ts): defaults, precedence (context, then env, then default), validation;
+// the handler settings among them come from functions/settings.ts and fail as the handlers would.
+import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { HANDLER_TUNABLES, loadConfig, SETTINGS } from '../infra/config.ts';
+import { SETTING_NAMES, SETTINGS, type SettingDefinition, type SettingName } from '../functions/settings.ts';
+import { HANDLER_CONTEXT_SETTINGS, handlerSettingFallback, loadConfig, STACK_OPTIONS } from '../infra/config.ts';
+import { testApp } from '../infra/testing.ts';
 
 const noContext = () => undefined;
 const context = (values: Record<string, unknown>) => (key: string) => values[key];
@@ -36,6 +39,7 @@ describe('deploy configuration', () => {
         rateLimitFrames: '0',
         rateLimitWindowMs: '5000',
         historyTtlSeconds: 3600,
+        announceText: 'back at 18:00',
         announceSchedule: 'cron(0 9 * * ? *)',
         scheduledAnnounce: true,
       }),
@@ -55,6 +59,7 @@ describe('deploy configuration', () => {
         RATE_LIMIT_FRAMES: '0',
         RATE_LIMIT_WINDOW_MS: '5000',
         HISTORY_TTL_SECONDS: '3600',
+        ANNOUNCE_TEXT: 'back at 18:00',
       },
       announce: { schedule: 'cron(0 9 * * ? *)', enabled: true },
     });
@@ -64,11 +69,18 @@ describe('deploy configuration', () => {
     const env = { WSCHAT_STAGE: 'staging', WSCHAT_REMOVAL_POLICY: 'destroy', WSCHAT_THROTTLE_BURST: '7' };
     expect(loadConfig(noContext, env)).toMatchObject({ stageName: 'staging', removal: 'destroy', throttle: { burstLimit: 7 } });
     expect(loadConfig(context({ stage: 'dev' }), env).stageName).toBe('dev');
-    // Every setting has a distinct context key and environment variable.
-    const rows = Object.values(SETTINGS);
-    expect(new Set(rows.map((r) => r.context)).size).toBe(rows.length);
-    expect(new Set(rows.map((r) => r.env)).size).toBe(rows.length);
-    expect(rows.every((r) => r.env.startsWith('WSCHAT_'))).toBe(true);
+    // Every stack option and deployable handler setting has a distinct context key and environment variable.
+    const contexts = [...Object.values(STACK_OPTIONS).map((r) => r.context), ...HANDLER_CONTEXT_SETTINGS];
+    const envs = [...Object.values(STACK_OPTIONS).map((r) => r.env), ...HANDLER_CONTEXT_SETTINGS.map(handlerSettingFallback)];
+    expect(new Set(contexts).size).toBe(contexts.length);
+    expect(new Set(envs).size).toBe(envs.length);
+    expect(envs.every((env) => env.startsWith('WSCHAT_'))).toBe(true);
+  });
+
+  it('takes a handler setting from WSCHAT_{its variable}; its context key wins', () => {
+    const env = { WSCHAT_RATE_LIMIT_FRAMES: '7' };
+    expect(loadConfig(noContext, env).handlerEnv).toEqual({ RATE_LIMIT_FRAMES: '7' });
+    expect(loadConfig(context({ rateLimitFrames: 9 }), env).handlerEnv).toEqual({ RATE_LIMIT_FRAMES: '9' });
   });
 
   it('treats empty values as unset', () => {
@@ -86,11 +98,6 @@ describe('deploy configuration', () => {
     [{ logRetentionDays: '10' }, /not one CloudWatch accepts/],
     [{ removalPolicy: 'RETAIN_ON_UPDATE_OR_DELETE' }, /"destroy" or "retain"/],
     [{ logLevel: 'verbose' }, /one of TRACE, DEBUG/],
-    [{ fanoutConcurrency: '0' }, /integer in \[1, 1000\]/],
-    [{ connectGraceMs: '-1' }, /integer in \[0, 7200000\]/],
-    [{ claimSettleMs: '1.5' }, /integer in \[0, 7200000\]/],
-    [{ rateLimitWindowMs: '0' }, /integer in \[1, 3600000\]/],
-    [{ historyTtlSeconds: '10' }, /integer in \[60, /],
     [{ scheduledAnnounce: 'yes' }, /"true" or "false"/],
     [{ announceSchedule: 'every hour' }, /EventBridge schedule/],
     [{ announceSchedule: 'rate(1 hours)' }, /EventBridge schedule/],
@@ -102,13 +109,38 @@ describe('deploy configuration', () => {
     expect(() => loadConfig(context(values), {})).toThrow(/^context "/);
   });
 
-  it('maps every handler tunable to its own setting, and each to a variable the handlers read', () => {
-    const container = readFileSync(new URL('../functions/container.ts', import.meta.url), 'utf8');
-    for (const [variable, { setting }] of Object.entries(HANDLER_TUNABLES)) {
-      expect(SETTINGS[setting].default, variable).toBeUndefined();
-      expect(container, variable).toContain(`env.${variable}`);
+  // Handler settings: the message of functions/settings.ts, naming the variable, the value and the context key.
+  it.each([
+    ['fanoutConcurrency', '0', 'FANOUT_CONCURRENCY="0" (from CDK context fanoutConcurrency): must be an integer from 1 to 1000'],
+    ['fanoutConcurrency', 'many', 'FANOUT_CONCURRENCY="many" (from CDK context fanoutConcurrency): must be an integer from 1 to 1000'],
+    ['connectGraceMs', '-1', 'CONNECT_GRACE_MS="-1" (from CDK context connectGraceMs): must be an integer from 0 to 7200000'],
+    ['claimSettleMs', 1.5, 'CLAIM_SETTLE_MS="1.5" (from CDK context claimSettleMs): must be an integer from 0 to 7200000'],
+    ['rateLimitFrames', '1e3', 'RATE_LIMIT_FRAMES="1e3" (from CDK context rateLimitFrames): must be an integer from 0 to 1000000'],
+    ['rateLimitWindowMs', '0', 'RATE_LIMIT_WINDOW_MS="0" (from CDK context rateLimitWindowMs): must be an integer from 1 to 3600000'],
+    ['historyTtlSeconds', '10', 'HISTORY_TTL_SECONDS="10" (from CDK context historyTtlSeconds): must be an integer from 60 to 31622400'],
+  ])('rejects %s=%o naming the setting and the context key', (key, value, message) => {
+    expect(() => loadConfig(context({ [key]: value }), {})).toThrow(message);
+  });
+
+  it('never takes a $connect secret, or a setting the stack sets itself, from context into the template', () => {
+    const values = { connectToken: 'secret', connectJwtSecret: 'secret', tableName: 'other', callbackUrl: 'https://elsewhere' };
+    expect(loadConfig(context(values), { WSCHAT_CONNECT_TOKEN: 'secret' }).handlerEnv).toEqual({});
+  });
+
+  it("passes every deployable handler setting to the functions under the table's variable, and nothing the table does not name", () => {
+    const values = Object.fromEntries(HANDLER_CONTEXT_SETTINGS.map((name) => [name, sampleOf(name)]));
+    const functions: LambdaFunction[] = Object.values(Template.fromStack(testApp({ context: values }).stack).findResources('AWS::Lambda::Function'));
+    expect(functions.length).toBeGreaterThan(0);
+    const tableVariables = new Set<string>(SETTING_NAMES.map((name) => SETTINGS[name].env));
+    // The stack's own variables for the logger and the runtime, not handler settings.
+    const stackVariables = new Set(['POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_LOG_LEVEL', 'LOG_LEVEL', 'NODE_OPTIONS']);
+    for (const fn of functions) {
+      const variables = fn.Properties?.Environment?.Variables ?? {};
+      for (const name of HANDLER_CONTEXT_SETTINGS) expect(variables[SETTINGS[name].env], name).toBe(values[name]);
+      expect(variables[SETTINGS.tableName.env]).toBeDefined();
+      expect(variables[SETTINGS.callbackUrl.env]).toBeDefined();
+      for (const variable of Object.keys(variables)) expect(tableVariables.has(variable) || stackVariables.has(variable), variable).toBe(true);
     }
-    expect(new Set(Object.values(HANDLER_TUNABLES).map((t) => t.setting)).size).toBe(Object.keys(HANDLER_TUNABLES).length);
   });
 
   it('accepts the EventBridge schedule forms', () => {
@@ -119,5 +151,18 @@ describe('deploy configuration', () => {
 
   it('names the environment variable when the bad value came from there', () => {
     expect(() => loadConfig(noContext, { WSCHAT_THROTTLE_RATE: 'x' })).toThrow(/^env WSCHAT_THROTTLE_RATE: "x"/);
+    expect(() => loadConfig(noContext, { WSCHAT_RATE_LIMIT_WINDOW_MS: 'abc' })).toThrow(
+      'RATE_LIMIT_WINDOW_MS="abc" (from environment variable WSCHAT_RATE_LIMIT_WINDOW_MS): must be an integer from 1 to 3600000',
+    );
   });
 });
+
+interface LambdaFunction {
+  Properties?: { Environment?: { Variables: Record<string, unknown> } };
+}
+
+/** A valid value for a setting, as `-c` would pass it: its default, or some text. */
+function sampleOf(name: SettingName): string {
+  const setting: SettingDefinition = SETTINGS[name];
+  return setting.kind === 'string' ? 'hello' : String(setting.default);
+}

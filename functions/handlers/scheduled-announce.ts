@@ -7,7 +7,7 @@ export const handler = async (): Promise<{ rooms: string[]; online: number }> =>
   const chat = containerChat();
   const counts = await chat.roomCounts();
   const online = counts.reduce((sum, room) => sum + room.count, 0);
-  const text = process.env.ANNOUNCE_TEXT ?? announcements.online(online);
+  const text = chat.settings.announceText ?? announcements.online(online);
   const rooms = await chat.push(pushFanout(chat), text, counts.map((counted) => counted.room));
   return { rooms, online };
 };
