@@ -10,12 +10,11 @@ import { rateWindow } from './store/rate-window.ts';
 import { createRequests } from './store/requests.ts';
 import { roomItems } from './store/rooms.ts';
 import type { ChatStore, StoreOptions } from './store/types.ts';
+import { DEFAULT_SETTINGS } from './settings.ts';
 
 export type * from './store/types.ts';
 export { CONNECTION_LIFETIME_SECONDS, expiryFor } from './store/keys.ts';
 export { ROOMS_COUNTED } from './store/rooms.ts';
-
-const DEFAULT_HISTORY_TTL_SECONDS = 24 * 60 * 60;
 
 export function createStore(client: DynamoDBClient, options: StoreOptions): ChatStore {
   const requests = createRequests(client, options);
@@ -25,7 +24,7 @@ export function createStore(client: DynamoDBClient, options: StoreOptions): Chat
     ...connections,
     ...claimItems(requests),
     ...roomItems(requests, options),
-    ...historyItems(requests, options.historyTtlSeconds ?? DEFAULT_HISTORY_TTL_SECONDS),
+    ...historyItems(requests, options.historyTtlSeconds ?? DEFAULT_SETTINGS.historyTtlSeconds),
     ...rateWindow(requests, connections.getConnection),
   };
 }

@@ -16,13 +16,28 @@ export interface Member {
   ignoring: boolean;
 }
 
-const ALLOWED_BEFORE_LOGIN: ReadonlySet<CommandKind> = new Set(['nick', 'help', 'whoami']);
+/** A logged-in connection: it has a nickname and is in a room (a login sets both at once). */
+export type LoggedIn<T extends { nickname: string | null; room: string | null }> = T & { nickname: string; room: string };
+
+export function isLoggedIn<T extends { nickname: string | null; room: string | null }>(sender: T): sender is LoggedIn<T> {
+  return sender.nickname !== null && sender.room !== null;
+}
+
+/** What a connection may send before it has logged in. */
+export type GuestCommand = Extract<ChatCommand, { kind: 'nick' | 'help' | 'whoami' }>;
+/** What only a logged-in connection may send. */
+export type MemberCommand = Exclude<ChatCommand, GuestCommand>;
+const ALLOWED_BEFORE_LOGIN: ReadonlySet<CommandKind> = new Set<GuestCommand['kind']>(['nick', 'help', 'whoami']);
+
+export function isGuestCommand(command: ChatCommand): command is GuestCommand {
+  return ALLOWED_BEFORE_LOGIN.has(command.kind);
+}
+
+export const NOT_LOGGED_IN: ChatError = chatError('NOT_LOGGED_IN', 'Log in first: /nick NAME');
 
 /** The error that forbids this command for this sender, or null when it may go ahead. */
 export function accessError(command: ChatCommand, sender: Sender): ChatError | null {
-  if (sender.nickname === null && !ALLOWED_BEFORE_LOGIN.has(command.kind)) {
-    return chatError('NOT_LOGGED_IN', 'Log in first: /nick NAME');
-  }
+  if (sender.nickname === null && !isGuestCommand(command)) return NOT_LOGGED_IN;
   if (command.kind === 'broadcast' && sender.ignoring) {
     return chatError('IGNORING', 'You are ignoring broadcasts, so you cannot send one. Type /i to stop ignoring.');
   }

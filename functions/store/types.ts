@@ -139,7 +139,7 @@ export interface StoreOptions {
   measureCapacity?: boolean;
   /** Members per Query page; default: DynamoDB's 1 MB pages. Smaller pages exercise the paging path. */
   membersPageSize?: number;
-  /** How long `/history` entries live (DynamoDB TTL); default 24 h. */
+  /** How long `/history` entries live (DynamoDB TTL); default: the `historyTtlSeconds` setting's. */
   historyTtlSeconds?: number;
   clock?: () => number;
 }

@@ -1,0 +1,124 @@
+// What each chat command does, once the frame is parsed and the sender may send it.
+import { chatError, errorEvent, HELP_TEXT, timestamp, USERS_LISTED } from '../core/events.ts';
+import { HISTORY_DEFAULT } from '../core/frame.ts';
+import { nicknameKey } from '../core/nickname.ts';
+import { LOBBY } from '../core/room.ts';
+import type { GuestCommand, LoggedIn, MemberCommand } from '../core/rules.ts';
+import type { Fanout } from '../fanout.ts';
+import type { ConnectionRecord } from '../store.ts';
+import type { ChatContext } from './context.ts';
+import type { Delivery } from './delivery.ts';
+import type { Login } from './login.ts';
+import type { Rooms } from './rooms.ts';
+
+type Member = LoggedIn<ConnectionRecord>;
+
+export interface Commands {
+  /** `/nick`, `/help`, `/whoami`: anyone may send them. */
+  guest(fanout: Fanout, sender: ConnectionRecord, command: GuestCommand): Promise<void>;
+  /** Everything else, from a logged-in sender; `messageId` orders and dedupes its history entry. */
+  member(fanout: Fanout, sender: Member, command: MemberCommand, messageId: string): Promise<void>;
+}
+
+export function createCommands({ store, log }: ChatContext, delivery: Delivery, login: Login, rooms: Rooms): Commands {
+  const { reply, broadcast, sendHistory, encode, evictIfGone } = delivery;
+
+  async function nick(fanout: Fanout, sender: ConnectionRecord, nickname: string, key: string): Promise<void> {
+    const id = sender.connectionId;
+    const outcome = await login.logIn(fanout, sender, nickname, key);
+    if (!outcome) return; // a newer /nick of this connection took effect instead
+    if (!outcome.ok) return reply(fanout, id, errorEvent(outcome.error));
+    await reply(fanout, id, { type: 'login', at: timestamp(), nickname });
+    // Logging in enters the lobby, and entering a room shows its recent messages.
+    if (!outcome.previous.nickname && !sender.ignoring) await sendHistory(fanout, id, LOBBY, HISTORY_DEFAULT);
+    await login.announceLogin(fanout, outcome.previous, nickname);
+  }
+
+  /** `/ls`: at most USERS_LISTED names (bounded reads too), sorted as people read them, and the room's count. */
+  async function list(fanout: Fanout, sender: Member): Promise<void> {
+    const users: string[] = [];
+    let complete = true;
+    for await (const page of store.members(sender.room)) {
+      users.push(...page.map((member) => member.nickname));
+      if (users.length >= USERS_LISTED) {
+        complete = false; // past USERS_LISTED the room's counter says how many there are
+        break;
+      }
+    }
+    // Index order is by uniqueness key (a look-alike skeleton: `mike` sorts as `rnike`); people read case-folded names.
+    const listed = users
+      .slice(0, USERS_LISTED)
+      .map((nickname) => ({ nickname, folded: nicknameKey(nickname) }))
+      .sort((a, b) => (a.folded < b.folded ? -1 : a.folded > b.folded ? 1 : 0))
+      .map((entry) => entry.nickname);
+    const count = complete ? users.length : Math.max(users.length, await store.roomCount(sender.room));
+    await reply(fanout, sender.connectionId, { type: 'users', at: timestamp(), room: sender.room, users: listed, count });
+  }
+
+  async function say(fanout: Fanout, sender: Member, text: string, messageId: string): Promise<void> {
+    const { room } = sender;
+    const event = { type: 'message', at: timestamp(), room, from: sender.nickname, text } as const;
+    // Kept for /history while it fans out. The sender's frame number orders its messages within a
+    // millisecond; the message id keeps entries of different senders apart.
+    const order = `${String(sender.frameSeq).padStart(10, '0')}#${messageId}`;
+    // A failed history write is logged, not reported: the message itself went out.
+    const kept = store
+      .addHistory(room, { from: event.from, text: event.text, sentAt: event.at }, order)
+      .catch((error: unknown) => log.warn('history write failed', { room, error: String(error) }));
+    await broadcast(fanout, room, event, 'message');
+    await kept;
+  }
+
+  async function whisper(fanout: Fanout, sender: Member, toKey: string, to: string, text: string): Promise<void> {
+    const noSuchUser = errorEvent(chatError('NO_SUCH_USER', `No user named "${to}" is online.`));
+    const claim = await store.getClaim(toKey);
+    const target = claim?.connectionId === sender.connectionId ? sender : claim ? await store.getConnection(claim.connectionId) : null;
+    // The claim alone is not proof: an orphaned claim (crash mid-rename) must not route to someone else.
+    if (!target || target.nicknameKey !== toKey || !target.nickname) return reply(fanout, sender.connectionId, noSuchUser);
+    const data = encode({ type: 'private', at: timestamp(), from: sender.nickname, to: target.nickname, text });
+    const outcome = await fanout.post(target.connectionId, data);
+    if (outcome === 'gone') {
+      await evictIfGone(fanout, target.connectionId);
+      return reply(fanout, sender.connectionId, noSuchUser);
+    }
+    if (target.connectionId !== sender.connectionId) await fanout.post(sender.connectionId, data);
+  }
+
+  return {
+    async guest(fanout, sender, command) {
+      const id = sender.connectionId;
+      switch (command.kind) {
+        case 'help':
+          return reply(fanout, id, { type: 'help', at: timestamp(), text: HELP_TEXT });
+        case 'whoami':
+          return reply(fanout, id, { type: 'whoami', at: timestamp(), nickname: sender.nickname, connectionId: id });
+        case 'nick':
+          return nick(fanout, sender, command.nickname, command.key);
+      }
+    },
+
+    async member(fanout, sender, command, messageId) {
+      const id = sender.connectionId;
+      switch (command.kind) {
+        case 'broadcast':
+          return say(fanout, sender, command.text, messageId);
+        case 'private':
+          return whisper(fanout, sender, command.toKey, command.to, command.text);
+        case 'list':
+          return list(fanout, sender);
+        case 'join':
+          return rooms.moveTo(fanout, sender, command.room);
+        case 'leave':
+          return rooms.moveTo(fanout, sender, LOBBY);
+        case 'rooms':
+          return reply(fanout, id, { type: 'rooms', at: timestamp(), ...(await rooms.listing()) });
+        case 'history':
+          return sendHistory(fanout, id, sender.room, command.limit, true);
+        case 'ignore': {
+          const ignoring = await store.setIgnoring(id, sender.ignoring);
+          return reply(fanout, id, { type: 'ignore', at: timestamp(), ignoring });
+        }
+      }
+    },
+  };
+}

@@ -1,0 +1,18 @@
+// What every part of the chat shares: the store, the log, the clock and the timing settings.
+import type { Logger } from '../log.ts';
+import type { ChatStore } from '../store.ts';
+
+export interface ChatContext {
+  readonly store: ChatStore;
+  readonly log: Logger;
+  readonly clock: () => number;
+  /**
+   * A connection younger than this may still be inside its `$connect` (API Gateway answers 410 for it
+   * until `$connect` returns), so a 410 does not evict it.
+   */
+  readonly connectGraceMs: number;
+  /** A claim whose holder no longer uses that name (a crash between writes) may be taken over after this. */
+  readonly claimSettleMs: number;
+  /** Frames each connection may send per window; more get one RATE_LIMITED and are dropped. 0 frames = no limit. */
+  readonly rateLimit: { readonly frames: number; readonly windowMs: number };
+}
