@@ -207,16 +207,7 @@ describe.skipIf(!hasChromium)('the browser client', () => {
     ]);
   });
 
-  it('moves between rooms, with their member counts and history', async (test) => {
-    const probe = await chat.login('probe');
-    probe.send('/rooms');
-    const answer = await probe.waitFor((event) => event.type === 'error' || (event.type as string) === 'rooms', 'an answer to /rooms');
-    if (answer.type === 'error') {
-      console.warn(`\n⚠ room UI test skipped: this server has no rooms yet (${answer.code})\n`);
-      return test.skip();
-    }
-    await probe.close();
-
+  it('moves between rooms, with their member counts and history', async () => {
     const alice = await openChat('alice');
     const bob = await openChat('bob');
     await alice.locator('#room-panel:not([hidden]) #current-room', { hasText: '#lobby' }).waitFor();

@@ -1,6 +1,26 @@
 // @ts-check
 // A WebSocket that comes back after a drop: exponential backoff with jitter, so a server restart is
 // not met by every client at the same instant, and a quick retry after a connection that had lived.
+// The socket factory and the clock are parameters: the page uses the browser's, Node tests pass the
+// `ws` package or a fake, and a fake clock.
+
+/** @typedef {import('./reconnecting-socket.js').SocketLike} SocketLike */
+/** @typedef {import('./reconnecting-socket.js').Clock} Clock */
+/** @typedef {import('./reconnecting-socket.js').SocketStatus} SocketStatus */
+/** @typedef {import('./reconnecting-socket.js').ReconnectingSocketOptions} ReconnectingSocketOptions */
+
+/** WebSocket.OPEN, without needing a global WebSocket. */
+const OPEN = 1;
+
+/** @type {Clock} */
+export const systemClock = {
+  now: () => Date.now(),
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(/** @type {ReturnType<typeof setTimeout>} */ (handle)),
+};
+
+/** @param {string} url */
+const browserSocket = (url) => new WebSocket(url);
 
 /**
  * Delay before reconnect attempt `attempt` (0-based): "equal jitter", between half and all of
@@ -15,32 +35,19 @@ export function backoffDelay(attempt, baseMs, maxMs, random = Math.random) {
   return Math.round(ceiling / 2 + (random() * ceiling) / 2);
 }
 
-/**
- * @typedef {{ state: 'connecting' } | { state: 'open', connects: number }
- *   | { state: 'waiting', delayMs: number, attempt: number, code: number }
- *   | { state: 'failed', reason: string }} SocketStatus
- */
-
-/**
- * @typedef {object} ReconnectingSocketOptions
- * @property {() => void} onOpen
- * @property {(text: string) => void} onMessage
- * @property {(status: SocketStatus) => void} onStatus
- * @property {number} [baseDelayMs]
- * @property {number} [maxDelayMs]
- * @property {number} [stableAfterMs] a connection open this long resets the backoff
- */
-
 export class ReconnectingSocket {
-  /** @type {WebSocket | null} */
+  /** @type {SocketLike | null} */
   #socket = null;
-  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  /** @type {unknown} a scheduled reconnect */
   #timer;
   #attempt = 0;
   #connects = 0;
-  #openedAt = 0;
+  /** @type {number | null} when the current socket opened */
+  #openedAt = null;
   #url;
   #options;
+  #clock;
+  #createSocket;
 
   /**
    * @param {string} url
@@ -49,6 +56,8 @@ export class ReconnectingSocket {
   constructor(url, options) {
     this.#url = url;
     this.#options = options;
+    this.#clock = options.clock ?? systemClock;
+    this.#createSocket = options.createSocket ?? browserSocket;
   }
 
   get url() {
@@ -56,17 +65,16 @@ export class ReconnectingSocket {
   }
 
   get isOpen() {
-    return this.#socket?.readyState === WebSocket.OPEN;
+    return this.#socket?.readyState === OPEN;
   }
 
   start() {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#cancelTimer();
     this.#options.onStatus({ state: 'connecting' });
-    /** @type {WebSocket} */
+    /** @type {SocketLike} */
     let socket;
     try {
-      socket = new WebSocket(this.#url);
+      socket = this.#createSocket(this.#url);
     } catch (error) {
       // A malformed URL: retrying cannot help.
       this.#options.onStatus({ state: 'failed', reason: error instanceof Error ? error.message : String(error) });
@@ -74,26 +82,41 @@ export class ReconnectingSocket {
     }
     this.#socket = socket;
     socket.addEventListener('open', () => {
-      this.#openedAt = Date.now();
+      if (this.#socket !== socket) return;
+      this.#openedAt = this.#clock.now();
       this.#connects += 1;
       this.#options.onStatus({ state: 'open', connects: this.#connects });
       this.#options.onOpen();
     });
     socket.addEventListener('message', (event) => {
-      if (typeof event.data === 'string') this.#options.onMessage(event.data);
+      if (this.#socket === socket && typeof event.data === 'string') this.#options.onMessage(event.data);
     });
-    // A refused handshake fires error then close; close alone is enough to schedule the retry.
+    // A refused handshake fires error then close; close alone is enough to schedule the retry. (The
+    // empty error listener is for `ws`, which throws an error event nobody listens to.)
+    socket.addEventListener('error', () => {});
     socket.addEventListener('close', (event) => {
       if (this.#socket !== socket) return;
       this.#socket = null;
-      const lived = this.#openedAt > 0 && Date.now() - this.#openedAt >= (this.#options.stableAfterMs ?? 10_000);
+      const lived = this.#openedAt !== null && this.#clock.now() - this.#openedAt >= (this.#options.stableAfterMs ?? 10_000);
       if (lived) this.#attempt = 0;
-      this.#openedAt = 0;
-      const delayMs = backoffDelay(this.#attempt, this.#options.baseDelayMs ?? 500, this.#options.maxDelayMs ?? 15_000);
+      this.#openedAt = null;
+      const delayMs = backoffDelay(this.#attempt, this.#options.baseDelayMs ?? 500, this.#options.maxDelayMs ?? 15_000, this.#options.random);
       this.#attempt += 1;
       this.#options.onStatus({ state: 'waiting', delayMs, attempt: this.#attempt, code: event.code });
-      this.#timer = setTimeout(() => this.start(), delayMs);
+      this.#timer = this.#clock.setTimeout(() => {
+        this.#timer = undefined;
+        this.start();
+      }, delayMs);
     });
+  }
+
+  stop() {
+    this.#cancelTimer();
+    const socket = this.#socket;
+    this.#socket = null; // its close event is ours, not a drop
+    this.#openedAt = null;
+    socket?.close();
+    this.#options.onStatus({ state: 'stopped' });
   }
 
   /** Skips the wait, e.g. when the browser comes back online or the user asks. */
@@ -106,8 +129,18 @@ export class ReconnectingSocket {
    * @returns {boolean} false when not connected (nothing was sent)
    */
   send(text) {
-    if (!this.isOpen || !this.#socket) return false;
+    if (!this.#socket || this.#socket.readyState !== OPEN) return false;
     this.#socket.send(text);
     return true;
   }
+
+  #cancelTimer() {
+    if (this.#timer === undefined) return;
+    this.#clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
 }
+
+// reconnecting-socket.d.ts declares this module for TypeScript importers: tsc checks it says the truth.
+void (/** @satisfies {typeof import('./reconnecting-socket.js').ReconnectingSocket} */ (ReconnectingSocket));
+void (/** @satisfies {typeof import('./reconnecting-socket.js').backoffDelay} */ (backoffDelay));

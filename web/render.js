@@ -2,7 +2,7 @@
 // One log line per server event. Every string from the server is untrusted: it only ever reaches the
 // page through textContent, never as HTML.
 
-/** @typedef {Record<string, unknown> & { type?: unknown, at?: unknown }} ChatEvent */
+/** @typedef {import('./chat-session.js').ChatEvent} ChatEvent */
 
 /**
  * @param {string} tag
@@ -63,8 +63,7 @@ export function renderEvent(event, me) {
       return row;
     }
     case 'history':
-      if (Array.isArray(event.messages)) return renderHistoryBlock(event, me);
-      return line('unknown', at, [JSON.stringify(event)]);
+      return renderHistoryBlock(event, me);
     case 'private':
       return line('private', at, [
         element('span', 'badge', 'private'),
@@ -75,10 +74,9 @@ export function renderEvent(event, me) {
       ]);
     case 'users': {
       const users = Array.isArray(event.users) ? event.users.map(str) : [];
-      const where = typeof event.room === 'string' ? ` in #${event.room}` : '';
-      const count = typeof event.count === 'number' ? event.count : users.length;
+      const count = Number(event.count);
       const more = count > users.length ? `, and ${count - users.length} more` : '';
-      return line('users', at, [`Online${where} (${count}): ${users.join(', ')}${more}`]);
+      return line('users', at, [`Online in #${str(event.room)} (${str(event.count)}): ${users.join(', ')}${more}`]);
     }
     case 'rooms': {
       const rooms = Array.isArray(event.rooms) ? event.rooms : [];
@@ -86,7 +84,6 @@ export function renderEvent(event, me) {
       return line('rooms', at, [`Rooms: ${list || 'none'}`]);
     }
     case 'room':
-    case 'joined-room':
       return line('room', at, [`You are in #${str(event.room)}`]);
     case 'help':
       return line('help', at, [element('pre', 'text', str(event.text))]);
@@ -109,16 +106,15 @@ export function renderEvent(event, me) {
 }
 
 /**
- * `{"type":"history","room","messages":[{from,text,at}]}`: one block, oldest first.
+ * `{"type":"history","room","messages":[{at,room,from,text}]}`: one block, oldest first.
  * @param {ChatEvent} event
  * @param {string | null} me
  */
 function renderHistoryBlock(event, me) {
-  const messages = /** @type {unknown[]} */ (event.messages);
+  const messages = Array.isArray(event.messages) ? event.messages : [];
   const block = element('div', 'history');
   block.dataset.type = 'history-block';
-  const room = typeof event.room === 'string' ? ` of #${event.room}` : '';
-  block.append(line('history-head', event.at, [`History${room}: ${messages.length} message${messages.length === 1 ? '' : 's'}`]));
+  block.append(line('history-head', event.at, [`History of #${str(event.room)}: ${messages.length} message${messages.length === 1 ? '' : 's'}`]));
   for (const item of messages) {
     const message = /** @type {Record<string, unknown>} */ (item && typeof item === 'object' ? item : {});
     block.append(line('history', message.at, [who(str(message.from), me), str(message.text)]));
