@@ -3,13 +3,15 @@
 // (the naive sample pattern, the K-worker split), and the meters. Ours and the references share the
 // gateway, the table and the clients, so they see exactly the same load.
 import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DEFAULT_FANOUT_CONCURRENCY, resetContainer } from '../functions/container.ts';
+import { resetContainer } from '../functions/container.ts';
+import { DEFAULT_SETTINGS } from '../functions/settings.ts';
 import { handler as connectHandler } from '../functions/handlers/connect.ts';
 import { handler as defaultHandler } from '../functions/handlers/default.ts';
 import { handler as disconnectHandler } from '../functions/handlers/disconnect.ts';
 import { handler as messageHandler } from '../functions/handlers/message.ts';
 import { createStore, type ChatStore } from '../functions/store.ts';
-import { ensureTable, LOCAL_CREDENTIALS, LOCAL_REGION, localDynamoClient } from '../local/dynamodb.ts';
+import { withLocalAwsEnv } from '../local/aws-env.ts';
+import { ensureTable, localDynamoClient } from '../local/dynamodb.ts';
 import { startLocalGateway, type LocalGateway, type RouteTarget } from '../local/gateway/index.ts';
 import { startMeteredDynamo, type MeteredDynamo } from './dynamo-meter.ts';
 import { HandlerClock, type RouteHandler } from './handler-clock.ts';
@@ -58,9 +60,7 @@ export async function startEnvironment(options: EnvironmentOptions = {}): Promis
   );
 
   // The handlers read their configuration from the environment, as in Lambda (and as startLocalChat sets it).
-  process.env.AWS_REGION ??= LOCAL_REGION;
-  process.env.AWS_ACCESS_KEY_ID ??= LOCAL_CREDENTIALS.accessKeyId;
-  process.env.AWS_SECRET_ACCESS_KEY ??= LOCAL_CREDENTIALS.secretAccessKey;
+  withLocalAwsEnv();
   process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
   Object.assign(process.env, {
     TABLE_NAME,
@@ -90,7 +90,7 @@ export async function startEnvironment(options: EnvironmentOptions = {}): Promis
   bindLate('naive-sample', () => createNaiveHandler({ table: 'sample-table', tableName: SAMPLE_TABLE_NAME, dynamodb, callbackUrl }));
   for (const workers of options.splitWorkers ?? []) {
     bindLate(`split-${workers}`, () =>
-      createSplitHandler({ workers, concurrency: options.splitConcurrency ?? DEFAULT_FANOUT_CONCURRENCY, tableName: TABLE_NAME, dynamodb, callbackUrl }),
+      createSplitHandler({ workers, concurrency: options.splitConcurrency ?? DEFAULT_SETTINGS.fanoutConcurrency, tableName: TABLE_NAME, dynamodb, callbackUrl }),
     );
   }
 

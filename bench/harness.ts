@@ -3,7 +3,7 @@
 // figure; bench/run.ts prints them and writes the JSON.
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_FANOUT_CONCURRENCY } from '../functions/container.ts';
+import { DEFAULT_SETTINGS } from '../functions/settings.ts';
 import { PROJECT_ROOT } from '../infra/bundling.ts';
 import type { BenchArgs } from './args.ts';
 import { measureBundles, type BundleFigures } from './bundles.ts';
@@ -75,7 +75,7 @@ export async function runBench(args: BenchArgs, progress?: Progress): Promise<Be
     const blockResults = result.blocks.map((block) => ({
       label: block.label,
       variant: block.variant,
-      concurrency: block.concurrency ?? args.concurrency ?? DEFAULT_FANOUT_CONCURRENCY,
+      concurrency: block.concurrency ?? args.concurrency ?? DEFAULT_SETTINGS.fanoutConcurrency,
       summary: summarize(block.samples),
       heap: block.heap,
       samples: block.samples,

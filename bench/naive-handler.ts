@@ -13,6 +13,7 @@
 //   The most favourable case for the Scan: it reads nothing but ids.
 import { ScanCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
+import { isAwsError } from '../functions/aws-errors.ts';
 import { LOBBY } from '../functions/core/room.ts';
 import { MEMBERS_INDEX_PARTITION_KEY as ROOM, PARTITION_KEY } from '../functions/table.ts';
 import type { WebSocketEvent, WebSocketResult } from '../functions/websocket-event.ts';
@@ -64,7 +65,7 @@ export function createNaiveHandler(options: NaiveOptions): (event: WebSocketEven
       try {
         await managementApi.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: data }));
       } catch (error) {
-        if ((error as Error).name !== 'GoneException') throw error; // the sample deletes the row here; the bench has no gone sockets
+        if (!isAwsError(error, 'GoneException')) throw error; // the sample deletes the row here; the bench has no gone sockets
       }
     });
     try {

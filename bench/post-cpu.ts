@@ -10,7 +10,8 @@ import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import pLimit from 'p-limit';
 import { createConnectionPoster } from '../functions/connection-poster.ts';
-import { DEFAULT_FANOUT_CONCURRENCY } from '../functions/container.ts';
+import { DEFAULT_SETTINGS } from '../functions/settings.ts';
+import { LOCAL_CREDENTIALS } from '../local/aws-env.ts';
 
 export interface PostCpuFigures {
   posts: number;
@@ -33,13 +34,12 @@ export async function measurePostCpu(posts = 3000): Promise<PostCpuFigures> {
   try {
     const [chunk] = (await once(sink.stdout as NonNullable<ChildProcess['stdout']>, 'data')) as [Buffer];
     const endpoint = `http://127.0.0.1:${chunk.toString().trim()}/bench`;
-    const agentOptions = { keepAlive: true, maxSockets: DEFAULT_FANOUT_CONCURRENCY };
+    const agentOptions = { keepAlive: true, maxSockets: DEFAULT_SETTINGS.fanoutConcurrency };
     const agents = { http: new HttpAgent(agentOptions), https: new HttpsAgent(agentOptions) };
-    const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
     const client = new ApiGatewayManagementApiClient({
       endpoint,
       region: 'us-east-1',
-      credentials,
+      credentials: LOCAL_CREDENTIALS,
       maxAttempts: 1,
       requestHandler: new NodeHttpHandler({ httpAgent: agents.http, httpsAgent: agents.https }),
     });
@@ -63,7 +63,7 @@ export async function measurePostCpu(posts = 3000): Promise<PostCpuFigures> {
 }
 
 async function cpuPerPost(post: (id: string) => Promise<void>, posts: number): Promise<number> {
-  const limit = pLimit(DEFAULT_FANOUT_CONCURRENCY);
+  const limit = pLimit(DEFAULT_SETTINGS.fanoutConcurrency);
   const before = process.cpuUsage();
   await Promise.all(Array.from({ length: posts }, (_, index) => limit(() => post(`conn${index}=`))));
   const used = process.cpuUsage(before);

@@ -1,5 +1,5 @@
-// The targets, checked against the figures. A target that cannot be judged from this run
-// (e.g. no 1,000-client run) is reported as such, not as passed.
+// The fan-out targets of the benchmark (docs/scaling.md), checked against the figures. A target that
+// cannot be judged from this run (e.g. no 1,000-client run) is reported as such, not as passed.
 import type { BenchResults, BlockResult, SizeResult } from './harness.ts';
 import { broadcastCost } from './pricing.ts';
 

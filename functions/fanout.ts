@@ -9,11 +9,11 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import {
   ApiGatewayManagementApiClient,
-  GoneException,
   GetConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import pLimit, { type LimitFunction } from 'p-limit';
+import { httpStatusOf, isAwsError } from './aws-errors.ts';
 import { createConnectionPoster, POST_TIMEOUT_MS } from './connection-poster.ts';
 import type { Logger } from './log.ts';
 
@@ -172,25 +172,18 @@ const RETRY_DEADLINE_MARGIN_MS = 500;
 
 /** 413: the event is larger than API Gateway delivers (PayloadTooLargeException). */
 export function isTooLarge(error: unknown): boolean {
-  const candidate = error as { name?: string; $metadata?: { httpStatusCode?: number } } | null;
-  return candidate?.name === 'PayloadTooLargeException' || candidate?.$metadata?.httpStatusCode === 413;
+  return isAwsError(error, 'PayloadTooLargeException') || httpStatusOf(error) === 413;
 }
 
 /** 429, a 5xx or a dropped connection: worth another try. 410, 413, 403 and 400 are final. */
 export function isRetryable(error: unknown): boolean {
-  const status = (error as { $metadata?: { httpStatusCode?: number } } | null)?.$metadata?.httpStatusCode;
+  const status = httpStatusOf(error);
   return isThrottled(error) || status === undefined || status >= 500;
 }
 
 /** 429: API Gateway throttled us, or the client's outbound buffer is full (LimitExceededException). */
 export function isThrottled(error: unknown): boolean {
-  const candidate = error as { name?: string; $metadata?: { httpStatusCode?: number } } | null;
-  return (
-    candidate?.name === 'LimitExceededException' ||
-    candidate?.name === 'ThrottlingException' ||
-    candidate?.name === 'TooManyRequestsException' ||
-    candidate?.$metadata?.httpStatusCode === 429
-  );
+  return isAwsError(error, 'LimitExceededException', 'ThrottlingException', 'TooManyRequestsException') || httpStatusOf(error) === 429;
 }
 
 /** One keep-alive pool sized to the fan-out bound: new TLS handshakes per post would dominate latency. */
@@ -212,14 +205,12 @@ function createManagementClient(options: FanoutOptions, agents: { http: HttpAgen
   });
 }
 
-/** SDK v3 errors carry no `statusCode`; match by class, name, or HTTP status. */
+/** 410: the connection is gone (GoneException). SDK v3 errors carry no `statusCode`: matched by name or HTTP status. */
 export function isGone(error: unknown): boolean {
-  if (error instanceof GoneException) return true;
-  const candidate = error as { name?: string; $metadata?: { httpStatusCode?: number } } | null;
-  return candidate?.name === 'GoneException' || candidate?.$metadata?.httpStatusCode === 410;
+  return isAwsError(error, 'GoneException') || httpStatusOf(error) === 410;
 }
 
 function describe(error: unknown): Record<string, unknown> {
-  const candidate = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } } | null;
-  return { name: candidate?.name, message: candidate?.message, status: candidate?.$metadata?.httpStatusCode };
+  if (!(error instanceof Error)) return { error: String(error) };
+  return { name: error.name, message: error.message, status: httpStatusOf(error) };
 }

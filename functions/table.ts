@@ -1,14 +1,14 @@
 // The one table definition: the CDK stack and the local start-up both build the table from this,
-// so the emulator and AWS can never disagree on keys, index or projection.
+// so the emulator and AWS can never disagree on keys, indexes or projections.
 // Plain data only (no SDK imports) so infra/ can import it without pulling the runtime clients.
 
-/** Partition key of every item: `CONN#<connectionId>`, `NICK#<nicknameKey>`, `ROOM#<room>` or `HIST#<room>#…`. */
+/** Partition key of every item; its formats are in store/keys.ts (`CONN#`, `NICK#`, `ROOM#`, `HIST#`). */
 export const PARTITION_KEY = 'pk';
 
 /** Sparse index of logged-in connections: only connection items with a `room` attribute appear. */
 export const MEMBERS_INDEX = 'members';
 export const MEMBERS_INDEX_PARTITION_KEY = 'room';
-/** Sorting members by their case-folded nickname gives `/ls` its order for free. */
+/** The member's nickname uniqueness key (its claim's key too); `/ls` sorts the names as people read them. */
 export const MEMBERS_INDEX_SORT_KEY = 'nicknameKey';
 /**
  * Only what fan-out, `/ls` and `/history` need travel with the index; the keys (pk, room, nicknameKey)

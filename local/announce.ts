@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { parseRoomName } from '../functions/core/room.ts';
 import { buildChat, pushFanout } from '../functions/container.ts';
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from './dynamodb.ts';
+import { withLocalAwsEnv } from './aws-env.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -43,12 +43,10 @@ if (dynamodbEndpoint) env.DYNAMODB_ENDPOINT = dynamodbEndpoint;
 if (values.region) env.AWS_REGION = values.region;
 if (isLocal) {
   // The local emulator and gateway accept any credentials; real ones are never needed or sent.
-  env.AWS_REGION ??= LOCAL_REGION;
-  env.AWS_ACCESS_KEY_ID ??= LOCAL_CREDENTIALS.accessKeyId;
-  env.AWS_SECRET_ACCESS_KEY ??= LOCAL_CREDENTIALS.secretAccessKey;
+  withLocalAwsEnv(env);
 }
 Object.assign(process.env, env); // the SDK reads region and credentials from the environment
 
 const chat = buildChat(env);
-const rooms = await chat.push(pushFanout(chat, env), text, room?.ok ? [room.room] : undefined);
+const rooms = await chat.push(pushFanout(chat), text, room?.ok ? [room.room] : undefined);
 console.log(`announced to ${rooms.join(', ')}`);

@@ -1,7 +1,9 @@
 // The whole chat on one machine: the embedded emulator (or an external one), the table, and the local
 // gateway calling the very same Lambda handlers. Used by `npm start`, the tests and the benchmark.
 import { fileURLToPath } from 'node:url';
-import { ensureTable, LOCAL_CREDENTIALS, LOCAL_REGION, localDynamoClient, startDynalite, type Emulator } from './dynamodb.ts';
+import { readSettings, SETTINGS } from '../functions/settings.ts';
+import { withLocalAwsEnv } from './aws-env.ts';
+import { ensureTable, localDynamoClient, startDynalite, type Emulator } from './dynamodb.ts';
 import { startLocalGateway, type LocalGateway, type LocalGatewayOptions, type RouteTarget } from './gateway/index.ts';
 import { startTtlSweeper, type TtlSweeper } from './ttl-sweeper.ts';
 
@@ -19,7 +21,7 @@ export interface LocalChatOptions {
   log?: LocalGatewayOptions['log'];
   limits?: LocalGatewayOptions['limits'];
   faults?: LocalGatewayOptions['faults'];
-  /** Extra handler environment (e.g. FANOUT_CONCURRENCY); applied before the handlers first run. */
+  /** Extra handler environment (e.g. FANOUT_CONCURRENCY); validated at start, applied before the handlers first run. */
   env?: Record<string, string>;
   /** Files served over plain HTTP on the same port; default: the browser client in web/. */
   staticDir?: string;
@@ -44,6 +46,9 @@ const handlerFile = (name: string) => fileURLToPath(new URL(`../functions/handle
 
 export async function startLocalChat(options: LocalChatOptions = {}): Promise<LocalChat> {
   const tableName = options.tableName ?? 'wschat-local';
+  // The handlers' environment as startOn sets it, checked now: a bad value fails the start, naming
+  // the variable, instead of every event once the chat is up.
+  readSettings({ ...process.env, [SETTINGS.tableName.env]: tableName, ...options.env }, 'the environment');
   let emulator: Emulator | undefined;
   const dynamodbEndpoint = options.dynamodbEndpoint ?? (emulator = await startDynalite(options.dynamodbPort ?? 0)).endpoint;
   try {
@@ -60,10 +65,8 @@ async function startOn(dynamodbEndpoint: string, tableName: string, options: Loc
   dynamodb.destroy();
 
   // The handlers read their configuration from the environment, exactly as in Lambda.
-  process.env.AWS_REGION ??= LOCAL_REGION;
-  process.env.AWS_ACCESS_KEY_ID ??= LOCAL_CREDENTIALS.accessKeyId;
-  process.env.AWS_SECRET_ACCESS_KEY ??= LOCAL_CREDENTIALS.secretAccessKey;
-  Object.assign(process.env, { TABLE_NAME: tableName, DYNAMODB_ENDPOINT: dynamodbEndpoint }, options.env);
+  withLocalAwsEnv();
+  Object.assign(process.env, { [SETTINGS.tableName.env]: tableName, [SETTINGS.dynamodbEndpoint.env]: dynamodbEndpoint }, options.env);
 
   const routes: Record<string, RouteTarget> = options.hotReload
     ? {
@@ -87,7 +90,7 @@ async function startOn(dynamodbEndpoint: string, tableName: string, options: Loc
     ...(options.limits ? { limits: options.limits } : {}),
     ...(options.faults ? { faults: options.faults } : {}),
   });
-  process.env.CALLBACK_URL = gateway.callbackUrl;
+  process.env[SETTINGS.callbackUrl.env] = gateway.callbackUrl;
   container?.resetContainer(); // the next event builds the chat from the environment set above
 
   const sweepIntervalMs = options.ttlSweepIntervalMs ?? 0;

@@ -5,19 +5,18 @@ import {
   CreateTableCommand,
   DescribeTableCommand,
   DynamoDBClient,
-  ResourceNotFoundException,
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
+import { isAwsError } from '../functions/aws-errors.ts';
 import { keyAttributes, TABLE_SCHEMA } from '../functions/table.ts';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from './aws-env.ts';
+
+// Where local/chat-server.ts still imports them from; new code imports ./aws-env.ts.
 
 export interface Emulator {
   endpoint: string;
   close(): Promise<void>;
 }
-
-/** Local emulators check only that a SigV4 header is present; any credentials and region do. */
-export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
-export const LOCAL_REGION = 'local';
 
 export async function startDynalite(port = 0, host = '127.0.0.1'): Promise<Emulator> {
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
@@ -42,7 +41,7 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
     await client.send(new DescribeTableCommand({ TableName: tableName }));
     return false;
   } catch (error) {
-    if (!(error instanceof ResourceNotFoundException) && (error as Error).name !== 'ResourceNotFoundException') throw error;
+    if (!isAwsError(error, 'ResourceNotFoundException')) throw error;
   }
   const { partitionKey, indexes } = TABLE_SCHEMA;
   await client.send(

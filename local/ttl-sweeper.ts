@@ -6,6 +6,7 @@
 // is not something the chat's reads may rely on.
 import { DeleteItemCommand, ScanCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import pLimit from 'p-limit';
+import { isAwsError } from '../functions/aws-errors.ts';
 import { PARTITION_KEY, TTL_ATTRIBUTE } from '../functions/table.ts';
 
 export const DEFAULT_TTL_SWEEP_INTERVAL_MS = 60_000;
@@ -77,7 +78,7 @@ export function startTtlSweeper(options: TtlSweeperOptions): TtlSweeper {
       );
       result.deleted += 1;
     } catch (error) {
-      if (error instanceof Error && error.name === 'ConditionalCheckFailedException') result.kept += 1;
+      if (isAwsError(error, 'ConditionalCheckFailedException')) result.kept += 1;
       else {
         result.failed += 1;
         warn(`ttl sweeper: deleting ${JSON.stringify(key.S ?? key)} failed: ${describe(error)}`);

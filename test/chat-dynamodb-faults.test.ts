@@ -1,17 +1,16 @@
 // DynamoDB throttling and transient errors (dynalite cannot throttle, so a middleware injects them into
 // the real SDK client, inside its retry loop): the SDK's retries absorb short bursts; when they run
 // out, the sender gets INTERNAL_ERROR, never a silent loss, and everyone else's state is intact.
-import { ScanCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createChat } from '../functions/chat.ts';
-import { createFanout, type Fanout } from '../functions/fanout.ts';
 import { createStore } from '../functions/store.ts';
-import { ensureTable, LOCAL_CREDENTIALS, localDynamoClient, startDynalite, type Emulator } from '../local/dynamodb.ts';
+import { withLocalAwsEnv } from '../local/aws-env.ts';
+import { ensureTable, localDynamoClient, startDynalite, type Emulator } from '../local/dynamodb.ts';
 import { startLocalGateway, type LocalGateway } from '../local/gateway/index.ts';
 import { allGone } from './support/chat.ts';
 import { ChatClient, HandshakeRefused } from './support/client.ts';
-
-const SILENT_LOG = { debug() {}, info() {}, warn() {}, error() {} };
+import { directChat } from './support/lambda.ts';
+import { sessionKeys } from './support/table.ts';
 
 let emulator: Emulator;
 let client: DynamoDBClient;
@@ -24,8 +23,7 @@ let injected = 0;
 
 beforeAll(async () => {
   // The management API client signs its requests; the local gateway accepts any credentials.
-  process.env.AWS_ACCESS_KEY_ID ??= LOCAL_CREDENTIALS.accessKeyId;
-  process.env.AWS_SECRET_ACCESS_KEY ??= LOCAL_CREDENTIALS.secretAccessKey;
+  withLocalAwsEnv();
   emulator = await startDynalite();
   client = localDynamoClient(emulator.endpoint);
   await ensureTable(client, 'faults');
@@ -44,13 +42,7 @@ beforeAll(async () => {
     },
     { step: 'deserialize', name: 'injectThrottling' }, // per attempt, inside the SDK's retry loop
   );
-  let gateway: Fanout | undefined;
-  const chat = createChat({
-    store: createStore(client, { tableName: 'faults' }),
-    log: SILENT_LOG,
-    rateLimit: { frames: 0, windowMs: 0 },
-    fanoutFor: () => (gateway ??= createFanout({ endpoint: local.callbackUrl, concurrency: 8, log: SILENT_LOG })),
-  });
+  const chat = directChat({ store: createStore(client, { tableName: 'faults' }), callbackUrl: () => local.callbackUrl, rateLimit: { frames: 0, windowMs: 0 } });
   local = await startLocalGateway({
     port: 0,
     routes: { $connect: chat.connect, $disconnect: chat.disconnect, $default: chat.message, message: chat.message },
@@ -67,17 +59,9 @@ afterAll(async () => {
   await emulator.close();
 });
 
-/** Connection and nickname-claim items in the table (the test's own check, so a Scan is fine). */
+/** Connection and nickname-claim items in the table. */
 async function sessionItems(): Promise<number> {
-  const { Count } = await client.send(
-    new ScanCommand({
-      TableName: 'faults',
-      Select: 'COUNT',
-      FilterExpression: 'begins_with(pk, :conn) OR begins_with(pk, :nick)',
-      ExpressionAttributeValues: { ':conn': { S: 'CONN#' }, ':nick': { S: 'NICK#' } },
-    }),
-  );
-  return Count ?? 0;
+  return (await sessionKeys(emulator.endpoint, 'faults')).length;
 }
 
 async function login(nickname: string): Promise<ChatClient> {

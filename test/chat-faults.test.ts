@@ -2,14 +2,11 @@
 // each must have: a 410 removes only that connection, a 429 is retried then dropped for that recipient
 // only, 413/403 are not retried, DynamoDB throttling reaches the sender as an error, never a silent loss.
 import { describe, expect, it } from 'vitest';
-import { containerChat } from '../functions/container.ts';
 import { createFanout } from '../functions/fanout.ts';
 import { handler as messageHandler } from '../functions/handlers/message.ts';
-import type { WebSocketEvent } from '../functions/websocket-event.ts';
 import { useLocalChat } from './support/chat.ts';
-import type { ChatClient } from './support/client.ts';
-
-const SILENT_LOG = { debug() {}, info() {}, warn() {}, error() {} };
+import { connectionIdOf } from './support/client.ts';
+import { apiOf, messageEvent, SILENT_LOG } from './support/lambda.ts';
 
 /** Per-connection faults for POST @connections, set by each test. */
 const postFaults = new Map<string, Array<'gone' | 'throttled'>>();
@@ -18,12 +15,7 @@ const chat = useLocalChat({
   faults: { post: (connectionId) => postFaults.get(connectionId)?.shift() },
 });
 
-async function connectionIdOf(client: ChatClient): Promise<string> {
-  client.send('/whoami');
-  return (await client.next('whoami')).connectionId;
-}
-
-const fanout = () => containerChat().fanoutAt(chat.chat.callbackUrl).metrics;
+const fanout = () => chat.fanoutMetrics();
 
 describe('postToConnection faults during a broadcast', () => {
   it('410 for one recipient: it is removed and announced as left; the rest get the message', async () => {
@@ -91,22 +83,7 @@ describe('a retried message event (same messageId)', () => {
     const alice = await chat.login('alice');
     const bob = await chat.login('bob');
     const aliceId = await connectionIdOf(alice);
-    const event: WebSocketEvent = {
-      requestContext: {
-        routeKey: '$default',
-        eventType: 'MESSAGE',
-        connectionId: aliceId,
-        connectedAt: Date.now(),
-        requestId: 'req-dup',
-        messageId: 'msg-dup-1',
-        requestTimeEpoch: Date.now(),
-        domainName: new URL(chat.chat.callbackUrl).host,
-        stage: 'local',
-        apiId: 'local',
-      },
-      body: 'only once',
-      isBase64Encoded: false,
-    };
+    const event = messageEvent(aliceId, 'only once', apiOf(chat.chat.callbackUrl));
     expect(await messageHandler(event)).toEqual({ statusCode: 200 });
     expect(await messageHandler(event)).toEqual({ statusCode: 200 });
     bob.send('after');

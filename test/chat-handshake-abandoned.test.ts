@@ -2,9 +2,8 @@
 // state behind: no connection item, no claim, no member in /ls, and its name free for the next one.
 import { connect as connectTcp } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { createStore } from '../functions/store.ts';
-import { localDynamoClient } from '../local/dynamodb.ts';
-import { useLocalChat, waitUntil } from './support/chat.ts';
+import { useLocalChat } from './support/chat.ts';
+import { waitUntil } from './support/wait.ts';
 
 const lines: string[] = [];
 // Each announcement post takes a while, so the ghost's $connect (which announces its login to the
@@ -34,7 +33,7 @@ describe('a handshake abandoned during $connect', () => {
   it('leaves no connection, no claim and no member behind, and the gateway runs its $disconnect', async () => {
     const witness = await chat.login('witness');
     await abandonHandshake('/local?nickname=ghost');
-    const store = createStore(localDynamoClient(chat.chat.dynamodbEndpoint), { tableName: chat.chat.tableName });
+    const store = chat.store();
     // The ghost's $connect claimed the name, announced it, and was answered after its socket had gone.
     await waitUntil(() => lines.some((line) => line.includes('DISCONNECT')), 10_000);
     await waitUntil(async () => (await store.getClaim('ghost')) === null, 10_000);

@@ -1,7 +1,8 @@
 // Per-connection rate limiting of chat frames: kept on the connection item (so it holds across Lambda
 // containers), one RATE_LIMITED per window, the flood dropped, other users untouched.
 import { describe, expect, it } from 'vitest';
-import { useLocalChat, waitUntilTime } from './support/chat.ts';
+import { useLocalChat } from './support/chat.ts';
+import { waitUntilTime } from './support/wait.ts';
 
 const FRAMES = 5;
 /** Long enough that each test's burst is counted within one window even on a loaded machine. */

@@ -3,25 +3,16 @@
 // name its item carries, and no other: otherwise a stranger can take its name and its private messages.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createChat } from '../functions/chat.ts';
 import { parseNickname } from '../functions/core/nickname.ts';
-import { createFanout } from '../functions/fanout.ts';
-import { createStore, type ChatStore } from '../functions/store.ts';
-import type { WebSocketEvent } from '../functions/websocket-event.ts';
-import { localDynamoClient } from '../local/dynamodb.ts';
+import type { ChatStore } from '../functions/store.ts';
 import { useLocalChat } from './support/chat.ts';
-import type { ChatClient } from './support/client.ts';
+import { connectionIdOf, type ChatClient } from './support/client.ts';
 import { everyInterleaving, interleave, type Chooser } from './support/interleaving.ts';
+import { directChat, messageEvent } from './support/lambda.ts';
 
-const SILENT_LOG = { debug() {}, info() {}, warn() {}, error() {} };
 /** Hundreds of runs of real store calls: ~10 s idle, several times that on a loaded machine. Only a hang guard. */
 const WALK_TIMEOUT_MS = 180_000;
 const harness = useLocalChat({ env: { RATE_LIMIT_FRAMES: '0' } });
-
-async function connectionIdOf(client: ChatClient): Promise<string> {
-  client.send('/whoami');
-  return (await client.next('whoami')).connectionId;
-}
 
 const keyOf = (name: string): string => {
   const parsed = parseNickname(name);
@@ -44,37 +35,15 @@ async function expectOneClaim(store: ChatStore, connectionId: string, names: rea
 
 /** The chat's handlers over a store whose calls the test interleaves, posting through the real gateway. */
 function gatedChat() {
-  const store = createStore(localDynamoClient(harness.chat.dynamodbEndpoint), { tableName: harness.chat.tableName });
+  const store = harness.store();
   const interleaving = interleave<ChatStore>(store);
-  const fanout = createFanout({ endpoint: harness.chat.callbackUrl, concurrency: 8, log: SILENT_LOG });
-  const chat = createChat({ store: interleaving.gated, fanoutFor: () => fanout, log: SILENT_LOG, rateLimit: { frames: 0, windowMs: 1000 } });
-  let frame = 0;
-  const frameEvent = (connectionId: string, body: string): WebSocketEvent => {
-    frame += 1;
-    const requestId = `race-${frame}`;
-    return {
-      requestContext: {
-        routeKey: '$default',
-        eventType: 'MESSAGE',
-        connectionId,
-        connectedAt: Date.now(),
-        requestId,
-        messageId: requestId,
-        requestTimeEpoch: Date.now(),
-        domainName: 'local',
-        stage: 'local',
-        apiId: 'local',
-      },
-      body,
-      isBase64Encoded: false,
-    };
-  };
+  const chat = directChat({ store: interleaving.gated, callbackUrl: harness.chat.callbackUrl });
   return {
     store,
     /** Runs the frames of one connection concurrently under `choose`; returns the widths of each step. */
     frames: (connectionId: string, bodies: readonly string[], choose: Chooser) =>
       interleaving.run(
-        bodies.map((body) => () => chat.message(frameEvent(connectionId, body))),
+        bodies.map((body) => () => chat.message(messageEvent(connectionId, body))),
         choose,
       ),
   };
@@ -154,7 +123,7 @@ describe("a connection's own concurrent renames", () => {
   }, WALK_TIMEOUT_MS);
 
   it('through the local gateway: back-to-back renames leave the name taken for everyone else', async () => {
-    const store = createStore(localDynamoClient(harness.chat.dynamodbEndpoint), { tableName: harness.chat.tableName });
+    const store = harness.store();
     for (let rounds = 0; rounds < 15; rounds += 1) {
       const { client, id, name } = await freshUser('a');
       client.send(`/nick ${name('b')}`);

@@ -4,8 +4,6 @@
 import pLimit from 'p-limit';
 import { describe, expect, it } from 'vitest';
 import { MAX_EVENT_BYTES, USERS_LISTED } from '../functions/core/events.ts';
-import { createStore } from '../functions/store.ts';
-import { localDynamoClient } from '../local/dynamodb.ts';
 import { useLocalChat } from './support/chat.ts';
 
 const chat = useLocalChat({ env: { RATE_LIMIT_FRAMES: '0' } });
@@ -16,7 +14,7 @@ const longName = (n: number) => `${String.fromCodePoint(0x20000 + n).repeat(22)}
 describe('/ls in a crowded room', () => {
   it(`lists the first ${USERS_LISTED} names and the room's count, in one event under 128 KB`, async () => {
     const crowd = 1500;
-    const store = createStore(localDynamoClient(chat.chat.dynamodbEndpoint), { tableName: chat.chat.tableName });
+    const store = chat.store();
     const limit = pLimit(32);
     // Members without sockets, written straight through the store: /ls posts only to the asker.
     await Promise.all(

@@ -1,50 +1,21 @@
 // `/rooms` must cost the same whatever the number of rooms ever named: one client can name rooms at a
 // few per second, and a Query per room made `/rooms` (and the scheduled push) grow without bound.
 import { describe, expect, it } from 'vitest';
-import { createChat } from '../functions/chat.ts';
 import { ROOMS_LISTED } from '../functions/core/events.ts';
-import { createFanout } from '../functions/fanout.ts';
-import { createStore } from '../functions/store.ts';
-import type { WebSocketEvent } from '../functions/websocket-event.ts';
-import { localDynamoClient } from '../local/dynamodb.ts';
 import { useLocalChat } from './support/chat.ts';
-import type { ChatClient } from './support/client.ts';
+import { connectionIdOf } from './support/client.ts';
+import { directChat, messageEvent } from './support/lambda.ts';
 
-const SILENT_LOG = { debug() {}, info() {}, warn() {}, error() {} };
 const harness = useLocalChat({ env: { RATE_LIMIT_FRAMES: '0' } });
-
-async function connectionIdOf(client: ChatClient): Promise<string> {
-  client.send('/whoami');
-  return (await client.next('whoami')).connectionId;
-}
 
 /** The chat's message handler over a store whose requests the test counts. */
 function countedChat() {
-  const store = createStore(localDynamoClient(harness.chat.dynamodbEndpoint), { tableName: harness.chat.tableName });
-  const fanout = createFanout({ endpoint: harness.chat.callbackUrl, concurrency: 8, log: SILENT_LOG });
-  const chat = createChat({ store, fanoutFor: () => fanout, log: SILENT_LOG, rateLimit: { frames: 0, windowMs: 1000 } });
-  let frame = 0;
+  const store = harness.store();
+  const chat = directChat({ store, callbackUrl: harness.chat.callbackUrl });
   /** DynamoDB requests one frame of this connection cost. */
   const requestsFor = async (connectionId: string, body: string): Promise<number> => {
-    frame += 1;
-    const event: WebSocketEvent = {
-      requestContext: {
-        routeKey: '$default',
-        eventType: 'MESSAGE',
-        connectionId,
-        connectedAt: Date.now(),
-        requestId: `rooms-${frame}`,
-        messageId: `rooms-${frame}`,
-        requestTimeEpoch: Date.now(),
-        domainName: 'local',
-        stage: 'local',
-        apiId: 'local',
-      },
-      body,
-      isBase64Encoded: false,
-    };
     const before = store.metrics.requests;
-    await chat.message(event);
+    await chat.message(messageEvent(connectionId, body));
     return store.metrics.requests - before;
   };
   return { store, requestsFor };

@@ -1,15 +1,13 @@
 // Rooms, history and server pushes end to end: real ws clients → local gateway → handlers → dynalite.
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { ServerEvent } from '../functions/core/events.ts';
 import { handler as scheduledAnnounce } from '../functions/handlers/scheduled-announce.ts';
 import { useLocalChat } from './support/chat.ts';
 import type { ChatClient } from './support/client.ts';
+import { runTs } from './support/processes.ts';
 
 // Many frames from one client in these tests: the rate limit has its own tests.
 const chat = useLocalChat({ env: { RATE_LIMIT_FRAMES: '0' } });
-const run = promisify(execFile);
 
 /** The messages of the next history event of `room` (logging in also replays the lobby's). */
 const historyOf = async (client: ChatClient, room: string) =>
@@ -182,10 +180,7 @@ describe('server pushes', () => {
     const gamer = await chat.login('gamer');
     gamer.send('/join arcade');
     await gamer.next('room');
-    const announce = (...args: string[]) =>
-      run(process.execPath, ['--no-warnings', '--import', 'tsx', 'local/announce.ts', ...args], {
-        env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'SILENT' },
-      });
+    const announce = (...args: string[]) => runTs('local/announce.ts', args, { ...process.env, POWERTOOLS_LOG_LEVEL: 'SILENT' });
     const common = ['--table', chat.chat.tableName, '--callback-url', chat.chat.callbackUrl, '--dynamodb-endpoint', chat.chat.dynamodbEndpoint];
 
     const toArcade = await announce('arcade closes soon', '--room', 'Arcade', ...common);

@@ -1,12 +1,12 @@
 // A client that never reads must not make handlers run long: history goes out in as few posts as fit
 // under API Gateway's 128 KB, and an invocation starts no retry it could not finish before its timeout.
 import { describe, expect, it } from 'vitest';
-import { containerChat } from '../functions/container.ts';
 import { MAX_EVENT_BYTES, type ServerEvent } from '../functions/core/events.ts';
 import { MAX_TEXT_LENGTH } from '../functions/core/frame.ts';
 import { createFanout } from '../functions/fanout.ts';
-import { useLocalChat, waitUntil } from './support/chat.ts';
-import type { ChatClient } from './support/client.ts';
+import { useLocalChat } from './support/chat.ts';
+import { connectionIdOf, type ChatClient } from './support/client.ts';
+import { waitUntil } from './support/wait.ts';
 
 type HistoryEvent = Extract<ServerEvent, { type: 'history' }>;
 
@@ -18,11 +18,6 @@ const chat = useLocalChat({
   limits: { handlerTimeoutMs: 3000 },
   faults: { post: (connectionId) => (neverReads.has(connectionId) ? 'throttled' : undefined) },
 });
-
-async function connectionIdOf(client: ChatClient): Promise<string> {
-  client.send('/whoami');
-  return (await client.next('whoami')).connectionId;
-}
 
 /** Fills the room with 50 messages of the longest text allowed, each confirmed by its echo. */
 async function fillHistory(writer: ChatClient, room: string): Promise<string[]> {
@@ -36,7 +31,7 @@ async function fillHistory(writer: ChatClient, room: string): Promise<string[]> 
   return texts;
 }
 
-const fanout = () => containerChat().fanoutAt(chat.chat.callbackUrl).metrics;
+const fanout = () => chat.fanoutMetrics();
 
 describe('history to one client', () => {
   it('/history 50 of 4 KB messages arrives in as few events as fit under 128 KB, not 50 posts', async () => {

@@ -2,19 +2,12 @@
 // the first 410 removes them, and their nickname does not stay locked.
 import { describe, expect, it } from 'vitest';
 import { handler as disconnect } from '../functions/handlers/disconnect.ts';
-import { createStore } from '../functions/store.ts';
-import type { WebSocketEvent } from '../functions/websocket-event.ts';
-import { localDynamoClient } from '../local/dynamodb.ts';
-import type { ChatClient } from './support/client.ts';
+import { connectionIdOf } from './support/client.ts';
 import { useLocalChat } from './support/chat.ts';
+import { apiOf, disconnectEvent } from './support/lambda.ts';
 
 // No grace: in this file every connection is past its $connect by the time it is used.
 const chat = useLocalChat({ env: { CONNECT_GRACE_MS: '0', CLAIM_SETTLE_MS: '0' } });
-
-async function connectionIdOf(client: ChatClient): Promise<string> {
-  client.send('/whoami');
-  return (await client.next('whoami')).connectionId;
-}
 
 describe('a connection whose $disconnect never came', () => {
   it('is removed on the first 410 of a broadcast, announced as left, and its name freed', async () => {
@@ -52,12 +45,10 @@ describe('a connection whose $disconnect never came', () => {
 });
 
 describe('a crash between the writes of a login or rename', () => {
-  const storeOf = () => createStore(localDynamoClient(chat.chat.dynamodbEndpoint), { tableName: chat.chat.tableName });
-
   it('leaves a claim whose holder never took the name: the next claimant takes it over', async () => {
     const alice = await chat.login('alice');
     // The claim write of "/nick orphan" succeeded, the connection update never ran (the Lambda died).
-    expect((await storeOf().claimNickname('orphan', 'orphan', await connectionIdOf(alice), Date.now(), 2)).claimed).toBe(true);
+    expect((await chat.store().claimNickname('orphan', 'orphan', await connectionIdOf(alice), Date.now(), 2)).claimed).toBe(true);
     const bob = await chat.connect();
     bob.send('/nick Orphan');
     expect((await bob.next('login')).nickname).toBe('Orphan');
@@ -66,7 +57,7 @@ describe('a crash between the writes of a login or rename', () => {
   });
 
   it('leaves a claim of a connection that is gone altogether: taken over at once', async () => {
-    expect((await storeOf().claimNickname('lost', 'lost', 'no-such-connection=', Date.now(), 1)).claimed).toBe(true);
+    expect((await chat.store().claimNickname('lost', 'lost', 'no-such-connection=', Date.now(), 1)).claimed).toBe(true);
     const carol = await chat.connect();
     carol.send('/nick lost');
     expect((await carol.next('login')).nickname).toBe('lost');
@@ -77,22 +68,7 @@ describe('a repeated $disconnect (Lambda retry)', () => {
   it('announces the leave once', async () => {
     const alice = await chat.login('alice');
     const bob = await chat.login('bob');
-    const event: WebSocketEvent = {
-      requestContext: {
-        routeKey: '$disconnect',
-        eventType: 'DISCONNECT',
-        connectionId: await connectionIdOf(bob),
-        connectedAt: Date.now(),
-        requestId: 'retry-1',
-        requestTimeEpoch: Date.now(),
-        domainName: new URL(chat.chat.callbackUrl).host,
-        stage: 'local',
-        apiId: 'local',
-        disconnectStatusCode: 1001,
-        disconnectReason: '',
-      },
-      isBase64Encoded: false,
-    };
+    const event = disconnectEvent(await connectionIdOf(bob), apiOf(chat.chat.callbackUrl));
     expect(await disconnect(event)).toEqual({ statusCode: 200 });
     expect(await disconnect(event)).toEqual({ statusCode: 200 });
     alice.send('/ls');

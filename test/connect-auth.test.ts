@@ -1,14 +1,13 @@
 // Optional `$connect` authorisation (a shared token or an HS256 JWT), end to end: refused handshakes
 // get 401 (no token) or 403 (a wrong one) and leave nothing in the table.
-import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { createConnectAuth, DEFAULT_JWT_MAX_LIFETIME_SECONDS } from '../functions/connect-auth.ts';
 import { buildChat } from '../functions/container.ts';
-import type { WebSocketEvent } from '../functions/websocket-event.ts';
-import { localDynamoClient } from '../local/dynamodb.ts';
 import { useLocalChat } from './support/chat.ts';
 import { ChatClient, HandshakeRefused } from './support/client.ts';
+import { connectEvent } from './support/lambda.ts';
+import { partitionKeys } from './support/table.ts';
 
 const SHARED = 'correct horse battery staple';
 const JWT_KEY = 'a-signing-key-of-at-least-32-bytes!!';
@@ -32,10 +31,7 @@ const jwtAt = ({ iat, exp }: { iat: number | null; exp: number }, key = JWT_KEY)
 };
 
 async function tableItems(): Promise<number> {
-  const client = localDynamoClient(chat.chat.dynamodbEndpoint);
-  const { Count } = await client.send(new ScanCommand({ TableName: chat.chat.tableName, Select: 'COUNT' }));
-  client.destroy();
-  return Count ?? 0;
+  return (await partitionKeys(chat.chat.dynamodbEndpoint, chat.chat.tableName)).length;
 }
 
 describe('$connect authorisation', () => {
@@ -61,7 +57,7 @@ describe('$connect authorisation', () => {
   });
 
   it('accepts the token as an Authorization: Bearer header (for non-browser clients)', async () => {
-    const client = await ChatClient.connectWithHeaders(chat.chat.url, { Authorization: `Bearer ${SHARED}` });
+    const client = await ChatClient.open(chat.chat.url, { headers: { Authorization: `Bearer ${SHARED}` } });
     client.send('/whoami');
     expect((await client.next('whoami')).nickname).toBeNull();
     await client.close();
@@ -113,11 +109,7 @@ describe('JWT lifetime', () => {
 
   it('applies a configured bound', async () => {
     const authorize = createConnectAuth({ jwtSecret: JWT_KEY, jwtMaxLifetimeSeconds: 600 });
-    const eventWith = (token: string): WebSocketEvent => ({
-      requestContext: { routeKey: '$connect', eventType: 'CONNECT', connectionId: 'c=', connectedAt: 0, requestId: 'r', requestTimeEpoch: 0, domainName: 'localhost', stage: 'local', apiId: 'api' },
-      isBase64Encoded: false,
-      queryStringParameters: { token },
-    });
+    const eventWith = (token: string) => connectEvent('c=', { token });
     const now = nowSeconds();
     expect(await authorize?.(eventWith(await jwtAt({ iat: now, exp: now + 600 })))).toEqual({ ok: true });
     expect(await authorize?.(eventWith(await jwtAt({ iat: now, exp: now + 601 })))).toMatchObject({ ok: false, statusCode: 403 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { nicknameIdentity, nicknameKey, parseNickname } from '../functions/core/nickname.ts';
 import { isMixedScript, resolvedScripts } from '../functions/core/scripts.ts';
-import { asciiDigits, CONFUSABLES_UNICODE_VERSION, lookalikeKey, skeleton } from '../functions/core/lookalikes.ts';
+import { asciiDigits, CONFUSABLES_UNICODE_VERSION, lookalikeKey, normalisingChangesLook, skeleton } from '../functions/core/lookalikes.ts';
 
 describe('parseNickname', () => {
   it.each(['alice', 'Bob_99', 'a.b-c', 'Zoë', 'Ωμέγα', 'ユキ', 'дмитрий', 'नमस्ते', 'x', 'a'.repeat(24)])('accepts %s', (name) => {
@@ -176,6 +176,22 @@ describe('scripts', () => {
     // The key is the members index's sort key: DynamoDB refuses one over 1,024 bytes (dynalite does not).
     expect(widest * 24).toBeLessThanOrEqual(1024);
   });
+
+  it('bounds the key of any 24 characters, inside a word too, under the index key limit (no limit on the NFKC form needed)', () => {
+    let widest = 0;
+    for (let codePoint = 0; codePoint < 0x110000; codePoint += 1) {
+      if (codePoint >= 0xd800 && codePoint <= 0xdfff) continue;
+      const char = String.fromCodePoint(codePoint);
+      if (!/[\p{L}\p{M}\p{Nd}]/u.test(char)) continue;
+      // After ユ (a letter keyed as itself, 3 bytes, that composes with nothing): the key inside a word.
+      widest = Math.max(widest, Buffer.byteLength(nicknameIdentity(char)), Buffer.byteLength(nicknameIdentity(`ユ${char}`)) - 3);
+    }
+    expect(widest * 24).toBeLessThanOrEqual(1024);
+    // The widest in practice: 24 × ﷺ, 18 letters each in NFKC, is a valid nickname with a bounded key.
+    const widestName = parseNickname('\ufdfa'.repeat(24));
+    expect(widestName.ok).toBe(true);
+    if (widestName.ok) expect(Buffer.byteLength(widestName.key)).toBeLessThanOrEqual(1024);
+  });
 });
 
 describe('skeleton', () => {
@@ -215,5 +231,163 @@ describe('lookalikeKey', () => {
     expect(lookalikeKey('\u03bd')).toBe('n'); // ν: N, though small it looks like v
     expect(lookalikeKey('ian')).toBe('lan'); // I at a word start reads as l
     expect(lookalikeKey('neil')).toBe('neil'); // inside a word, i stays i
+  });
+});
+
+/** The message a refused nickname gets, or null when it is accepted. */
+function refusalOf(name: string): string | null {
+  const parsed = parseNickname(name);
+  if (parsed.ok) return null;
+  expect(parsed.error.code).toBe('INVALID_NICKNAME');
+  return parsed.error.message;
+}
+
+const CAPITAL_I = 'Invalid nickname: a nickname must not have a letter that passes for a capital "I" ("l" for "I") among capitals.';
+const CHANGED_LOOK = 'Invalid nickname: a nickname must not have a letter that looks like another letter than it is (such as "ſ", an "s" drawn like "f").';
+const SMALL_LETTER = 'Invalid nickname: a nickname must not have a capital that passes for a small letter ("I" for "l") inside a word.';
+
+describe('imitation: an l-like letter among capitals passes for a capital I, and is refused', () => {
+  it.each([
+    ['a small l for the I of MIKE', 'M\u006cKE', 'MIKE'],
+    ['a small l for the I of NEIL', 'NE\u006cL', 'NEIL'],
+    ['the click letter ǀ (U+01C0) for the I of KID', 'K\u01c0D', 'KID'],
+    ['an all-Cyrillic imitation with a capital palochka (U+04C0)', '\u041c\u04c0\u041a\u0415', 'MIKE'],
+    ['an all-Cyrillic imitation with a small palochka (U+04CF)', '\u041c\u04cf\u041a\u0415', 'MIKE'],
+    ['a small l between capital Ls', 'L\u006cLY', 'LILY'],
+    ['a small l ending a word of capitals', 'KIW\u006c', 'KIWI'],
+    ['a run of small ls among capitals', 'HAWA\u006c\u006c', 'HAWAII'],
+    ['a small l beside a capital I, among capitals', 'MI\u006cKE', 'MIIKE'],
+    ['a full-width small l among full-width capitals', '\uff2d\uff4c\uff2b\uff25', 'MIKE'],
+    ['a mathematical small l among capitals', 'M\u{1d425}KE', 'MIKE'],
+    ['a script small l (ℓ) among capitals', 'M\u2113KE', 'MIKE'],
+  ])('%s', (_label, name, imitated) => {
+    expect(parseNickname(imitated).ok).toBe(true);
+    expect(refusalOf(name)).toBe(CAPITAL_I);
+  });
+
+  it.each([
+    ['all capitals', 'ALICE'],
+    ['all capitals with I and L', 'LILY'],
+    ['title case', 'Lily'],
+    ['a word that starts with a capital and ends in l', 'Al'],
+    ['an l after a single word-start capital', 'Ally'],
+    ['ls after capitals, before small letters', 'MAllory'],
+    ['an l at the start of a word of capitals (read as l there, as I is)', 'lAN'],
+    ['an l after a capital and a separator', 'MIKE_l'],
+    ['a small capital ʟ among capitals (it reads as L)', 'M\u029fKE'],
+    ['a digit 1 ending a word of capitals', 'PLAYER1'],
+    ['a digit 1 between capitals (a known gap: M1KE)', 'B1A4'],
+    ['small palochkas among small Cyrillic letters', '\u0430\u04cf\u0456\u0441\u0435'],
+    ['capitals and a word-start capital I', 'Ian_MACINTYRE'],
+  ])('accepts %s', (_label, name) => {
+    expect(refusalOf(name)).toBeNull();
+  });
+
+  it('gives every name that looks like MIKE, KIWI, LILY or HAWAII (same UTS #39 skeleton) its key, or refuses it', () => {
+    for (const [frame, imitated] of [['M?KE', 'MIKE'], ['KIW?', 'KIWI'], ['LI?Y', 'LILY'], ['HAWAI?', 'HAWAII']] as const) {
+      const target = parseNickname(imitated);
+      if (!target.ok) throw new Error(`refused ${imitated}`);
+      for (let codePoint = 0; codePoint < 0x110000; codePoint += 1) {
+        if (codePoint >= 0xd800 && codePoint <= 0xdfff) continue;
+        const char = String.fromCodePoint(codePoint);
+        // Not digits (a known gap: M1KE), nor ʟ, a small capital L that the table maps to l.
+        if (!/[\p{L}\p{M}]/u.test(char) || char === '\u029f') continue;
+        const name = frame.replace('?', char);
+        if (skeleton(name) !== skeleton(imitated)) continue;
+        const parsed = parseNickname(name);
+        if (parsed.ok && parsed.key !== target.key) throw new Error(`${name} (U+${codePoint.toString(16)}) keys as ${parsed.key}, not ${target.key}`);
+      }
+    }
+  });
+
+  it('keeps the decision on a capital I inside a word among small letters (McIntyre)', () => {
+    expect(refusalOf('McIntyre')).toBe(SMALL_LETTER);
+  });
+});
+
+describe('imitation: a character whose compatibility form looks different is refused', () => {
+  it.each([
+    ['a Greek lunate sigma (looks like c, NFKC σ, keyed o)', '\u03f2\u03bf\u03bf\u03ba', 'cook'],
+    ['lunate sigmas in cocoa', '\u03f2\u03bf\u03f2\u03bf\u03b1', 'cocoa'],
+    ['a capital lunate sigma (looks like C, NFKC Σ)', '\u03f9\u039f\u039f\u039a', 'COOK'],
+    ['a long s (looks like f, NFKC s)', '\u017fun', 'fun'],
+    ['a long s with a dot (looks like ḟ)', '\u1e9bun', 'ḟun'],
+    ['a long s decomposed (NFC composes it)', '\u017f\u0307un', 'ḟun'],
+    ['the ligature long s + t (looks like ft, NFKC st)', '\ufb05ar', 'ftar'],
+  ])('%s', (_label, name, imitated) => {
+    expect(parseNickname(imitated).ok).toBe(true);
+    expect(refusalOf(name)).toBe(CHANGED_LOOK);
+  });
+
+  it('refuses only the characters whose Latin look NFKC changes, among every letter, mark and digit', () => {
+    const refused: string[] = [];
+    for (let codePoint = 0; codePoint < 0x110000; codePoint += 1) {
+      if (codePoint >= 0xd800 && codePoint <= 0xdfff) continue;
+      const char = String.fromCodePoint(codePoint);
+      if (/[\p{L}\p{M}\p{Nd}]/u.test(char) && normalisingChangesLook(char)) refused.push(char);
+    }
+    // Long s (and with a dot), lunate sigma (small and capital), ypogegrammeni, a with right half ring, ﬅ.
+    expect(refused).toEqual(['\u017f', '\u037a', '\u03f2', '\u03f9', '\u1e9a', '\u1e9b', '\ufb05']);
+  });
+
+  it.each([
+    ['full-width letters', '\uff41\uff4c\uff49\uff43\uff45', 'alice'],
+    ['full-width capitals', '\uff21\uff2c\uff29\uff23\uff25', 'alice'],
+    ['mathematical letters', '\u{1d400}\u{1d41b}\u{1d41c}', 'abc'],
+    ['a ligature', '\ufb01sh', 'fish'],
+    ['the ligature s + t', '\ufb06ar', 'star'],
+    ['a script small l', '\u2113ily', 'lily'],
+    ['Arabic presentation forms (their hamza is listed apart from NFKC\'s, and kept)', '\ufe8b\ufee3\ufe8e\ufee5', parseKey('\u0626\u0645\u0627\u0646')],
+    ['Arabic ligature ﷲ', '\u0639\u0628\u062f\ufdf2', parseKey('\u0639\u0628\u062f\u0627\u0644\u0644\u0647')],
+  ])('still accepts %s, keyed as before', (_label, name, key) => {
+    expect(parseNickname(name)).toEqual({ ok: true, nickname: name.normalize('NFC'), key });
+  });
+});
+
+function parseKey(name: string): string {
+  const parsed = parseNickname(name);
+  if (!parsed.ok) throw new Error(`refused ${name}`);
+  return parsed.key;
+}
+
+describe('legitimate names keep their keys', () => {
+  it.each([
+    ['alice', 'alice'],
+    ['ALICE', 'alice'],
+    ['Ian', 'lan'],
+    ['ian', 'lan'],
+    ['neil', 'neil'],
+    ['nell', 'nell'],
+    ['NEIL', 'neil'],
+    ['MIKE', 'rnike'],
+    ['LILY', 'lily'],
+    ['Zo\u00eb', 'zo\u00eb'],
+    ['\u03a9\u03bc\u03ad\u03b3\u03b1', '\u03c9rn\u00e9ya'],
+    ['\u0434\u043c\u0438\u0442\u0440\u0438\u0439', '\u0434rn\u1d0etp\u1d0e\u1d0e\u0306'],
+    ['\u30e6\u30ad', '\u30e6\u30ad'],
+    ['\uff41\uff4c\uff49\uff43\uff45', 'alice'],
+    ['\u{1d400}\u{1d41b}\u{1d41c}', 'abc'],
+    ['\ufb01sh', 'fish'],
+    ['\u039c\u0399\u039a\u0395', 'rnike'],
+    ['\u0430\u04cf\u0456\u0441\u0435', 'alice'],
+    ['\u1d00\u029f\u026a\u1d04\u1d07', 'alice'],
+    ['stra\u00dfe', 'strasse'],
+  ])('%s', (name, key) => {
+    expect(parseNickname(name)).toEqual({ ok: true, nickname: name.normalize('NFC'), key });
+  });
+});
+
+describe('known gaps, pinned so that a change is noticed', () => {
+  it.each([
+    ['Greek ν is keyed by its capital N, not by its small look v', '\u03bd\u03b9\u03ba\u03b5', 'vike'],
+    ['Greek υ is keyed by its capital Y, not by its small look u', '\u03bf\u03c5\u03c4', 'out'],
+    ['Greek β is keyed by its capital B, not by its small look ß', '\u03b2\u03b9\u03b1', 'bia'],
+    ['multi-letter look-alikes confusables.txt does not list (cl for d)', 'clave', 'dave'],
+    ['a bar after a word\'s single capital (I or l, nothing tells)', 'AI', 'Al'],
+    ['a digit 1 among capitals (refusing it would refuse B1A4)', 'M1KE', 'MIKE'],
+  ])('%s', (_label, a, b) => {
+    const keys = keysOf(a, b);
+    expect(keys).not.toBeNull();
+    expect(keys?.[0]).not.toBe(keys?.[1]);
   });
 });

@@ -33,13 +33,6 @@ async function expectRelayed(sender: ChatClient, others: ChatClient[], cases: Re
   }
 }
 
-/** Every frame the socket receives, as the raw text on the wire. */
-function recordRawFrames(client: ChatClient): string[] {
-  const frames: string[] = [];
-  client.socket.on('message', (data) => frames.push(data.toString()));
-  return frames;
-}
-
 async function closeCodeOf(client: ChatClient): Promise<number> {
   return (await client.whenClosed()).code;
 }
@@ -176,7 +169,7 @@ describe('control, invisible and bidirectional characters in text', () => {
   it('relays control characters verbatim, JSON-escaped on the wire, so every frame stays valid JSON', async () => {
     const alice = await chat.login('alice');
     const bob = await chat.login('bob');
-    const wire = recordRawFrames(bob);
+    const wire = bob.recordTexts();
     const text = 'a\u0000b\u0007c\u001b[31mred\u007fd\u0085e\u009bf\r\nline two';
     await expectRelayed(alice, [bob], [[text, text]]);
     const frame = wire.find((raw) => raw.includes('"message"'));

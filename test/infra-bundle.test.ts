@@ -12,7 +12,8 @@ import { resetContainer } from '../functions/container.ts';
 import { PROJECT_ROOT } from '../infra/bundling.ts';
 import { ROUTE_HANDLERS, SCHEDULED_ANNOUNCE } from '../infra/handlers.ts';
 import { testApp } from '../infra/testing.ts';
-import { ensureTable, LOCAL_CREDENTIALS, LOCAL_REGION, localDynamoClient, startDynalite, type Emulator } from '../local/dynamodb.ts';
+import { withLocalAwsEnv } from '../local/aws-env.ts';
+import { ensureTable, localDynamoClient, startDynalite, type Emulator } from '../local/dynamodb.ts';
 import { startLocalGateway, type LocalGateway } from '../local/gateway/index.ts';
 import { ChatClient } from './support/client.ts';
 
@@ -108,10 +109,8 @@ describe('the chat on the bundled handlers', () => {
       routes: Object.fromEntries(ROUTE_HANDLERS.map((route) => [route.routeKey, bundleOf(route.routeKey)])),
     });
     // What the stack sets, read by each bundle on its first invocation (each has its own container).
+    withLocalAwsEnv();
     Object.assign(process.env, {
-      AWS_REGION: process.env.AWS_REGION ?? LOCAL_REGION,
-      AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? LOCAL_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? LOCAL_CREDENTIALS.secretAccessKey,
       TABLE_NAME: 'wschat-bundled',
       DYNAMODB_ENDPOINT: emulator.endpoint,
       CALLBACK_URL: gateway.callbackUrl,

@@ -12,11 +12,13 @@ import { LOBBY } from '../functions/core/room.ts';
 import { buildChat, resetContainer } from '../functions/container.ts';
 import { handler as scheduledAnnounce } from '../functions/handlers/scheduled-announce.ts';
 import { MEMBERS_INDEX, ROOMS_INDEX } from '../functions/table.ts';
-import { ensureTable, LOCAL_CREDENTIALS, LOCAL_REGION, localDynamoClient, startDynalite, type Emulator } from '../local/dynamodb.ts';
+import { withLocalAwsEnv } from '../local/aws-env.ts';
+import { ensureTable, localDynamoClient, startDynalite, type Emulator } from '../local/dynamodb.ts';
 import { startLocalGateway, type LambdaHandler, type LocalGateway } from '../local/gateway/index.ts';
 import { ROUTE_HANDLERS, SCHEDULED_ANNOUNCE, type HandlerPermissions } from '../infra/handlers.ts';
-import { allGone, waitUntil } from './support/chat.ts';
+import { allGone } from './support/chat.ts';
 import { ChatClient } from './support/client.ts';
+import { waitUntil } from './support/wait.ts';
 
 const TABLE = 'wschat-permissions';
 const STAGE = 'perm';
@@ -107,9 +109,7 @@ beforeAll(async () => {
   const client = localDynamoClient(emulator.endpoint);
   await ensureTable(client, TABLE);
   client.destroy();
-  process.env.AWS_REGION ??= LOCAL_REGION;
-  process.env.AWS_ACCESS_KEY_ID ??= LOCAL_CREDENTIALS.accessKeyId;
-  process.env.AWS_SECRET_ACCESS_KEY ??= LOCAL_CREDENTIALS.secretAccessKey;
+  withLocalAwsEnv();
 
   // Known once the gateway listens, which is after the proxies in front of it are started.
   const upstream: { gateway?: URL } = {};

@@ -3,7 +3,8 @@
 // echoed only when $connect returns it.
 import { GetConnectionCommand, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { describe, expect, it } from 'vitest';
-import { EventRecorder, managementClient, onlyConnectionId, openClient, rejectionOf, startTestGateway, tryConnect } from './fixtures/gateway-kit.ts';
+import { EventRecorder, managementClient, onlyConnectionId, openClient, startTestGateway, tryConnect } from './support/gateway.ts';
+import { rejectionOf } from './support/outcomes.ts';
 
 describe('$connect', () => {
   it('runs before the upgrade completes: the connection is Gone to @connections until $connect returns', async () => {
@@ -75,7 +76,7 @@ describe('$connect', () => {
     const gateway = await startTestGateway({ routes: { $default: () => ({ statusCode: 200, body: 'pong' }) }, routeResponses: ['$default'] });
 
     const client = await openClient(gateway.url);
-    client.ws.send('ping');
+    client.socket.send('ping');
 
     expect(await client.nextMessage()).toBe('pong');
   });
@@ -103,7 +104,7 @@ describe('sub-protocols', () => {
     });
 
     const client = await openClient(gateway.url, { protocols: ['chat.v1', 'chat.v2'] });
-    expect(client.ws.protocol).toBe('chat.v2');
+    expect(client.socket.protocol).toBe('chat.v2');
     expect(await tryConnect(gateway.url, { protocols: ['chat.v1'] })).toMatchObject({ refused: { status: 400 } });
   });
 

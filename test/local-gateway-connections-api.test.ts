@@ -9,30 +9,18 @@ import {
   PayloadTooLargeException,
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
-import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
+import { httpStatusOf } from '../functions/aws-errors.ts';
 import {
   disconnectOf,
   EventRecorder,
   managementClient,
   onlyConnectionId,
   openClient,
-  rejectionOf,
+  rawRequest,
   startTestGateway,
-} from './fixtures/gateway-kit.ts';
-
-/** A plain HTTP call, for paths the SDK never produces. */
-function rawCall(method: string, url: string, body?: string): Promise<{ status: number; body: string; errorType?: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method }, (res) => {
-      let text = '';
-      res.on('data', (chunk: Buffer) => (text += chunk.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text, errorType: res.headers['x-amzn-errortype'] as string | undefined }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+} from './support/gateway.ts';
+import { outcomeOf, rejectionOf } from './support/outcomes.ts';
 
 describe('POST @connections/{id}', () => {
   it('delivers the data to the client as a text message', async () => {
@@ -57,14 +45,14 @@ describe('POST @connections/{id}', () => {
     const api = managementClient(gateway.callbackUrl);
 
     const unknown = await rejectionOf(api.send(new PostToConnectionCommand({ ConnectionId: 'R1kmxc2VNjMCFIA=', Data: 'x' })));
-    client.ws.close();
+    client.socket.close();
     await seen.waitFor(disconnectOf(id));
     const closed = await rejectionOf(api.send(new PostToConnectionCommand({ ConnectionId: id, Data: 'x' })));
 
     for (const error of [unknown, closed]) {
       expect(error).toBeInstanceOf(GoneException);
       expect(error.name).toBe('GoneException');
-      expect(error.$metadata?.httpStatusCode).toBe(410);
+      expect(httpStatusOf(error)).toBe(410);
     }
   });
 
@@ -78,7 +66,7 @@ describe('POST @connections/{id}', () => {
     await api.send(new PostToConnectionCommand({ ConnectionId: id, Data: 'y'.repeat(128 * 1024) }));
 
     expect(tooLarge).toBeInstanceOf(PayloadTooLargeException);
-    expect(tooLarge.$metadata?.httpStatusCode).toBe(413);
+    expect(httpStatusOf(tooLarge)).toBe(413);
     expect((await client.nextMessage()).length).toBe(128 * 1024);
   });
 
@@ -103,13 +91,13 @@ describe('POST @connections/{id}', () => {
     const client = await openClient(gateway.url);
     const api = managementClient(gateway.callbackUrl);
     const id = onlyConnectionId(gateway);
-    client.ws.pause(); // the client stops reading, so the kernel buffers fill and the gateway queues the rest
+    client.socket.pause(); // the client stops reading, so the kernel buffers fill and the gateway queues the rest
 
-    let error: Error | undefined;
+    let error: unknown;
     for (let sent = 0; sent < 2000 && !error; sent++) {
       error = await api.send(new PostToConnectionCommand({ ConnectionId: id, Data: 'b'.repeat(100 * 1024) })).then(
         () => undefined,
-        (rejection: Error) => rejection,
+        (rejection: unknown) => rejection,
       );
     }
 
@@ -126,7 +114,7 @@ describe('GET @connections/{id}', () => {
     const id = onlyConnectionId(gateway);
 
     const before = await api.send(new GetConnectionCommand({ ConnectionId: id }));
-    client.ws.send('activity');
+    client.socket.send('activity');
     await seen.waitFor((event) => event.requestContext.eventType === 'MESSAGE');
     const after = await api.send(new GetConnectionCommand({ ConnectionId: id }));
 
@@ -148,7 +136,7 @@ describe('DELETE @connections/{id}', () => {
     const id = onlyConnectionId(gateway);
 
     const response = await api.send(new DeleteConnectionCommand({ ConnectionId: id }));
-    const closed = await client.closed;
+    const closed = await client.whenClosed();
     const disconnect = await seen.waitFor(disconnectOf(id));
 
     expect(response.$metadata.httpStatusCode).toBe(204);
@@ -167,12 +155,11 @@ describe('paths', () => {
     const client = await openClient(gateway.url);
     const id = onlyConnectionId(gateway);
     const encoded = encodeURIComponent(id).replace(/=/g, '%3D');
-    const base = `http://127.0.0.1:${gateway.port}`;
 
     const responses = [
-      await rawCall('POST', `${base}/local/@connections/${encoded}`, 'with stage'),
-      await rawCall('POST', `${base}/@connections/${encoded}`, 'without stage'),
-      await rawCall('POST', `${base}/local/%40connections/${encoded}`, 'encoded @'),
+      await rawRequest(gateway, 'POST', `/local/@connections/${encoded}`, 'with stage'),
+      await rawRequest(gateway, 'POST', `/@connections/${encoded}`, 'without stage'),
+      await rawRequest(gateway, 'POST', `/local/%40connections/${encoded}`, 'encoded @'),
     ];
 
     expect(responses.map((response) => response.status)).toEqual([200, 200, 200]);
@@ -203,12 +190,16 @@ describe('paths', () => {
     const base = `http://127.0.0.1:${gateway.port}`;
 
     const wrongStage = await rejectionOf(managementClient(`${base}/prod`).send(new PostToConnectionCommand({ ConnectionId: id, Data: 'x' })));
-    const notTheApi = await rawCall('GET', `${base}/local/somewhere`);
-    const wrongMethod = await rawCall('PUT', `${base}/local/@connections/${encodeURIComponent(id)}`);
+    const notTheApi = await rawRequest(gateway, 'GET', '/local/somewhere');
+    const wrongMethod = await rawRequest(gateway, 'PUT', `/local/@connections/${encodeURIComponent(id)}`);
 
     expect(wrongStage).toBeInstanceOf(ForbiddenException);
-    expect(wrongStage.$metadata?.httpStatusCode).toBe(403);
-    expect(notTheApi).toEqual({ status: 403, body: '{"message":"Missing Authentication Token"}', errorType: 'ForbiddenException' });
+    expect(httpStatusOf(wrongStage)).toBe(403);
+    expect({ status: notTheApi.status, body: notTheApi.body, errorType: notTheApi.headers['x-amzn-errortype'] }).toEqual({
+      status: 403,
+      body: '{"message":"Missing Authentication Token"}',
+      errorType: 'ForbiddenException',
+    });
     expect(wrongMethod.status).toBe(403);
   });
 });
@@ -222,17 +213,13 @@ describe('fault injection', () => {
     });
     const client = await openClient(gateway.url);
     const api = managementClient(gateway.callbackUrl);
-    const post = (data: string) =>
-      api.send(new PostToConnectionCommand({ ConnectionId: onlyConnectionId(gateway), Data: data })).then(
-        () => 'ok',
-        (error: Error) => error.name,
-      );
+    const post = (data: string) => outcomeOf(api.send(new PostToConnectionCommand({ ConnectionId: onlyConnectionId(gateway), Data: data })));
 
     const outcomes = [await post('1'), await post('2'), await post('3'), await post('4'), await post('5')];
 
     expect(outcomes).toEqual(['GoneException', 'LimitExceededException', 'ok', 'GoneException', 'ok']);
     expect([await client.nextMessage(), await client.nextMessage()]).toEqual(['3', '5']);
-    expect(client.received).toEqual(['3', '5']);
+    expect(client.texts).toEqual(['3', '5']);
   });
 
   it('lets the SDK retry injected throttling like a real 429', async () => {

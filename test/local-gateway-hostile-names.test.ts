@@ -4,7 +4,7 @@
 // gateway keeps serving. First against recording handlers, then through the real chat and emulator.
 import { describe, expect, it } from 'vitest';
 import type { GatewayEvent } from '../local/gateway/index.ts';
-import { EventRecorder, openClient, startTestGateway } from './fixtures/gateway-kit.ts';
+import { EventRecorder, openClient, startTestGateway } from './support/gateway.ts';
 import { useLocalChat } from './support/chat.ts';
 import { ChatClient } from './support/client.ts';
 import { expectStillServing } from './support/still-serving.ts';
@@ -36,7 +36,7 @@ async function gatewayRecordingConnects() {
 
 async function expectGatewayServing(url: string): Promise<void> {
   const bystander = await openClient(url);
-  bystander.ws.send('still there?');
+  bystander.socket.send('still there?');
   expect(await bystander.nextMessage()).toBe('echo still there?');
 }
 
@@ -108,7 +108,7 @@ describe('hostile route keys in messages', () => {
 
     for (const action of ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf']) {
       const frame = JSON.stringify({ action });
-      client.ws.send(frame);
+      client.socket.send(frame);
       expect(await client.nextMessage()).toBe(`echo ${frame}`);
     }
   });
@@ -131,7 +131,7 @@ describe('hostile names through the real chat (handlers and emulator)', () => {
   });
 
   it('accepts hostile header names and keeps serving', async () => {
-    const client = await ChatClient.connectWithHeaders(chat.chat.url, HOSTILE_HEADERS);
+    const client = await ChatClient.open(chat.chat.url, { headers: HOSTILE_HEADERS });
     client.send('/nick protobob');
     expect((await client.next('login')).nickname).toBe('protobob');
     await client.close();

@@ -2,7 +2,9 @@
 // stands for the $disconnect that AWS, being best-effort, sometimes loses.
 import { DeleteConnectionCommand, GoneException, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { describe, expect, it } from 'vitest';
-import { disconnectOf, EventRecorder, managementClient, onlyConnectionId, openClient, rejectionOf, startTestGateway } from './fixtures/gateway-kit.ts';
+import { disconnectOf, EventRecorder, managementClient, onlyConnectionId, openClient, startTestGateway } from './support/gateway.ts';
+import { rejectionOf } from './support/outcomes.ts';
+import { sleep } from './support/wait.ts';
 
 describe('$disconnect', () => {
   it('reports the client\'s close code and reason', async () => {
@@ -11,7 +13,7 @@ describe('$disconnect', () => {
     const client = await openClient(gateway.url);
     const id = onlyConnectionId(gateway);
 
-    client.ws.close(4000, 'leaving the room');
+    client.socket.close(4000, 'leaving the room');
 
     const disconnect = await seen.waitFor(disconnectOf(id));
     expect(disconnect.requestContext).toMatchObject({ disconnectStatusCode: 4000, disconnectReason: 'leaving the room' });
@@ -25,8 +27,8 @@ describe('$disconnect', () => {
     const abrupt = await openClient(gateway.url);
     const abruptId = gateway.connectionIds().find((id) => id !== politeId) ?? '';
 
-    polite.ws.close();
-    abrupt.ws.terminate();
+    polite.socket.close();
+    abrupt.socket.terminate();
 
     expect((await seen.waitFor(disconnectOf(politeId))).requestContext.disconnectStatusCode).toBe(1005);
     expect((await seen.waitFor(disconnectOf(abruptId))).requestContext.disconnectStatusCode).toBe(1006);
@@ -40,10 +42,10 @@ describe('$disconnect', () => {
     const api = managementClient(gateway.callbackUrl);
 
     await Promise.all([
-      ...clients.map((client) => client.ws.close(1000)),
+      ...clients.map((client) => client.socket.close(1000)),
       ...ids.map((id) => api.send(new DeleteConnectionCommand({ ConnectionId: id })).catch(() => 'already gone')),
     ]);
-    await Promise.all(clients.map((client) => client.closed));
+    await Promise.all(clients.map((client) => client.whenClosed()));
     await gateway.close();
 
     expect(seen.ofType('DISCONNECT').map((event) => event.requestContext.connectionId).sort()).toEqual([...ids].sort());
@@ -63,8 +65,8 @@ describe('$disconnect', () => {
     const callbackUrl = () => gateway.callbackUrl;
     const client = await openClient(gateway.url);
 
-    client.ws.close();
-    await client.closed;
+    client.socket.close();
+    await client.whenClosed();
     await gateway.close(); // waits for $disconnect to finish
 
     expect(postFromDisconnect).toEqual(['GoneException']);
@@ -77,7 +79,7 @@ describe('close()', () => {
     const gateway = await startTestGateway({
       routes: {
         $disconnect: async (event) => {
-          await new Promise((resolve) => setTimeout(resolve, 50));
+          await sleep(50); // a $disconnect that takes a while: close() must wait for it
           finished.push(event.requestContext.connectionId);
         },
       },
@@ -88,7 +90,7 @@ describe('close()', () => {
     await gateway.close();
 
     expect([...finished].sort()).toEqual([...ids].sort());
-    expect((await Promise.all(clients.map((client) => client.closed))).map((closed) => closed.code)).toEqual([1001, 1001, 1001]);
+    expect((await Promise.all(clients.map((client) => client.whenClosed()))).map((closed) => closed.code)).toEqual([1001, 1001, 1001]);
     expect(gateway.connectionIds()).toEqual([]);
     await gateway.close(); // idempotent
     expect(finished).toHaveLength(3);
@@ -106,11 +108,11 @@ describe('dropConnection()', () => {
 
     gateway.dropConnection(droppedId);
 
-    expect((await dropped.closed).code).toBe(1006);
+    expect((await dropped.whenClosed()).code).toBe(1006);
     expect(gateway.connectionIds()).not.toContain(droppedId);
     expect(await rejectionOf(api.send(new PostToConnectionCommand({ ConnectionId: droppedId, Data: 'x' })))).toBeInstanceOf(GoneException);
-    kept.ws.close();
-    await kept.closed;
+    kept.socket.close();
+    await kept.whenClosed();
     await gateway.close();
     expect(seen.ofType('DISCONNECT').map((event) => event.requestContext.connectionId)).not.toContain(droppedId);
     expect(seen.ofType('DISCONNECT')).toHaveLength(1);

@@ -5,7 +5,9 @@ import { PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi
 import { describe, expect, it } from 'vitest';
 import { InboundFrameGuard } from '../local/gateway/frame-guard.ts';
 import { AWS_LIMITS } from '../local/gateway/index.ts';
-import { disconnectOf, EventRecorder, managementClient, onlyConnectionId, openClient, sleep, startTestGateway } from './fixtures/gateway-kit.ts';
+import { disconnectOf, EventRecorder, managementClient, onlyConnectionId, openClient, startTestGateway } from './support/gateway.ts';
+import { rejectionOf } from './support/outcomes.ts';
+import { sleep } from './support/wait.ts';
 
 const KB = 1024;
 
@@ -38,11 +40,11 @@ describe('frame and message size', () => {
   it('accepts a 32 KB frame and closes with 1009 on a larger one', async () => {
     const { seen, client, id } = await gatewayWithRecorder();
 
-    client.ws.send('a'.repeat(32 * KB));
+    client.socket.send('a'.repeat(32 * KB));
     await seen.waitFor((event) => event.body?.length === 32 * KB);
-    client.ws.send('a'.repeat(32 * KB + 1));
+    client.socket.send('a'.repeat(32 * KB + 1));
 
-    expect((await client.closed).code).toBe(1009);
+    expect((await client.whenClosed()).code).toBe(1009);
     const disconnect = await seen.waitFor(disconnectOf(id));
     expect(disconnect.requestContext.disconnectStatusCode).toBe(1009);
     expect(seen.ofType('MESSAGE')).toHaveLength(1);
@@ -51,8 +53,8 @@ describe('frame and message size', () => {
   it('reassembles a message sent as 32 KB fragments, up to 128 KB', async () => {
     const { seen, client } = await gatewayWithRecorder();
 
-    for (let i = 0; i < 3; i++) client.ws.send('f'.repeat(32 * KB), { fin: false });
-    client.ws.send('f'.repeat(32 * KB), { fin: true });
+    for (let i = 0; i < 3; i++) client.socket.send('f'.repeat(32 * KB), { fin: false });
+    client.socket.send('f'.repeat(32 * KB), { fin: true });
 
     const event = await seen.waitFor(() => true);
     expect(event.body).toBe('f'.repeat(128 * KB));
@@ -61,10 +63,10 @@ describe('frame and message size', () => {
   it('closes with 1009 when fragments add up to more than 128 KB', async () => {
     const { seen, client, id } = await gatewayWithRecorder();
 
-    for (let i = 0; i < 4; i++) client.ws.send('f'.repeat(30 * KB), { fin: false });
-    client.ws.send('f'.repeat(30 * KB), { fin: true });
+    for (let i = 0; i < 4; i++) client.socket.send('f'.repeat(30 * KB), { fin: false });
+    client.socket.send('f'.repeat(30 * KB), { fin: true });
 
-    expect((await client.closed).code).toBe(1009);
+    expect((await client.whenClosed()).code).toBe(1009);
     await seen.waitFor(disconnectOf(id));
     expect(seen.ofType('MESSAGE')).toEqual([]);
   });
@@ -72,9 +74,9 @@ describe('frame and message size', () => {
   it('closes with 1003 on a binary frame, which AWS does not support', async () => {
     const { seen, client, id } = await gatewayWithRecorder();
 
-    client.ws.send(Buffer.from([1, 2, 3]));
+    client.socket.send(Buffer.from([1, 2, 3]));
 
-    expect((await client.closed).code).toBe(1003);
+    expect((await client.whenClosed()).code).toBe(1003);
     expect((await seen.waitFor(disconnectOf(id))).requestContext.disconnectStatusCode).toBe(1003);
     expect(seen.ofType('MESSAGE')).toEqual([]);
   });
@@ -83,14 +85,14 @@ describe('frame and message size', () => {
     const { client, gateway, id } = await gatewayWithRecorder({ frameBytes: 1 * KB, messageBytes: 2 * KB });
     const api = managementClient(gateway.callbackUrl);
 
-    const tooLarge = await api.send(new PostToConnectionCommand({ ConnectionId: id, Data: 'p'.repeat(2 * KB + 1) })).catch((error: Error) => error.name);
+    const tooLarge = (await rejectionOf(api.send(new PostToConnectionCommand({ ConnectionId: id, Data: 'p'.repeat(2 * KB + 1) })))).name;
     await api.send(new PostToConnectionCommand({ ConnectionId: id, Data: 'p'.repeat(2 * KB) }));
     expect(tooLarge).toBe('PayloadTooLargeException');
     expect(await client.nextMessage()).toHaveLength(2 * KB);
     expect(client.frames.map((frame) => frame.length)).toEqual([1 * KB, 1 * KB]);
 
-    client.ws.send('q'.repeat(1 * KB + 1));
-    expect((await client.closed).code).toBe(1009);
+    client.socket.send('q'.repeat(1 * KB + 1));
+    expect((await client.whenClosed()).code).toBe(1009);
   });
 });
 
@@ -124,7 +126,7 @@ describe('idle timeout and maximum duration', () => {
   it('closes an idle connection with 1001 and runs $disconnect once', async () => {
     const { seen, client, gateway, id, connecting } = await gatewayWithRecorder({ idleTimeoutMs: 300 });
 
-    expect((await client.closed).code).toBe(1001);
+    expect((await client.whenClosed()).code).toBe(1001);
     const disconnect = await seen.waitFor(disconnectOf(id));
 
     expect(performance.now() - connecting).toBeGreaterThanOrEqual(250);
@@ -143,21 +145,21 @@ describe('idle timeout and maximum duration', () => {
     // This pacing is what is under test (activity, not a sync point); the 90 % of the timeout left between
     // two of them is room for a busy machine to stall.
     for (let i = 0; i < 16; i++) {
-      if (i % 2) client.ws.send('still here');
+      if (i % 2) client.socket.send('still here');
       else await api.send(new PostToConnectionCommand({ ConnectionId: id, Data: 'still there' }));
       await sleep(idleTimeoutMs / 10);
     }
     expect(gateway.connectionIds()).toEqual([id]);
 
-    expect((await client.closed).code).toBe(1001); // once traffic stops
+    expect((await client.whenClosed()).code).toBe(1001); // once traffic stops
     await seen.waitFor(disconnectOf(id));
   });
 
   it('closes after the maximum duration however active the connection is', async () => {
     const { seen, client, id, connecting } = await gatewayWithRecorder({ maxDurationMs: 500, idleTimeoutMs: 10_000 });
-    const chatter = setInterval(() => client.ws.send('busy'), 50);
+    const chatter = setInterval(() => client.socket.send('busy'), 50);
 
-    const closed = await client.closed;
+    const closed = await client.whenClosed();
     clearInterval(chatter);
 
     expect(closed.code).toBe(1001);

@@ -3,11 +3,10 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { openClient } from './fixtures/gateway-kit.ts';
-
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
+import { ChatClient, connectionIdOf } from './support/client.ts';
+import { escapeRegExp } from './support/gateway.ts';
+import { ROOT } from './support/processes.ts';
 
 /** The `start` script's command line, with `node` replaced by this Node.js binary. */
 function startCommand(): { command: string; args: string[] } {
@@ -78,18 +77,14 @@ async function npmStart(env: Record<string, string>): Promise<StartedChat> {
 }
 
 const EVENT_LINE = /^\d{2}:\d{2}:\d{2}\.\d{3} (CONNECT|MESSAGE|DISCONNECT) /;
-const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 describe('npm start', () => {
   it('serves the chat and logs one line per event: type, route, connection, status, duration', async () => {
     const chat = await npmStart({});
-    const client = await openClient(chat.url);
-    client.ws.send('/whoami');
-    let reply: { type?: string; connectionId?: string } = {};
-    while (reply.type !== 'whoami') reply = JSON.parse(await client.nextMessage()) as typeof reply;
-    const connectionId = reply.connectionId ?? '';
-    client.ws.close(1000);
-    const id = escape(connectionId);
+    const client = (await ChatClient.connect(chat.url)).endWithTest();
+    const connectionId = await connectionIdOf(client);
+    client.socket.close(1000);
+    const id = escapeRegExp(connectionId);
 
     const disconnect = await chat.lineMatching(new RegExp(`DISCONNECT +\\$disconnect +${id} `));
     const connect = await chat.lineMatching(new RegExp(`CONNECT +\\$connect +${id} `));
@@ -104,11 +99,11 @@ describe('npm start', () => {
 
   it('prints no event lines with QUIET=true', async () => {
     const chat = await npmStart({ QUIET: 'true' });
-    const client = await openClient(chat.url);
-    client.ws.send('/help');
-    await client.nextMessage();
-    client.ws.close(1000);
-    await client.closed;
+    const client = (await ChatClient.connect(chat.url)).endWithTest();
+    client.send('/help');
+    await client.next('help');
+    client.socket.close(1000);
+    await client.whenClosed();
 
     await chat.stop(); // waits for the $disconnect still running, which would log if anything did
 
@@ -117,18 +112,18 @@ describe('npm start', () => {
 
   it('survives a handshake whose query and header names are Object.prototype members, and keeps serving', async () => {
     const chat = await npmStart({ QUIET: 'true' });
-    const whoami = async (client: Awaited<ReturnType<typeof openClient>>) => {
-      client.ws.send('/whoami');
-      let reply: { type?: string } = {};
-      while (reply.type !== 'whoami') reply = JSON.parse(await client.nextMessage()) as typeof reply;
-      return reply;
+    const whoami = (client: ChatClient) => {
+      client.send('/whoami');
+      return client.next('whoami');
     };
 
-    const hostile = await openClient(`${chat.url}/?constructor=1&__proto__=x&toString=y&hasOwnProperty=z&valueOf=1`, {
-      headers: { constructor: 'a', ['__proto__']: 'b', toString: 'c' },
-    });
+    const hostile = (
+      await ChatClient.open(`${chat.url}/?constructor=1&__proto__=x&toString=y&hasOwnProperty=z&valueOf=1`, {
+        headers: { constructor: 'a', ['__proto__']: 'b', toString: 'c' },
+      })
+    ).endWithTest();
     expect(await whoami(hostile)).toMatchObject({ type: 'whoami' });
-    const next = await openClient(chat.url);
+    const next = (await ChatClient.connect(chat.url)).endWithTest();
     expect(await whoami(next)).toMatchObject({ type: 'whoami' });
     expect(chat.child.exitCode).toBeNull();
     await chat.stop();

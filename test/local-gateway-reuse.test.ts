@@ -13,8 +13,10 @@ import { fileURLToPath } from 'node:url';
 import dynalite from 'dynalite';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import type { WebSocketEvent, WebSocketResult } from '../functions/websocket-event.ts';
+import { LOCAL_AWS_ENV, LOCAL_CREDENTIALS, LOCAL_REGION } from '../local/aws-env.ts';
 import { startLocalGateway, type LambdaContextLike, type LambdaHandler } from '../local/gateway/index.ts';
-import { DUMMY_CREDENTIALS, openClient, startTestGateway } from './fixtures/gateway-kit.ts';
+import { escapeRegExp, openClient, startTestGateway } from './support/gateway.ts';
+import { ROOT, tsNodeArgs } from './support/processes.ts';
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 
@@ -36,7 +38,7 @@ describe('an AWS-sample-style plain-JS chat, unchanged, by module path', () => {
     await new Promise<void>((resolve) => dynamo.listen(0, '127.0.0.1', () => resolve()));
     onTestFinished(() => new Promise<void>((resolve) => dynamo.close(() => resolve())));
     const dynamoEndpoint = `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`;
-    const ddb = new DynamoDBClient({ endpoint: dynamoEndpoint, region: 'local', credentials: DUMMY_CREDENTIALS });
+    const ddb = new DynamoDBClient({ endpoint: dynamoEndpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
     onTestFinished(() => ddb.destroy());
     await ddb.send(
       new CreateTableCommand({
@@ -61,8 +63,8 @@ describe('an AWS-sample-style plain-JS chat, unchanged, by module path', () => {
       TABLE_NAME: 'sample-connections',
       APIGW_ENDPOINT: gateway.callbackUrl,
       AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
-      AWS_ACCESS_KEY_ID: DUMMY_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: DUMMY_CREDENTIALS.secretAccessKey,
+      AWS_ACCESS_KEY_ID: LOCAL_AWS_ENV.AWS_ACCESS_KEY_ID,
+      AWS_SECRET_ACCESS_KEY: LOCAL_AWS_ENV.AWS_SECRET_ACCESS_KEY,
     });
     const quietSample = vi.spyOn(console, 'log').mockImplementation(() => {}); // the sample logs stale connections
     onTestFinished(() => quietSample.mockRestore());
@@ -70,14 +72,14 @@ describe('an AWS-sample-style plain-JS chat, unchanged, by module path', () => {
     const [alice, bob, carol] = [await openClient(gateway.url), await openClient(gateway.url), await openClient(gateway.url)];
     expect(await storedIds()).toEqual([...gateway.connectionIds()].sort());
 
-    alice.ws.send(JSON.stringify({ action: 'sendmessage', data: 'hello everyone' }));
+    alice.socket.send(JSON.stringify({ action: 'sendmessage', data: 'hello everyone' }));
     expect(await Promise.all([alice, bob, carol].map((client) => client.nextMessage()))).toEqual(['hello everyone', 'hello everyone', 'hello everyone']);
     expect(await alice.nextMessage()).toBe('Data sent.');
 
     // Carol's connection is lost without $disconnect: her row goes stale until a send hits GoneException.
     const [carolId] = gateway.connectionIds().slice(-1);
     gateway.dropConnection(carolId ?? '');
-    bob.ws.send(JSON.stringify({ action: 'sendmessage', data: 'anyone left?' }));
+    bob.socket.send(JSON.stringify({ action: 'sendmessage', data: 'anyone left?' }));
     expect([await alice.nextMessage(), await bob.nextMessage()]).toEqual(['anyone left?', 'anyone left?']);
     expect(await bob.nextMessage()).toBe('Data sent.');
     expect(await storedIds()).toEqual([...gateway.connectionIds()].sort());
@@ -95,7 +97,7 @@ describe('module targets', () => {
     });
     const client = await openClient(gateway.url);
 
-    client.ws.send('hi');
+    client.socket.send('hi');
     expect(await client.nextMessage()).toBe('ts:hi');
   });
 
@@ -106,9 +108,9 @@ describe('module targets', () => {
     });
     const client = await openClient(gateway.url);
 
-    client.ws.send('x');
+    client.socket.send('x');
     expect(await client.nextMessage()).toBe('callback:callback-handler:x');
-    client.ws.send('{"action":"fail"}');
+    client.socket.send('{"action":"fail"}');
     expect(JSON.parse(await client.nextMessage())).toMatchObject({ message: 'Internal server error' });
   });
 
@@ -120,7 +122,7 @@ describe('module targets', () => {
     });
     const client = await openClient(gateway.url);
 
-    client.ws.send('x');
+    client.socket.send('x');
     expect(JSON.parse(await client.nextMessage())).toMatchObject({ message: 'Internal server error' });
     expect(lines.join('\n')).toMatch(/has no function export "notAFunction"/);
   });
@@ -141,12 +143,12 @@ describe('hot reload', () => {
     const gateway = await startTestGateway({ hotReload: true, routes: { $default: { module: file } }, routeResponses: ['$default'] });
     const client = await openClient(gateway.url);
 
-    client.ws.send('a');
+    client.socket.send('a');
     expect(await client.nextMessage()).toBe('v1 call 1');
-    client.ws.send('b');
+    client.socket.send('b');
     expect(await client.nextMessage()).toBe('v1 call 2'); // same module instance while unchanged
     writeFileSync(file, 'export const handler = () => ({ statusCode: 200, body: "version two" });\n');
-    client.ws.send('c');
+    client.socket.send('c');
     expect(await client.nextMessage()).toBe('version two');
   });
 
@@ -158,14 +160,14 @@ describe('hot reload', () => {
     const gateway = await startTestGateway({ hotReload: true, routes: { $default: { module: file } }, routeResponses: ['$default'], log: (line) => lines.push(line) });
     const client = await openClient(gateway.url);
 
-    client.ws.send('a');
+    client.socket.send('a');
     expect(await client.nextMessage()).toBe('before');
     writeFileSync(file, 'export const handler = () => ({ statusCode: 200, body: "half-typed"\n'); // a syntax error mid-edit
-    client.ws.send('b');
+    client.socket.send('b');
     expect(JSON.parse(await client.nextMessage())).toMatchObject({ message: 'Internal server error' });
     expect(lines.join('\n')).toMatch(/MESSAGE +\$default +\S+ error \d+ms\n +\S*Error/); // the event line, then the error
     writeFileSync(file, 'export const handler = () => ({ statusCode: 200, body: "after the fix" });\n');
-    client.ws.send('c');
+    client.socket.send('c');
     expect(await client.nextMessage()).toBe('after the fix');
   });
 
@@ -175,8 +177,8 @@ describe('hot reload', () => {
     const dependency = join(dir, 'greeting.ts');
     writeFileSync(dependency, 'export const greeting = (name: string): string => `hello ${name}`;\n');
     writeFileSync(entry, "import { greeting } from './greeting.ts';\nexport const handler = (event: { body?: string }) => ({ statusCode: 200, body: greeting(event.body ?? '') });\n");
-    const child = spawn(process.execPath, ['--no-warnings', '--import', 'tsx', fixture('hot-reload-child.ts'), entry], {
-      cwd: fileURLToPath(new URL('..', import.meta.url)),
+    const child = spawn(process.execPath, tsNodeArgs(fixture('hot-reload-child.ts'), entry), {
+      cwd: ROOT,
       stdio: ['pipe', 'pipe', 'inherit'],
     });
     onTestFinished(() => {
@@ -186,10 +188,10 @@ describe('hot reload', () => {
     const { url } = JSON.parse(firstLine ?? '{}') as { url: string };
     const client = await openClient(url);
 
-    client.ws.send('world');
+    client.socket.send('world');
     expect(await client.nextMessage()).toBe('hello world');
     writeFileSync(dependency, 'export const greeting = (name: string): string => `good morning, ${name}!`;\n');
-    client.ws.send('world');
+    client.socket.send('world');
     expect(await client.nextMessage()).toBe('good morning, world!');
 
     child.stdin.end();
@@ -212,9 +214,9 @@ describe('Lambda context', () => {
     });
     const client = await openClient(gateway.url);
 
-    client.ws.send('one');
+    client.socket.send('one');
     const remaining = Number(await client.nextMessage());
-    client.ws.send('two');
+    client.socket.send('two');
     await client.nextMessage();
 
     expect(remaining).toBeGreaterThan(0);
@@ -244,27 +246,25 @@ describe('event log', () => {
       log: (line) => lines.push(line),
     });
     const client = await openClient(gateway.url);
-    const [id] = gateway.connectionIds();
-    client.ws.send('{"action":"chat"}');
-    client.ws.send('{"action":"nowhere"}');
+    const [id = ''] = gateway.connectionIds();
+    client.socket.send('{"action":"chat"}');
+    client.socket.send('{"action":"nowhere"}');
     await client.nextMessage(); // the Forbidden frame
-    client.ws.close(1000);
-    await client.closed;
+    client.socket.close(1000);
+    await client.whenClosed();
     await gateway.close();
 
     expect(lines).toHaveLength(4);
     expect(lines).toEqual(
       expect.arrayContaining([
-        expect.stringMatching(new RegExp(`CONNECT +\\$connect +${escape(id)} 200 \\d+ms$`)),
-        expect.stringMatching(new RegExp(`MESSAGE +chat +${escape(id)} 202 \\d+ms$`)),
-        expect.stringMatching(new RegExp(`MESSAGE +\\(no route\\) +${escape(id)} Forbidden$`)),
-        expect.stringMatching(new RegExp(`DISCONNECT +\\$disconnect +${escape(id)} ok \\d+ms  1000 client$`)),
+        expect.stringMatching(new RegExp(`CONNECT +\\$connect +${escapeRegExp(id)} 200 \\d+ms$`)),
+        expect.stringMatching(new RegExp(`MESSAGE +chat +${escapeRegExp(id)} 202 \\d+ms$`)),
+        expect.stringMatching(new RegExp(`MESSAGE +\\(no route\\) +${escapeRegExp(id)} Forbidden$`)),
+        expect.stringMatching(new RegExp(`DISCONNECT +\\$disconnect +${escapeRegExp(id)} ok \\d+ms  1000 client$`)),
       ]),
     );
   });
 });
-
-const escape = (text = '') => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 describe('start-up validation', () => {
   it.each([

@@ -4,9 +4,7 @@ import { PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi
 import { describe, expect, it } from 'vitest';
 import { commonLogFormatTime } from '../local/gateway/lambda-events.ts';
 import type { GatewayEvent } from '../local/gateway/index.ts';
-import { EventRecorder, managementClient, onlyConnectionId, openClient, startTestGateway } from './fixtures/gateway-kit.ts';
-import { DEFAULT_WAIT_MS } from './support/client.ts';
-import { roundTrip } from './support/round-trip.ts';
+import { EventRecorder, managementClient, onlyConnectionId, openClient, startTestGateway } from './support/gateway.ts';
 
 const AWS_ID = /^[A-Za-z0-9_-]{15}=$/;
 const CLF_TIME = /^\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2} \+0000$/;
@@ -18,7 +16,7 @@ describe('route selection over the wire', () => {
     const client = await openClient(gateway.url);
 
     const frames = ['{"action":"sendmessage","data":"hi"}', '{"action":"unknown"}', 'not json at all'];
-    for (const frame of frames) client.ws.send(frame);
+    for (const frame of frames) client.socket.send(frame);
     // Handlers run concurrently: wait for each frame's own event, and do not read order into the record.
     const events = await Promise.all(frames.map((frame) => seen.waitFor((event) => event.body === frame)));
 
@@ -36,17 +34,17 @@ describe('route selection over the wire', () => {
     const gateway = await startTestGateway({ routes: { sendmessage: seen.record } });
     const client = await openClient(gateway.url);
 
-    client.ws.send('{"action":"sendMessage"}'); // wrong case: the classic simple-websockets-chat-app#19 mistake
+    client.socket.send('{"action":"sendMessage"}'); // wrong case: the classic simple-websockets-chat-app#19 mistake
     const frame = JSON.parse(await client.nextMessage()) as Record<string, string>;
 
     expect(frame).toEqual({ message: 'Forbidden', connectionId: onlyConnectionId(gateway), requestId: expect.stringMatching(AWS_ID) });
     // Non-JSON cannot be routed at all: with no $default it gets the same frame, with a request id of its own.
-    client.ws.send('plain text');
+    client.socket.send('plain text');
     const second = JSON.parse(await client.nextMessage()) as Record<string, string>;
     expect(second).toEqual({ ...frame, requestId: expect.stringMatching(AWS_ID) });
     expect(second.requestId).not.toBe(frame.requestId);
     // The exact bytes, spacing included, as AWS sends them (aws-samples/simple-websockets-chat-app#24).
-    expect(client.received[0]).toBe(`{"message": "Forbidden", "connectionId":"${frame.connectionId}", "requestId":"${frame.requestId}"}`);
+    expect(client.texts[0]).toBe(`{"message": "Forbidden", "connectionId":"${frame.connectionId}", "requestId":"${frame.requestId}"}`);
     expect(seen.events).toEqual([]);
   });
 
@@ -58,7 +56,7 @@ describe('route selection over the wire', () => {
     });
     const client = await openClient(gateway.url);
 
-    client.ws.send('{"service":"chat","data":{"kind":"join"}}');
+    client.socket.send('{"service":"chat","data":{"kind":"join"}}');
     const event = await seen.waitFor(() => true);
 
     expect(event.requestContext.routeKey).toBe('chat/join');
@@ -79,7 +77,7 @@ describe('route selection over the wire', () => {
     const gateway = await startTestGateway({ routeSelectionExpression: expression, routes: { [routeKey]: seen.record, $default: seen.record } });
     const client = await openClient(gateway.url);
 
-    client.ws.send(JSON.stringify(message));
+    client.socket.send(JSON.stringify(message));
 
     expect((await seen.waitFor(() => true)).requestContext.routeKey).toBe(routeKey);
   });
@@ -95,8 +93,8 @@ describe('route selection over the wire', () => {
     });
     const client = await openClient(gateway.url);
 
-    client.ws.send('{"action":"slow"}');
-    client.ws.send('{"action":"fast"}');
+    client.socket.send('{"action":"slow"}');
+    client.socket.send('{"action":"fast"}');
     expect(await client.nextMessage()).toBe('fast done');
     releaseSlow();
     expect(await client.nextMessage()).toBe('slow done');
@@ -116,7 +114,7 @@ describe('integration results', () => {
     });
     const client = await openClient(gateway.url);
 
-    client.ws.send('{"action":"fail"}');
+    client.socket.send('{"action":"fail"}');
     const frame = JSON.parse(await client.nextMessage()) as Record<string, string>;
 
     const [event] = seen.events;
@@ -134,9 +132,9 @@ describe('integration results', () => {
     });
     const client = await openClient(gateway.url);
 
-    client.ws.send('{"action":"reject"}');
+    client.socket.send('{"action":"reject"}');
     expect(JSON.parse(await client.nextMessage())).toMatchObject({ message: 'Internal server error' });
-    client.ws.send('{"action":"hang"}');
+    client.socket.send('{"action":"hang"}');
     expect(JSON.parse(await client.nextMessage())).toMatchObject({ message: 'Internal server error' });
   });
 
@@ -155,17 +153,17 @@ describe('integration results', () => {
     });
     const client = await openClient(gateway.url);
 
-    client.ws.send('{"action":"oneway"}');
-    client.ws.send('{"action":"twoway"}');
+    client.socket.send('{"action":"oneway"}');
+    client.socket.send('{"action":"twoway"}');
     expect(await client.nextMessage()).toBe('sent back');
-    client.ws.send('plain text');
+    client.socket.send('plain text');
     expect(await client.nextMessage()).toBe('status is ignored, body is sent');
     // Those replies do not prove the oneway handler has finished (handlers run concurrently), nor that
     // nothing else is on its way: only once no invocation is left and a ping is back is the record final.
     await gateway.whenIdle();
-    await roundTrip(client.ws, DEFAULT_WAIT_MS);
+    await client.roundTrip();
     expect(answered).toEqual(['oneway']);
-    expect(client.received).toEqual(['sent back', 'status is ignored, body is sent']);
+    expect(client.texts).toEqual(['sent back', 'status is ignored, body is sent']);
   });
 });
 
@@ -180,9 +178,9 @@ describe('event shape', () => {
     const client = await openClient(`${gateway.url}/dev?room=lobby&tag=a&tag=b`, {
       headers: { 'User-Agent': 'gateway-test/1.0', Authorization: 'Bearer t0ken', 'X-Forwarded-For': '203.0.113.7' },
     });
-    client.ws.send('hello');
+    client.socket.send('hello');
     await seen.waitFor((event) => event.requestContext.eventType === 'MESSAGE');
-    client.ws.close(1000, 'bye');
+    client.socket.close(1000, 'bye');
     await seen.waitFor((event) => event.requestContext.eventType === 'DISCONNECT');
     const [connect, message, disconnect] = seen.events as [GatewayEvent, GatewayEvent, GatewayEvent];
 
@@ -274,7 +272,7 @@ describe('event shape', () => {
     });
     const client = await openClient(gateway.url);
 
-    client.ws.send('ping');
+    client.socket.send('ping');
     expect(await client.nextMessage()).toBe('you said ping');
   });
 

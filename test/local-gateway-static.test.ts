@@ -1,12 +1,10 @@
 // The gateway's static files (the browser client on the chat's own port): content types, HEAD, 404s,
 // and no way out of the directory — by `..`, encoded `..`, backslashes, hidden files or symlinks.
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalGateway } from '../local/gateway/index.ts';
-import { onlyConnectionId, openClient, startTestGateway } from './fixtures/gateway-kit.ts';
+import { onlyConnectionId, openClient, rawRequest, startTestGateway } from './support/gateway.ts';
 
 const SECRET = 'outside the static root';
 let base: string;
@@ -32,37 +30,18 @@ afterAll(async () => {
   await rm(base, { recursive: true, force: true });
 });
 
-interface RawResponse {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
-/** A request with the path sent exactly as given (no URL normalisation on the client side). */
-function call(gateway: LocalGateway, method: string, path: string): Promise<RawResponse> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: gateway.port, method, path }, (res) => {
-      let body = '';
-      res.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
-
 const staticGateway = () => startTestGateway({ routes: {}, staticDir: root });
 
 describe('static files', () => {
   it('serves the index at / and files with their content types', async () => {
     const gateway = await staticGateway();
-    const index = await call(gateway, 'GET', '/');
+    const index = await rawRequest(gateway, 'GET', '/');
     expect(index).toMatchObject({ status: 200, body: '<!doctype html><title>home</title>' });
     expect(index.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(index.headers['x-content-type-options']).toBe('nosniff');
 
     const types = await Promise.all(
-      ['/index.html?v=2', '/app.js', '/style.css', '/data.bin', '/with%20space.txt'].map(async (path) => (await call(gateway, 'GET', path)).headers['content-type']),
+      ['/index.html?v=2', '/app.js', '/style.css', '/data.bin', '/with%20space.txt'].map(async (path) => (await rawRequest(gateway, 'GET', path)).headers['content-type']),
     );
     expect(types).toEqual([
       'text/html; charset=utf-8',
@@ -75,7 +54,7 @@ describe('static files', () => {
 
   it('answers HEAD with the headers and no body', async () => {
     const gateway = await staticGateway();
-    const head = await call(gateway, 'HEAD', '/app.js');
+    const head = await rawRequest(gateway, 'HEAD', '/app.js');
     expect(head.status).toBe(200);
     expect(head.headers['content-length']).toBe(String('export const x = 1;'.length));
     expect(head.body).toBe('');
@@ -83,16 +62,16 @@ describe('static files', () => {
 
   it('serves a directory index under a trailing slash and redirects to it without one', async () => {
     const gateway = await staticGateway();
-    expect(await call(gateway, 'GET', '/docs/')).toMatchObject({ status: 200, body: 'docs' });
-    const redirect = await call(gateway, 'GET', '/docs?x=1');
+    expect(await rawRequest(gateway, 'GET', '/docs/')).toMatchObject({ status: 200, body: 'docs' });
+    const redirect = await rawRequest(gateway, 'GET', '/docs?x=1');
     expect(redirect.status).toBe(301);
     expect(redirect.headers.location).toBe('/docs/');
   });
 
   it('answers 404 for missing files', async () => {
     const gateway = await staticGateway();
-    expect((await call(gateway, 'GET', '/nope.js')).status).toBe(404);
-    expect((await call(gateway, 'GET', '/app.js/')).status).toBe(404);
+    expect((await rawRequest(gateway, 'GET', '/nope.js')).status).toBe(404);
+    expect((await rawRequest(gateway, 'GET', '/app.js/')).status).toBe(404);
   });
 
   it('never serves anything outside the directory, nor hidden files', async () => {
@@ -114,7 +93,7 @@ describe('static files', () => {
       '/%00secret.txt',
       '/%E0%A4%A',
     ];
-    const responses = await Promise.all(attempts.map((path) => call(gateway, 'GET', path)));
+    const responses = await Promise.all(attempts.map((path) => rawRequest(gateway, 'GET', path)));
     for (const [i, response] of responses.entries()) {
       expect({ path: attempts[i], body: response.body.includes(SECRET) || response.body.includes('SECRET=1') }).toEqual({ path: attempts[i], body: false });
       expect([400, 404]).toContain(response.status);
@@ -125,20 +104,20 @@ describe('static files', () => {
     const gateway = await staticGateway();
     await openClient(gateway.url);
     const id = encodeURIComponent(onlyConnectionId(gateway));
-    const described = await call(gateway, 'GET', `/local/@connections/${id}`);
+    const described = await rawRequest(gateway, 'GET', `/local/@connections/${id}`);
     expect(described.status).toBe(200);
     expect(JSON.parse(described.body)).toHaveProperty('connectedAt');
-    expect((await call(gateway, 'GET', '/@connections/nobody')).headers['x-amzn-errortype']).toBe('GoneException');
-    expect((await call(gateway, 'GET', '/local/%40connections/nobody')).headers['x-amzn-errortype']).toBe('GoneException');
+    expect((await rawRequest(gateway, 'GET', '/@connections/nobody')).headers['x-amzn-errortype']).toBe('GoneException');
+    expect((await rawRequest(gateway, 'GET', '/local/%40connections/nobody')).headers['x-amzn-errortype']).toBe('GoneException');
     // Methods other than GET and HEAD are not file requests: the API answers as API Gateway does.
-    const post = await call(gateway, 'POST', '/index.html');
+    const post = await rawRequest(gateway, 'POST', '/index.html');
     expect(post.status).toBe(403);
     expect(post.headers['x-amzn-errortype']).toBe('ForbiddenException');
   });
 
   it('is off unless a directory is given', async () => {
     const gateway = await startTestGateway({ routes: {} });
-    const response = await call(gateway, 'GET', '/');
+    const response = await rawRequest(gateway, 'GET', '/');
     expect(response.status).toBe(403);
     expect(response.body).toBe('{"message":"Missing Authentication Token"}');
   });

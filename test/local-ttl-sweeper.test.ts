@@ -14,7 +14,7 @@ import { PARTITION_KEY, TTL_ATTRIBUTE } from '../functions/table.ts';
 import { startLocalChat } from '../local/chat-server.ts';
 import { ensureTable, localDynamoClient, startDynalite, type Emulator } from '../local/dynamodb.ts';
 import { DEFAULT_TTL_SWEEP_INTERVAL_MS, startTtlSweeper, ttlSweepIntervalFromEnv, type TtlSweeperOptions } from '../local/ttl-sweeper.ts';
-import { waitUntil } from './support/chat.ts';
+import { waitUntil } from './support/wait.ts';
 
 const NOW_MS = Date.UTC(2026, 10, 23, 10, 30, 0);
 const NOW = NOW_MS / 1000;

@@ -1,30 +1,10 @@
 // No client can act as another: identity comes only from the connection id, private messages reach only
 // target and sender, an ignoring user's choice holds, and no one learns another's connection id.
 import { describe, expect, it } from 'vitest';
-import type { ChatClient } from './support/client.ts';
+import { connectionIdOf, type ChatClient } from './support/client.ts';
 import { useLocalChat } from './support/chat.ts';
 
 const chat = useLocalChat({ env: { RATE_LIMIT_FRAMES: '1000' } });
-
-async function connectionIdOf(client: ChatClient): Promise<string> {
-  client.send('/whoami');
-  return (await client.next('whoami')).connectionId;
-}
-
-/** Every frame the socket receives from now on, as the raw text on the wire. */
-function recordRawFrames(client: ChatClient): string[] {
-  const frames: string[] = [];
-  client.socket.on('message', (data) => frames.push(data.toString()));
-  return frames;
-}
-
-/**
- * Everything due to `client` has arrived: no handler is left running (a /whoami reply alone would not
- * prove that: other frames' handlers run concurrently with it), then a ping round trip on its socket.
- */
-async function settle(client: ChatClient): Promise<void> {
-  await chat.settled(client);
-}
 
 describe('identity comes only from the connection id', () => {
   it('ignores from, nickname, connectionId and requestContext fields in a JSON frame', async () => {
@@ -61,7 +41,7 @@ describe('identity comes only from the connection id', () => {
     await guest.error('NOT_LOGGED_IN');
     guest.send(JSON.stringify({ action: 'message', text: '@alice hi', connectionId: aliceId }));
     await guest.error('NOT_LOGGED_IN');
-    await settle(alice);
+    await chat.settled(alice);
     expect(alice.received('message')).toEqual([]);
     expect(alice.received('private')).toEqual([]);
   });
@@ -97,11 +77,11 @@ describe('private messages', () => {
     await bob.waitFor(privateWith('from an ignoring user'), 'the private from dave');
 
     for (const bystander of [carol, guest]) {
-      await settle(bystander);
+      await chat.settled(bystander);
       expect(bystander.received('private')).toEqual([]);
     }
     const texts = async (client: ChatClient) => {
-      await settle(client);
+      await chat.settled(client);
       return client.received('private').map((event) => event.text).sort();
     };
     expect(await texts(dave)).toEqual(['from an ignoring user']);
@@ -118,9 +98,9 @@ describe('private messages', () => {
     await alice.next('message');
     dave.send('from dave');
     await dave.error('IGNORING');
-    await settle(dave);
+    await chat.settled(dave);
     expect(dave.received('message')).toEqual([]);
-    await settle(alice);
+    await chat.settled(alice);
     expect(alice.received('message').map((event) => event.from)).toEqual(['alice']);
   });
 });
@@ -131,7 +111,7 @@ describe('connection ids', () => {
     const clients = await Promise.all(names.map((name) => chat.login(name)));
     const guest = await chat.connect();
     const everyone = [...clients, guest];
-    const wires = everyone.map(recordRawFrames);
+    const wires = everyone.map((client) => client.recordTexts());
     const ids = await Promise.all(everyone.map(connectionIdOf));
     const [alice, bob, carol] = clients as [ChatClient, ChatClient, ChatClient];
 

@@ -4,14 +4,15 @@
 // room present throughout. Then: no connection or claim item left in the table, no socket left open, and
 // every message delivered to exactly its intended recipients (counted). Rooms keep each fan-out small,
 // as in a real deployment. One process plays gateway, Lambda, DynamoDB and every client, so the run
-// is CPU-bound (about 0.1 s of CPU per client here); the figures go to the console.
+// is CPU-bound (about 0.1 s of CPU per client here); the figures go to the console. Its random choices
+// come from a seed, printed first: SOAK_SEED=<that seed> replays a failed run's choices.
 import { writeFileSync } from 'node:fs';
-import { ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ServerEvent } from '../functions/core/events.ts';
-import { localDynamoClient } from '../local/dynamodb.ts';
 import { ChatClient } from './support/client.ts';
-import { useLocalChat, waitUntil } from './support/chat.ts';
+import { useLocalChat } from './support/chat.ts';
+import { sessionKeys } from './support/table.ts';
+import { sleep, waitUntil } from './support/wait.ts';
 
 const CLIENTS = Number(process.env.SOAK_CLIENTS ?? 200);
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 10);
@@ -41,9 +42,6 @@ function seededRandom(seed: number): () => number {
   };
 }
 
-/** Load shaping only (arrival pacing, random dwell times): nothing below waits on it for something to have happened. */
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** Who received which chat text (broadcast or private), and how often. */
 function deliveries(clients: Map<string, ChatClient>): Map<string, Map<string, number>> {
   const byText = new Map<string, Map<string, number>>();
@@ -56,26 +54,6 @@ function deliveries(clients: Map<string, ChatClient>): Map<string, Map<string, n
     }
   }
   return byText;
-}
-
-async function countItems(endpoint: string, tableName: string): Promise<Record<string, string[]>> {
-  const client = localDynamoClient(endpoint);
-  const found: Record<string, string[]> = { CONN: [], NICK: [] };
-  try {
-    let ExclusiveStartKey: Record<string, AttributeValue> | undefined;
-    do {
-      const page = await client.send(new ScanCommand({ TableName: tableName, ProjectionExpression: 'pk', ExclusiveStartKey }));
-      for (const item of page.Items ?? []) {
-        const pk = item.pk?.S ?? '';
-        const prefix = pk.split('#')[0] ?? '';
-        found[prefix]?.push(pk);
-      }
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
-  } finally {
-    client.destroy();
-  }
-  return found;
 }
 
 interface Sent {
@@ -94,6 +72,8 @@ describe('soak', () => {
   it(
     `${CLIENTS} clients churning through ${ROOMS} rooms for ${SECONDS} s leave nothing behind and get exactly their messages`,
     async () => {
+      // First, so that a failing run can be replayed whatever fails and wherever it stops.
+      console.log(`soak: SOAK_SEED=${SEED} (set it to replay this run's choices)`);
       const random = seededRandom(SEED);
       const pick = <T,>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
       const url = chat.chat.url;
@@ -127,7 +107,7 @@ describe('soak', () => {
       let logins = 0;
 
       async function churn(index: number, delayMs: number): Promise<void> {
-        await sleep(delayMs);
+        await sleep(delayMs); // load shaping (this client's arrival time), never a wait for something to happen
         const name = `c${index}`;
         const loginAtConnect = random() < 0.3;
         const guest = !loginAtConnect && random() < 0.15;
@@ -186,7 +166,7 @@ describe('soak', () => {
               else message.echoed = true;
             }
           }
-          await sleep(random() * 300);
+          await sleep(random() * 300); // a random dwell before leaving: load shaping too
         } finally {
           await client.close();
           const allowed = guest ? ['NOT_LOGGED_IN'] : ['IGNORING', 'NO_SUCH_USER'];
@@ -264,7 +244,7 @@ describe('soak', () => {
       await Promise.all([...core.values()].map((client) => client.close()));
       await waitUntil(() => chat.chat.gateway.connectionIds().length === 0, 30_000);
       await chat.chat.gateway.whenIdle(); // every $disconnect has finished: the table is as it will stay
-      expect(await countItems(chat.chat.dynamodbEndpoint, chat.chat.tableName)).toEqual({ CONN: [], NICK: [] });
+      expect(await sessionKeys(chat.chat.dynamodbEndpoint, chat.chat.tableName)).toEqual([]);
       clearInterval(sampler);
 
       const cpu = process.cpuUsage(cpuAtStart);

@@ -1,6 +1,6 @@
 // Every DynamoDB request of the store goes through here: counted once, asked for consumed capacity
 // once (when measuring), and a failed condition read as an outcome rather than an error.
-import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand, type GetCommand, type PutCommand, type UpdateCommand, type DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import {
   MEMBERS_INDEX,
@@ -8,6 +8,7 @@ import {
   ROOMS_INDEX,
   ROOMS_INDEX_PARTITION_KEY,
 } from '../table.ts';
+import { isAwsError } from '../aws-errors.ts';
 import type { StoreMetrics, StoreOptions } from './types.ts';
 
 export type Item = Record<string, unknown>;
@@ -76,9 +77,7 @@ export function createRequests(client: DynamoDBClient, options: StoreOptions): S
     try {
       return await send(command);
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException || (error instanceof Error && error.name === 'ConditionalCheckFailedException')) {
-        return undefined;
-      }
+      if (isAwsError(error, 'ConditionalCheckFailedException')) return undefined;
       throw error;
     }
   }

@@ -10,10 +10,18 @@
 //   (names released, rooms left), so the next test starts from an empty table.
 // - `waitUntil(condition)`: polls a state no event announces; only for that.
 // - `waitUntilTime(at)`: a genuine wait for time to pass (a configured rate window); never a sync.
+// (Those two, and `sleep` for pacing, live in wait.ts; the waits for a client's own frames, events and
+// close are the client's, in client.ts.)
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, afterEach, beforeAll } from 'vitest';
+import { containerChat } from '../../functions/container.ts';
+import type { FanoutMetrics } from '../../functions/fanout.ts';
+import { createStore, type ChatStore } from '../../functions/store.ts';
 import { startLocalChat, type LocalChat, type LocalChatOptions } from '../../local/chat-server.ts';
+import { localDynamoClient } from '../../local/dynamodb.ts';
 import type { LocalGateway } from '../../local/gateway/index.ts';
-import { ChatClient, DEFAULT_WAIT_MS } from './client.ts';
+import { ChatClient } from './client.ts';
+import { waitUntil } from './wait.ts';
 
 export interface ChatHarness {
   readonly chat: LocalChat;
@@ -21,10 +29,15 @@ export interface ChatHarness {
   login(nickname: string): Promise<ChatClient>;
   /** `settled()` on this chat's gateway. */
   settled(...clients: ChatClient[]): Promise<void>;
+  /** A store on this chat's table, beside the handlers' own (for state no client can reach). */
+  store(): ChatStore;
+  /** The in-process handlers' fan-out counters for this chat's gateway (their container's fan-out). */
+  fanoutMetrics(): FanoutMetrics;
 }
 
 export function useLocalChat(options: LocalChatOptions = {}): ChatHarness {
   let chat: LocalChat | undefined;
+  let dynamodb: DynamoDBClient | undefined;
   const open: ChatClient[] = [];
   beforeAll(async () => {
     chat = await startLocalChat({ port: 0, ...options });
@@ -35,6 +48,7 @@ export function useLocalChat(options: LocalChatOptions = {}): ChatHarness {
     if (chat) await allGone(chat.gateway);
   });
   afterAll(async () => {
+    dynamodb?.destroy();
     await chat?.close();
   });
   const started = () => {
@@ -52,6 +66,8 @@ export function useLocalChat(options: LocalChatOptions = {}): ChatHarness {
     connect: async (query) => track(await ChatClient.connect(started().url, query)),
     login: async (nickname) => track(await ChatClient.login(started().url, nickname)),
     settled: (...clients) => settled(started().gateway, clients),
+    store: () => createStore((dynamodb ??= localDynamoClient(started().dynamodbEndpoint)), { tableName: started().tableName }),
+    fanoutMetrics: () => containerChat().fanoutAt(started().callbackUrl).metrics,
   };
 }
 
@@ -70,24 +86,4 @@ export async function allGone(gateway: LocalGateway): Promise<void> {
   // A client's close resolves on its own side; the gateway's end (which starts $disconnect) may follow.
   await waitUntil(() => gateway.connectionIds().length === 0);
   await gateway.whenIdle();
-}
-
-/** Polls a condition (a state change the test cannot subscribe to), failing after `timeoutMs`. */
-export async function waitUntil(condition: () => boolean | Promise<boolean>, timeoutMs = DEFAULT_WAIT_MS): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
-/**
- * Waits until the wall clock has reached `at` (ms since the epoch). Only for a wait that is about time
- * itself, with `at` computed from a configured setting (e.g. the end of a rate window), never as a
- * stand-in for "until something has happened".
- */
-export async function waitUntilTime(at: number): Promise<void> {
-  for (let left = at - Date.now(); left > 0; left = at - Date.now()) {
-    await new Promise((resolve) => setTimeout(resolve, left));
-  }
 }

@@ -3,6 +3,7 @@
 // between them shows up as a failing test on one side.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatStore } from '../../functions/store.ts';
+import { outcomeOf } from './outcomes.ts';
 import type { TestTable } from './table.ts';
 
 /** Where the emulators knowingly differ (found by these tests; AWS behaves as DynamoDB Local does). */
@@ -240,7 +241,7 @@ export function defineStoreTests(startTable: () => Promise<TestTable>, traits: E
       await store.createConnection(id, Date.now());
       const outcomes = await Promise.all(
         ['', 'k'.repeat(1025)].map((key, login) =>
-          store.setNickname(id, 'x', key, 'limits', login + 1).then(() => 'stored', (error: Error) => error.name),
+          outcomeOf(store.setNickname(id, 'x', key, 'limits', login + 1), 'stored'),
         ),
       );
       const refused = traits.enforcesIndexKeyLimits ? 'ValidationException' : 'stored';

@@ -1,5 +1,7 @@
-// A fresh emulator with the chat table, for tests that use the store directly.
+// A fresh emulator with the chat table, for tests that use the store directly; and what a table holds.
+import { ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { ensureTable, localDynamoClient, startDynalite, type Emulator } from '../../local/dynamodb.ts';
+import { PARTITION_KEY } from '../../functions/table.ts';
 import { createStore, type ChatStore, type StoreOptions } from '../../functions/store.ts';
 
 export interface TestTable {
@@ -27,4 +29,29 @@ export async function tableOn(emulator: Emulator, tableName = 'wschat-test'): Pr
       await emulator.close();
     },
   };
+}
+
+/**
+ * The partition key of every item in the table, e.g. "CONN#…" (every page of a Scan, through a client of
+ * its own: the test's own check, beside whatever the handlers' clients do).
+ */
+export async function partitionKeys(endpoint: string, tableName: string): Promise<string[]> {
+  const client = localDynamoClient(endpoint);
+  const keys: string[] = [];
+  try {
+    let ExclusiveStartKey: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await client.send(new ScanCommand({ TableName: tableName, ProjectionExpression: PARTITION_KEY, ExclusiveStartKey }));
+      for (const item of page.Items ?? []) keys.push(item[PARTITION_KEY]?.S ?? '');
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+  } finally {
+    client.destroy();
+  }
+  return keys;
+}
+
+/** The keys of connection and nickname-claim items (CONN#…, NICK#…): what a session leaves behind if it leaks. */
+export async function sessionKeys(endpoint: string, tableName: string): Promise<string[]> {
+  return (await partitionKeys(endpoint, tableName)).filter((key) => key.startsWith('CONN#') || key.startsWith('NICK#'));
 }
