@@ -256,7 +256,6 @@ describe('imitation: an l-like letter among capitals passes for a capital I, and
     ['a small l between capital Ls', 'L\u006cLY', 'LILY'],
     ['a small l ending a word of capitals', 'KIW\u006c', 'KIWI'],
     ['a run of small ls among capitals', 'HAWA\u006c\u006c', 'HAWAII'],
-    ['a small l beside a capital I, among capitals', 'MI\u006cKE', 'MIIKE'],
     ['a full-width small l among full-width capitals', '\uff2d\uff4c\uff2b\uff25', 'MIKE'],
     ['a mathematical small l among capitals', 'M\u{1d425}KE', 'MIKE'],
     ['a script small l (ℓ) among capitals', 'M\u2113KE', 'MIKE'],
@@ -381,7 +380,7 @@ describe('known gaps, pinned so that a change is noticed', () => {
   it.each([
     ['Greek ν is keyed by its capital N, not by its small look v', '\u03bd\u03b9\u03ba\u03b5', 'vike'],
     ['Greek υ is keyed by its capital Y, not by its small look u', '\u03bf\u03c5\u03c4', 'out'],
-    ['Greek β is keyed by its capital B, not by its small look ß', '\u03b2\u03b9\u03b1', 'bia'],
+    ['Greek β is keyed by its capital B, not by its small look ß', '\u03b2\u03b9\u03b1', '\u00dfia'],
     ['multi-letter look-alikes confusables.txt does not list (cl for d)', 'clave', 'dave'],
     ['a bar after a word\'s single capital (I or l, nothing tells)', 'AI', 'Al'],
     ['a digit 1 among capitals (refusing it would refuse B1A4)', 'M1KE', 'MIKE'],

@@ -24,6 +24,8 @@ describe('parseRoomName', () => {
     ['a name of its own script, kept as it is', '\u043f\u0440\u0438\u0432\u0435\u0442', '\u043f\u0440\u0438\u0432\u0435\u0442'],
     ['Greek capitals, shown folded, as the Greek word', '\u039c\u0399\u039a\u0395', '\u03bc\u03b9\u03ba\u03b5'],
     ['NFD', 'Zoe\u0308', 'zo\u00eb'],
+    ['a ligature whose compatibility form is 24 letters at most', '\ufdf2'.repeat(6), '\u0627\u0644\u0644\u0647'.repeat(6)],
+    ['a Latin spelling of 24 letters', '\ua733'.repeat(12), 'a'.repeat(24)],
   ])('%s', (_label, raw, room) => {
     expect(roomOf(raw)).toBe(room);
   });
@@ -48,6 +50,10 @@ describe('parseRoomName', () => {
     ['a leading combining mark', '\u0301lobby', 'a room name cannot start with a combining mark'],
     ['mixed scripts', 'l\u043ebby', 'a room name must not mix letters of different scripts'],
     ['a letter whose compatibility form has spaces', '\ufdfa', 'a room name may contain only letters, digits, "_", "-" and "." (in compatibility form too)'],
+    ['24 letters whose compatibility form is 96 (ﷲ is four)', '\ufdf2'.repeat(24), 'a room name has at most 24 characters (in compatibility form too)'],
+    ['7 letters whose compatibility form is 28', '\ufdf2'.repeat(7), 'a room name has at most 24 characters (in compatibility form too)'],
+    ['a compatibility form of 25 letters', 'a'.repeat(23) + '\ufb01', 'a room name has at most 24 characters (in compatibility form too)'],
+    ['a Latin spelling of 26 letters (ꜳ is aa)', '\ua733'.repeat(13), 'a room name has at most 24 characters (in compatibility form too)'],
   ])('refuses %s with INVALID_ROOM, in words about rooms', (_label, raw, reason) => {
     const parsed = parseRoomName(raw);
     expect(parsed).toEqual({ ok: false, error: { code: 'INVALID_ROOM', message: `Invalid room name: ${reason}.` } });
@@ -66,6 +72,16 @@ describe('parseRoomName', () => {
       }
       // The index partitions (`#rooms`, `#history:<room>`) rely on no room name containing "#".
       if (!NAME_PATTERN.test(parsed.room) || parsed.room.includes('#')) throw new Error(`U+${codePoint.toString(16)} names ${parsed.room}`);
+    }
+  });
+
+  it('names no room longer than 24 characters, whatever the 24th character is', () => {
+    for (let codePoint = 0; codePoint < 0x110000; codePoint += 1) {
+      if (codePoint >= 0xd800 && codePoint <= 0xdfff) continue;
+      const char = String.fromCodePoint(codePoint);
+      if (!/[\p{L}\p{M}\p{Nd}]/u.test(char)) continue;
+      const parsed = parseRoomName(`${'r'.repeat(23)}${char}`);
+      if (parsed.ok && [...parsed.room].length > 24) throw new Error(`U+${codePoint.toString(16)} names ${parsed.room}`);
     }
   });
 });

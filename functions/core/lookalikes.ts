@@ -46,6 +46,9 @@ function buildTargets(): ReadonlyMap<string, string> {
   // drawn as the capital Ӏ, which the file maps to l; the file sends the small ӏ to i (through the dotless
   // ı), which would let an all-Cyrillic "аӏісе" sit beside alice.
   table.set('\u04cf', 'l');
+  // And one addition: the file leaves out the ligature ﬅ (long s + t), drawn "ft"; without it its look
+  // would be unknown and NFKC's "st" unchallenged (normalisingChangesLook).
+  table.set('\ufb05', '\u017ft');
   return table;
 }
 
@@ -132,11 +135,15 @@ const LETTER_OR_MARK = /[\p{L}\p{M}]/u;
  * - a non-ASCII letter whose capital looks like Latin capitals counts as that capital, written small:
  *   Greek `μ` (Μ) is m, Cyrillic `т` (Т) is t, so ΜΙΚΕ = MIKE and ТОҮ = TOY. Those imitations are exact
  *   (Greek, Cyrillic and Latin capitals share glyphs), so they win where the small letter looks like
- *   another Latin letter: Greek `ν` counts as N, and `νικε` is not kept from `vike`;
+ *   another Latin letter: Greek `ν` counts as N, `υ` as Y, `β` as B, and so `νικε` is not kept from
+ *   `vike`, nor `ουτ` from `out` (a known gap: one key cannot read a letter both ways);
  * - at the start of a word, where a capital is usual, a capital that looks like small letters counts as
  *   them: `I` reads as `l` there, so Ian = lan; inside a word it stays `i` (ALICE = alice, neil ≠ nell);
  * - anything else counts as its own skeleton, written small: Cyrillic `р` is p, `ᴀ` is a, `m` is rn,
  *   `0` is o; letters with no Latin double (`д`, `ユ`) stay what they are.
+ * What the key cannot do is refused instead (hidesSmallLetter, passesForCapitalI, normalisingChangesLook).
+ * Known gaps: look-alikes confusables.txt does not list (`cl` for d: `clave` beside `dave`), and a bar
+ * after a word's single capital, where nothing tells I from l (`AI` beside `Al`).
  */
 export function lookalikeKey(folded: string): string {
   let key = '';
@@ -166,15 +173,77 @@ const MARK = /\p{M}/u;
  * `aIice`, `AIex`, `OIiver` would pass for alice, Alex, Oliver. The key cannot catch them: `aIice` is a
  * case variant of `aiice`, which is not alice (neil and nell are two names). At a word start the key
  * reads such a capital as what it looks like (Ian = lan), and among capitals (ALICE) it reads as one.
+ * passesForCapitalI is the mirror (an l among capitals).
  */
 export function hidesSmallLetter(text: string): boolean {
-  // NFKD so that full-width `Ｉ` is `I`; marks dropped, as they do not change which letters are neighbours.
-  const letters = [...text.normalize('NFKD')].filter((char) => !MARK.test(char));
+  const letters = lettersOf(text);
   for (const [index, char] of letters.entries()) {
     if (!CAPITAL.test(char) || !SMALL_LETTERS_ONLY.test(skeleton(char))) continue;
     const before = letters[index - 1] ?? '';
     const after = letters[index + 1] ?? '';
     if (LETTER.test(before) && (SMALL.test(before) || SMALL.test(after))) return true;
+  }
+  return false;
+}
+
+/**
+ * Whether `text` has, among capitals, a letter the key reads as `l` that passes for a capital I there:
+ * `MlKE` (small L), `KǀD` (the click letter ǀ), all-Cyrillic `МӀКЕ` (palochka) would pass for MIKE and
+ * KID, which the key reads with an i. The mirror of hidesSmallLetter, and for the same reason the key
+ * cannot catch them: `MlKE` is a case variant of `MLKE`, which is not MIKE. A run of bars (`HAWAll`) counts
+ * as one. Among capitals means between two, or ending a word after two (`KIWl`): one before it is not
+ * enough, as words start with one (`Al`). Not the digit 1, which keeps its flag in the sans-serif the
+ * client uses and among capitals is as often a digit (`B1A4`): `M1KE` beside MIKE is a known gap.
+ */
+export function passesForCapitalI(text: string): boolean {
+  const letters = lettersOf(text);
+  const barAt = (index: number) => isBar(letters[index] ?? '');
+  for (const [index, char] of letters.entries()) {
+    if (!LETTER.test(char) || !isBar(char) || lookOf(caseFold(char), false) !== 'l') continue;
+    let start = index;
+    while (barAt(start - 1)) start -= 1;
+    let end = index + 1;
+    while (barAt(end)) end += 1;
+    const after = letters[end] ?? '';
+    if (!CAPITAL.test(letters[start - 1] ?? '')) continue;
+    if (CAPITAL.test(after) || (!LETTER.test(after) && CAPITAL.test(letters[start - 2] ?? ''))) return true;
+  }
+  return false;
+}
+
+/**
+ * A bar: a character confusables.txt draws as `l`, as it draws I, 1, `ǀ` and the palochka; the key reads
+ * some as i and some as l. Not the small capital `ʟ` (mapped to l above), which reads as L.
+ */
+function isBar(char: string): boolean {
+  return char === 'l' || (char !== '\u029f' && targetsOf().get(char) === 'l');
+}
+
+/**
+ * The characters of `text` as neighbours: NFKD so that full-width `Ｉ` is I, marks dropped, as they do not
+ * change which letters are neighbours.
+ */
+function lettersOf(text: string): string[] {
+  return [...text.normalize('NFKD')].filter((char) => !MARK.test(char));
+}
+
+const LATIN_LOOK = /^[a-z0-9\p{M}]+$/u;
+
+/**
+ * Whether compatibility normalisation, with which the key starts, turns a character of `text` into one that
+ * looks like something else: Greek `ϲ` (lunate sigma) looks like c but is σ, keyed o (`ϲοοκ` would sit
+ * beside cook); long `ſ` looks like f but is s (`ſun`, fun); likewise `Ϲ`, `ẛ`, `ẚ`, `ͺ`, `ﬅ`. The UTS #39
+ * skeleton keeps shapes (NFD), the key needs NFKC (full width, mathematical letters, ligatures), so the two
+ * must agree. Compared per character and only where the data gives a Latin look (`ϲ` is c): for the rest it
+ * has no shape (most full-width capitals) or only a data artefact (Arabic presentation forms, whose hamza it
+ * lists apart from NFKC's), and NFKC, which draws the same letter, decides.
+ */
+export function normalisingChangesLook(text: string): boolean {
+  for (const char of text.normalize('NFC')) {
+    const compatible = char.normalize('NFKC');
+    if (compatible === char) continue;
+    const shown = smallSkeleton(char);
+    if (LATIN_LOOK.test(shown) && shown !== smallSkeleton(compatible)) return true;
   }
   return false;
 }

@@ -1,9 +1,10 @@
 // Nickname rules: NFC-normalised, 1–24 characters (code points), letters of one script, digits, `_ - .`.
 // Uniqueness is by look, not by code point: claims are keyed by a case-folded, compatibility-normalised
 // look-alike key (lookalikes.ts), so neither `ALICE`, `ａｌｉｃｅ` (full width) nor `ᴀʟɪᴄᴇ` (small capitals)
-// can pass for `alice`, nor all-Greek `ΜΙΚΕ` or `rnike` for `mike`. Room names follow the same rules (room.ts).
+// can pass for `alice`, nor all-Greek `ΜΙΚΕ` or `rnike` for `mike`. Names whose look the key cannot read are
+// refused instead: `aIice`, `MlKE`, `ϲοοκ` (lookalikes.ts). Room names follow the same rules (room.ts).
 import { chatError, type ChatError } from './events.ts';
-import { asciiDigits, caseFold, hidesSmallLetter, lookalikeKey } from './lookalikes.ts';
+import { asciiDigits, caseFold, hidesSmallLetter, lookalikeKey, normalisingChangesLook, passesForCapitalI } from './lookalikes.ts';
 import { isMixedScript } from './scripts.ts';
 
 export const NICKNAME_MAX_LENGTH = 24;
@@ -30,16 +31,27 @@ export function nameProblem(name: string, kind: NameKind): string | null {
   return null;
 }
 
-// Nicknames are shown as typed, so `aIice` would pass for alice (lookalikes.ts); room names are shown
-// case-folded, where the capital is gone.
+// Nicknames are shown as typed, so `aIice` would pass for alice, `MlKE` for MIKE and `ϲοοκ` for cook
+// (lookalikes.ts); room names are shown case-folded and compatibility-normalised, where the capital and
+// the compatibility character are gone.
 const HIDDEN_SMALL_LETTER = 'a nickname must not have a capital that passes for a small letter ("I" for "l") inside a word';
+const HIDDEN_CAPITAL_I = 'a nickname must not have a letter that passes for a capital "I" ("l" for "I") among capitals';
+const CHANGED_LOOK = 'a nickname must not have a letter that looks like another letter than it is (such as "ſ", an "s" drawn like "f")';
+
+/** What a shown nickname passes for that its key does not say, if anything. */
+function lookProblem(nickname: string): string | null {
+  if (hidesSmallLetter(nickname)) return HIDDEN_SMALL_LETTER;
+  if (passesForCapitalI(nickname)) return HIDDEN_CAPITAL_I;
+  if (normalisingChangesLook(nickname)) return CHANGED_LOOK;
+  return null;
+}
 
 export type NicknameResult = { ok: true; nickname: string; key: string } | { ok: false; error: ChatError };
 
 /** Validates and normalises a requested nickname; `key` is the identity used for uniqueness. */
 export function parseNickname(raw: string): NicknameResult {
   const nickname = raw.normalize('NFC');
-  const problem = nameProblem(nickname, 'nickname') ?? (hidesSmallLetter(nickname) ? HIDDEN_SMALL_LETTER : null);
+  const problem = nameProblem(nickname, 'nickname') ?? lookProblem(nickname);
   if (problem !== null) return { ok: false, error: chatError('INVALID_NICKNAME', `Invalid nickname: ${problem}.`) };
   return { ok: true, nickname, key: nicknameIdentity(nickname) };
 }
@@ -53,6 +65,8 @@ export function nicknameKey(nickname: string): string {
  * The uniqueness key of a nickname: NFKC (full-width and mathematical letters, ligatures become plain
  * ones), case folding, NFKC again (folding can undo it), digits by value (`٣` = 3), then the look-alike
  * key: UTS #39 prototypes, per letter the look in which it imitates Latin (lookalikes.ts says how).
+ * Bounded without a limit of its own: NFKC makes a character at most 18 (`ﷺ`), and the widest character's
+ * key is 30 UTF-8 bytes, so 24 of them stay well under the index's 1,024 (core-nickname.test.ts checks).
  */
 export function nicknameIdentity(nickname: string): string {
   return lookalikeKey(asciiDigits(caseFold(nickname.normalize('NFKC')).normalize('NFKC')));

@@ -1,6 +1,7 @@
 // Room names follow the nickname rules (1–24 letters of one script, digits, `_ - .`) and are
 // case-insensitive. A room is named by what everyone is shown: the name compatibility-normalised and
-// case-folded, so `/join Games`, `/join games` and `/join ｇａｍｅｓ` meet in `games`.
+// case-folded, so `/join Games`, `/join games` and `/join ｇａｍｅｓ` meet in `games`; the 24 hold for
+// that form too.
 //
 // Rooms are shown case-folded, so two of them can be confused only by how that folded form looks: a name
 // every letter of which imitates a Latin one when written small (all-Cyrillic `аӏісе`, `٠٠٧`) is the room
@@ -11,7 +12,7 @@
 // distinct rooms, except that nothing can look like the lobby, where everyone starts.
 import { chatError, type ChatError } from './events.ts';
 import { caseFold, latinSpelling, smallLook } from './lookalikes.ts';
-import { NAME_PATTERN, nameProblem } from './nickname.ts';
+import { NAME_PATTERN, NICKNAME_MAX_LENGTH, nameProblem } from './nickname.ts';
 
 /** Everyone starts in this room, and `/leave` returns here. */
 export const LOBBY = 'lobby';
@@ -26,6 +27,9 @@ export function parseRoomName(raw: string): RoomResult {
   // NFKC can make a letter several characters, spaces among them (`ﷺ`); the room must stay a valid name,
   // and so free of `#`, which the index partitions rely on.
   if (!NAME_PATTERN.test(room)) return invalid('a room name may contain only letters, digits, "_", "-" and "." (in compatibility form too)');
+  // The room is what everyone is shown and what the keys hold, so the limit is on it, not on what was
+  // typed: 24 × `ﷲ` would be a room of 96 letters (and a Latin spelling can be longer still: `ꜳ` is aa).
+  if ([...room].length > NICKNAME_MAX_LENGTH) return invalid(`a room name has at most ${NICKNAME_MAX_LENGTH} characters (in compatibility form too)`);
   return { ok: true, room };
 }
 
