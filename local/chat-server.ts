@@ -3,6 +3,7 @@
 import { fileURLToPath } from 'node:url';
 import { readSettings, SETTINGS } from '../functions/settings.ts';
 import { withLocalAwsEnv } from './aws-env.ts';
+import { DEFAULT_HOST, DEFAULT_PORT, LOCAL_STAGE, LOCAL_TABLE_NAME } from './local-defaults.ts';
 import { ensureTable, localDynamoClient, startDynalite, type Emulator } from './dynamodb.ts';
 import { startLocalGateway, type LocalGateway, type LocalGatewayOptions, type RouteTarget } from './gateway/index.ts';
 import { startTtlSweeper, type TtlSweeper } from './ttl-sweeper.ts';
@@ -45,7 +46,7 @@ const WEB_CLIENT_DIR = fileURLToPath(new URL('../web/', import.meta.url));
 const handlerFile = (name: string) => fileURLToPath(new URL(`../functions/handlers/${name}.ts`, import.meta.url));
 
 export async function startLocalChat(options: LocalChatOptions = {}): Promise<LocalChat> {
-  const tableName = options.tableName ?? 'wschat-local';
+  const tableName = options.tableName ?? LOCAL_TABLE_NAME;
   // The handlers' environment as startOn sets it, checked now: a bad value fails the start, naming
   // the variable, instead of every event once the chat is up.
   readSettings({ ...process.env, [SETTINGS.tableName.env]: tableName, ...options.env }, 'the environment');
@@ -80,9 +81,9 @@ async function startOn(dynamodbEndpoint: string, tableName: string, options: Loc
   const container = options.hotReload ? null : await import('../functions/container.ts');
 
   const gateway = await startLocalGateway({
-    port: options.port ?? 3001,
-    host: options.host ?? '127.0.0.1',
-    stage: options.stage ?? 'local',
+    port: options.port ?? DEFAULT_PORT,
+    host: options.host ?? DEFAULT_HOST,
+    stage: options.stage ?? LOCAL_STAGE,
     routes,
     hotReload: options.hotReload ?? false,
     log: options.log ?? false,

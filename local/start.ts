@@ -1,33 +1,44 @@
-// `npm start`: the chat on ws://127.0.0.1:3001 with an embedded emulator. PORT, HOST, TABLE_NAME and
-// DYNAMODB_ENDPOINT (an external emulator such as DynamoDB Local) override the defaults;
+// `npm start`: the chat on ws://127.0.0.1:3001 with an embedded emulator on the next port. PORT, HOST,
+// DYNAMODB_PORT, TABLE_NAME and DYNAMODB_ENDPOINT (an external emulator such as DynamoDB Local)
+// override the defaults (local/local-defaults.ts);
 // TTL_SWEEP_INTERVAL_MS sets how often expired items are deleted (0 = never). The handlers' settings
 // (functions/settings.ts) are checked before anything starts.
 import { SettingError, SETTINGS } from '../functions/settings.ts';
 import { startLocalChat, type LocalChat } from './chat-server.ts';
 import { exposureWarning } from './exposure.ts';
+import { DEFAULT_HOST, localPorts } from './local-defaults.ts';
 import { ttlSweepIntervalFromEnv } from './ttl-sweeper.ts';
 
 const started = performance.now();
-const host = process.env.HOST ?? '127.0.0.1';
+const host = process.env.HOST ?? DEFAULT_HOST;
 const tableName = process.env[SETTINGS.tableName.env];
 const dynamodbEndpoint = process.env[SETTINGS.dynamodbEndpoint.env];
 let chat: LocalChat;
 try {
+  const { port, dynamodbPort } = localPorts(process.env);
   chat = await startLocalChat({
-    port: Number(process.env.PORT ?? 3001),
+    port,
     host,
     ...(tableName ? { tableName } : {}),
     ...(dynamodbEndpoint ? { dynamodbEndpoint } : {}),
-    dynamodbPort: Number(process.env.DYNAMODB_PORT ?? 3002),
+    dynamodbPort,
     hotReload: process.env.HOT_RELOAD !== 'false',
     log: process.env.QUIET === 'true' ? false : (line: string) => console.log(line),
     ttlSweepIntervalMs: ttlSweepIntervalFromEnv(process.env.TTL_SWEEP_INTERVAL_MS),
   });
 } catch (error) {
-  if (!(error instanceof SettingError)) throw error;
-  // The message names the variable, its value and the rule: a stack trace would only bury it.
-  console.error(`npm start: ${error.message}`);
+  // Each names the setting to change: a stack trace would only bury it.
+  console.error(`npm start: ${startFailure(error)}`);
   process.exit(1);
+}
+
+/** One line for what a user can fix (a bad setting, a taken port); anything else is a bug and rethrown. */
+function startFailure(error: unknown): string {
+  if (error instanceof SettingError) return error.message;
+  if (error instanceof Error && 'port' in error && 'code' in error && error.code === 'EADDRINUSE') {
+    return `port ${String(error.port)} is in use (another npm start?). Set PORT (the chat) and DYNAMODB_PORT (its emulator, default PORT+1) to free ones.`;
+  }
+  throw error;
 }
 
 // Before the banner, so it is the first thing read.
