@@ -6,6 +6,7 @@ import { chatError, errorEvent, type RoomCount } from './core/events.ts';
 import { parseFrame } from './core/frame.ts';
 import { parseNickname } from './core/nickname.ts';
 import { accessError, isGuestCommand, isLoggedIn, NOT_LOGGED_IN } from './core/rules.ts';
+import { isEventFormat } from './core/text-format.ts';
 import { createCommands } from './chat/commands.ts';
 import type { ChatContext } from './chat/context.ts';
 import { createDelivery, systemEvent } from './chat/delivery.ts';
@@ -14,9 +15,12 @@ import { createRooms } from './chat/rooms.ts';
 import { blankConnection, createSenderLoader } from './chat/sender.ts';
 import type { ConnectAuth } from './connect-auth.ts';
 import { retryDeadline, type Fanout } from './fanout.ts';
+import { NO_METRICS, refusedLoginMetric, type MetricsRecorder } from './metrics.ts';
 import type { InvocationClock, WebSocketEvent, WebSocketResult } from './websocket-event.ts';
 
-export interface ChatOptions extends Omit<ChatContext, 'clock'> {
+export interface ChatOptions extends Omit<ChatContext, 'clock' | 'metrics'> {
+  /** Default: none recorded. */
+  metrics?: MetricsRecorder;
   /** The management API client for the API and stage this event came through. */
   fanoutFor(event: WebSocketEvent): Fanout;
   /** Default: `Date.now`. */
@@ -39,8 +43,8 @@ export interface Chat {
 const OK: WebSocketResult = { statusCode: 200 };
 
 export function createChat(options: ChatOptions): Chat {
-  const context: ChatContext = { ...options, clock: options.clock ?? Date.now };
-  const { store, log, clock } = context;
+  const context: ChatContext = { ...options, clock: options.clock ?? Date.now, metrics: options.metrics ?? NO_METRICS };
+  const { store, log, clock, metrics } = context;
   const delivery = createDelivery(context);
   const login = createLogin(context, delivery);
   const rooms = createRooms(context, delivery);
@@ -52,12 +56,19 @@ export function createChat(options: ChatOptions): Chat {
       guarded(event, invocation, async (fanout) => {
         const { connectionId, connectedAt } = event.requestContext;
         const authorized = options.authorize ? await options.authorize(event) : ({ ok: true } as const);
+        if (options.authorize) metrics.record(authorized.ok ? 'connectsAllowed' : 'connectsDenied');
         if (!authorized.ok) return { statusCode: authorized.statusCode, body: authorized.reason };
         const requested = event.queryStringParameters?.nickname;
         const name = requested === undefined ? null : parseNickname(requested);
+        const asked = event.queryStringParameters?.format;
+        const format = asked === undefined ? 'json' : isEventFormat(asked) ? asked : null;
         // Validate before writing anything, so a refused handshake leaves no state behind.
-        if (name && !name.ok) return { statusCode: 400, body: name.error.message };
-        await store.createConnection(connectionId, connectedAt);
+        if (name && !name.ok) {
+          metrics.record(refusedLoginMetric(name.error.code));
+          return { statusCode: 400, body: name.error.message };
+        }
+        if (format === null) return { statusCode: 400, body: 'Invalid format: ?format= is "json" (the default) or "text".' };
+        await store.createConnection(connectionId, connectedAt, format);
         if (!name) return OK;
         let outcome: LoginOutcome;
         try {
@@ -72,6 +83,7 @@ export function createChat(options: ChatOptions): Chat {
         }
         if (!outcome?.ok) {
           // No other login of this connection can run inside its $connect, so null does not happen here.
+          metrics.record(refusedLoginMetric(outcome ? outcome.error.code : 'NOT_LOGGED_IN'));
           await store.deleteConnection(connectionId);
           return { statusCode: 409, body: outcome ? outcome.error.message : 'The login did not complete.' };
         }
@@ -91,7 +103,7 @@ export function createChat(options: ChatOptions): Chat {
 
     message: (event, invocation) =>
       guarded(event, invocation, async (fanout) => {
-        const { connectionId, messageId, requestId } = event.requestContext;
+        const { messageId, requestId } = event.requestContext;
         const frameId = messageId ?? requestId;
         // Counted before parsing: a flood of garbage is still a flood.
         const sender = await loadSender(fanout, event, frameId);
@@ -100,10 +112,11 @@ export function createChat(options: ChatOptions): Chat {
         const parsed = parseFrame(body);
         const command = parsed.ok ? parsed.command : null;
         const denied = parsed.ok ? accessError(parsed.command, sender) : parsed.error;
-        if (denied || !command) await delivery.reply(fanout, connectionId, errorEvent(denied ?? NOT_LOGGED_IN));
+        if (denied?.code === 'INVALID_NICKNAME') metrics.record('loginsRefusedInvalid'); // `/nick` with a name the rules refuse
+        if (denied || !command) await delivery.reply(fanout, sender, errorEvent(denied ?? NOT_LOGGED_IN));
         else if (isGuestCommand(command)) await commands.guest(fanout, sender, command);
         else if (isLoggedIn(sender)) await commands.member(fanout, sender, command, frameId);
-        else await delivery.reply(fanout, connectionId, errorEvent(NOT_LOGGED_IN)); // accessError refused it already
+        else await delivery.reply(fanout, sender, errorEvent(NOT_LOGGED_IN)); // accessError refused it already
         return OK;
       }),
 
@@ -132,7 +145,8 @@ export function createChat(options: ChatOptions): Chat {
       log.error('handler failed', { connectionId, routeKey, error: String(error) });
       if (fanout && event.requestContext.eventType === 'MESSAGE') {
         const failure = chatError('INTERNAL_ERROR', 'The server could not process that; nothing was sent. Please try again.');
-        await fanout.post(connectionId, delivery.encode(errorEvent(failure))).catch(() => undefined);
+        // The sender's format is not known here (loading it may be what failed): JSON, the default.
+        await fanout.post(connectionId, delivery.encode(errorEvent(failure), 'json')).catch(() => undefined);
       }
       return { statusCode: 500, body: 'Internal server error' };
     }

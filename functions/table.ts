@@ -11,11 +11,11 @@ export const MEMBERS_INDEX_PARTITION_KEY = 'room';
 /** The member's nickname uniqueness key (its claim's key too); `/ls` sorts the names as people read them. */
 export const MEMBERS_INDEX_SORT_KEY = 'nicknameKey';
 /**
- * Only what fan-out, `/ls` and `/history` need travel with the index; the keys (pk, room, nicknameKey)
+ * Only what fan-out (recipients, their `ignoring` and `format`), `/ls` and `/history` need travel with the index; the keys (pk, room, nicknameKey)
  * always do. The connection id is read back from `pk`, so it is not stored twice. Connection items have
  * no `text`/`sentAt`, so fan-out pages stay small; history entries carry them.
  */
-export const MEMBERS_INDEX_PROJECTION = ['nickname', 'ignoring', 'text', 'sentAt'] as const;
+export const MEMBERS_INDEX_PROJECTION = ['nickname', 'ignoring', 'format', 'text', 'sentAt'] as const;
 
 /** Epoch seconds after which DynamoDB TTL may delete an item (API Gateway closes sockets at 2 h). */
 export const TTL_ATTRIBUTE = 'expiresAt';

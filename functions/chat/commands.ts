@@ -5,6 +5,7 @@ import { nicknameKey } from '../core/nickname.ts';
 import { LOBBY } from '../core/room.ts';
 import type { GuestCommand, LoggedIn, MemberCommand } from '../core/rules.ts';
 import type { Fanout } from '../fanout.ts';
+import { refusedLoginMetric } from '../metrics.ts';
 import type { ConnectionRecord } from '../store.ts';
 import type { ChatContext } from './context.ts';
 import type { Delivery } from './delivery.ts';
@@ -20,17 +21,16 @@ export interface Commands {
   member(fanout: Fanout, sender: Member, command: MemberCommand, messageId: string): Promise<void>;
 }
 
-export function createCommands({ store, log }: ChatContext, delivery: Delivery, login: Login, rooms: Rooms): Commands {
+export function createCommands({ store, log, metrics }: ChatContext, delivery: Delivery, login: Login, rooms: Rooms): Commands {
   const { reply, broadcast, sendHistory, encode, evictIfGone } = delivery;
 
   async function nick(fanout: Fanout, sender: ConnectionRecord, nickname: string, key: string): Promise<void> {
-    const id = sender.connectionId;
     const outcome = await login.logIn(fanout, sender, nickname, key);
     if (!outcome) return; // a newer /nick of this connection took effect instead
-    if (!outcome.ok) return reply(fanout, id, errorEvent(outcome.error));
-    await reply(fanout, id, { type: 'login', at: timestamp(), nickname });
+    if (!outcome.ok) return reply(fanout, sender, errorEvent(outcome.error));
+    await reply(fanout, sender, { type: 'login', at: timestamp(), nickname });
     // Logging in enters the lobby, and entering a room shows its recent messages.
-    if (!outcome.previous.nickname && !sender.ignoring) await sendHistory(fanout, id, LOBBY, HISTORY_DEFAULT);
+    if (!outcome.previous.nickname && !sender.ignoring) await sendHistory(fanout, sender, LOBBY, HISTORY_DEFAULT);
     await login.announceLogin(fanout, outcome.previous, nickname);
   }
 
@@ -52,7 +52,7 @@ export function createCommands({ store, log }: ChatContext, delivery: Delivery, 
       .sort((a, b) => (a.folded < b.folded ? -1 : a.folded > b.folded ? 1 : 0))
       .map((entry) => entry.nickname);
     const count = complete ? users.length : Math.max(users.length, await store.roomCount(sender.room));
-    await reply(fanout, sender.connectionId, { type: 'users', at: timestamp(), room: sender.room, users: listed, count });
+    await reply(fanout, sender, { type: 'users', at: timestamp(), room: sender.room, users: listed, count });
   }
 
   async function say(fanout: Fanout, sender: Member, text: string, messageId: string): Promise<void> {
@@ -74,14 +74,14 @@ export function createCommands({ store, log }: ChatContext, delivery: Delivery, 
     const claim = await store.getClaim(toKey);
     const target = claim?.connectionId === sender.connectionId ? sender : claim ? await store.getConnection(claim.connectionId) : null;
     // The claim alone is not proof: an orphaned claim (crash mid-rename) must not route to someone else.
-    if (!target || target.nicknameKey !== toKey || !target.nickname) return reply(fanout, sender.connectionId, noSuchUser);
-    const data = encode({ type: 'private', at: timestamp(), from: sender.nickname, to: target.nickname, text });
-    const outcome = await fanout.post(target.connectionId, data);
+    if (!target || target.nicknameKey !== toKey || !target.nickname) return reply(fanout, sender, noSuchUser);
+    const message = { type: 'private', at: timestamp(), from: sender.nickname, to: target.nickname, text } as const;
+    const outcome = await fanout.post(target.connectionId, encode(message, target.format));
     if (outcome === 'gone') {
       await evictIfGone(fanout, target.connectionId);
-      return reply(fanout, sender.connectionId, noSuchUser);
+      return reply(fanout, sender, noSuchUser);
     }
-    if (target.connectionId !== sender.connectionId) await fanout.post(sender.connectionId, data);
+    if (target.connectionId !== sender.connectionId) await reply(fanout, sender, message);
   }
 
   return {
@@ -89,9 +89,9 @@ export function createCommands({ store, log }: ChatContext, delivery: Delivery, 
       const id = sender.connectionId;
       switch (command.kind) {
         case 'help':
-          return reply(fanout, id, { type: 'help', at: timestamp(), text: HELP_TEXT });
+          return reply(fanout, sender, { type: 'help', at: timestamp(), text: HELP_TEXT });
         case 'whoami':
-          return reply(fanout, id, { type: 'whoami', at: timestamp(), nickname: sender.nickname, connectionId: id });
+          return reply(fanout, sender, { type: 'whoami', at: timestamp(), nickname: sender.nickname, connectionId: id });
         case 'nick':
           return nick(fanout, sender, command.nickname, command.key);
       }
@@ -111,12 +111,12 @@ export function createCommands({ store, log }: ChatContext, delivery: Delivery, 
         case 'leave':
           return rooms.moveTo(fanout, sender, LOBBY);
         case 'rooms':
-          return reply(fanout, id, { type: 'rooms', at: timestamp(), ...(await rooms.listing()) });
+          return reply(fanout, sender, { type: 'rooms', at: timestamp(), ...(await rooms.listing()) });
         case 'history':
-          return sendHistory(fanout, id, sender.room, command.limit, true);
+          return sendHistory(fanout, sender, sender.room, command.limit, true);
         case 'ignore': {
           const ignoring = await store.setIgnoring(id, sender.ignoring);
-          return reply(fanout, id, { type: 'ignore', at: timestamp(), ignoring });
+          return reply(fanout, sender, { type: 'ignore', at: timestamp(), ignoring });
         }
       }
     },

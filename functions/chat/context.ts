@@ -1,11 +1,14 @@
 // What every part of the chat shares: the store, the log, the clock and the timing settings.
 import type { Logger } from '../log.ts';
+import type { MetricsRecorder } from '../metrics.ts';
 import type { ChatStore } from '../store.ts';
 
 export interface ChatContext {
   readonly store: ChatStore;
   readonly log: Logger;
   readonly clock: () => number;
+  /** The current invocation's metrics (functions/metrics.ts); also there for delivery to record per broadcast. */
+  readonly metrics: MetricsRecorder;
   /**
    * A connection younger than this may still be inside its `$connect` (API Gateway answers 410 for it
    * until `$connect` returns), so a 410 does not evict it.

@@ -23,20 +23,20 @@ export function createRooms({ store }: ChatContext, delivery: Delivery): Rooms {
   return {
     async moveTo(fanout, sender, room) {
       const id = sender.connectionId;
-      if (room === sender.room) return reply(fanout, id, { type: 'room', at: timestamp(), room });
+      if (room === sender.room) return reply(fanout, sender, { type: 'room', at: timestamp(), room });
       // Counted in first, so a failure leaves the user where they were, able to retry.
       await store.enterRoom(room);
       const before = await store.moveToRoom(id, room);
       if (!before) {
         await store.leaveRoom(room);
-        return reply(fanout, id, errorEvent(NOT_LOGGED_IN)); // the connection closed meanwhile
+        return reply(fanout, sender, errorEvent(NOT_LOGGED_IN)); // the connection closed meanwhile
       }
       const previousRoom = before.room ?? sender.room;
       // A concurrent /join of the same room got there first: it counted, announced and replied.
       await store.leaveRoom(previousRoom);
       if (previousRoom === room) return;
-      await reply(fanout, id, { type: 'room', at: timestamp(), room });
-      if (!sender.ignoring) await sendHistory(fanout, id, room, HISTORY_DEFAULT);
+      await reply(fanout, sender, { type: 'room', at: timestamp(), room });
+      if (!sender.ignoring) await sendHistory(fanout, sender, room, HISTORY_DEFAULT);
       await Promise.all([
         broadcast(fanout, previousRoom, systemEvent(announcements.left(sender.nickname), previousRoom), 'system'),
         broadcast(fanout, room, systemEvent(announcements.joined(sender.nickname), room), 'system'),

@@ -14,7 +14,7 @@ import type { Delivery } from './delivery.ts';
  */
 export type SenderLoader = (fanout: Fanout, event: WebSocketEvent, messageId: string) => Promise<ConnectionRecord | null>;
 
-export function createSenderLoader({ store, clock, rateLimit }: ChatContext, delivery: Delivery): SenderLoader {
+export function createSenderLoader({ store, clock, rateLimit, metrics }: ChatContext, delivery: Delivery): SenderLoader {
   return async (fanout, event, messageId) => {
     const { connectionId, connectedAt } = event.requestContext;
     let counted = await store.countFrame(connectionId, messageId, clock(), rateLimit.windowMs);
@@ -33,11 +33,12 @@ export function createSenderLoader({ store, clock, rateLimit }: ChatContext, del
     if (counted.status === 'missing') return blankConnection(connectionId, connectedAt);
     if (counted.status === 'contended') return counted.connection;
     if (!isRateLimited(counted.framesInWindow, rateLimit.frames)) return counted.connection;
+    metrics.record('rateLimited');
     if (counted.framesInWindow === rateLimit.frames + 1) {
       // Told once per window; the rest of the flood is dropped without a post each.
       const seconds = Math.ceil(rateLimit.windowMs / 1000);
       const limited = chatError('RATE_LIMITED', `Slow down: at most ${rateLimit.frames} frames per ${seconds} s. The rest were dropped.`);
-      await delivery.reply(fanout, connectionId, errorEvent(limited));
+      await delivery.reply(fanout, counted.connection, errorEvent(limited));
     }
     return null;
   };
@@ -55,5 +56,6 @@ export function blankConnection(connectionId: string, connectedAt: number): Conn
     expiresAt: Number.MAX_SAFE_INTEGER,
     lastMessageId: null,
     frameSeq: 0,
+    format: 'json',
   };
 }

@@ -80,25 +80,33 @@ export function errorEvent(error: ChatError, at = timestamp()): ServerEvent {
 }
 
 /**
- * A room's messages as `history` events of at most `maxBytes` each (as JSON, UTF-8), oldest first:
- * as few as fit, since each is a billed message and a post of its own.
+ * A room's messages as `history` events of at most `maxBytes` each as `size` measures them (default:
+ * JSON in UTF-8), oldest first: as few as fit, since each is a billed message and a post of its own.
  */
-export function historyEvents(room: string, messages: readonly HistoryMessage[], at: string, maxBytes = MAX_EVENT_BYTES): ServerEvent[] {
-  const envelope = Buffer.byteLength(JSON.stringify({ type: 'history', at, room, messages: [] }));
+export function historyEvents(
+  room: string,
+  messages: readonly HistoryMessage[],
+  at: string,
+  size: (event: ServerEvent) => number = (event) => Buffer.byteLength(JSON.stringify(event)),
+  maxBytes = MAX_EVENT_BYTES,
+): ServerEvent[] {
+  const batchOf = (batch: HistoryMessage[]): ServerEvent => ({ type: 'history', at, room, messages: batch });
+  const envelope = size(batchOf([]));
   const events: ServerEvent[] = [];
   let batch: HistoryMessage[] = [];
-  let size = envelope;
+  let total = envelope;
   for (const message of messages) {
-    const bytes = Buffer.byteLength(JSON.stringify(message)) + 1; // and its comma
-    if (batch.length > 0 && size + bytes > maxBytes) {
-      events.push({ type: 'history', at, room, messages: batch });
+    // A message's share: the event with it alone, less the empty event (and one separator).
+    const bytes = size(batchOf([message])) - envelope + 1;
+    if (batch.length > 0 && total + bytes > maxBytes) {
+      events.push(batchOf(batch));
       batch = [];
-      size = envelope;
+      total = envelope;
     }
     batch.push(message);
-    size += bytes;
+    total += bytes;
   }
-  if (batch.length > 0) events.push({ type: 'history', at, room, messages: batch });
+  if (batch.length > 0) events.push(batchOf(batch));
   return events;
 }
 
@@ -114,6 +122,7 @@ export const HELP_TEXT = [
   '  /i             toggle ignore: stop broadcasts to and from you (private messages still work)',
   '  /help          this text',
   '  @NAME TEXT     private message to NAME',
+  '  //TEXT         a message that starts with "/": //shrug says /shrug',
   '  anything else  a message to everyone in your room',
   'Nicknames and room names: 1-24 letters, digits, _ - . ; nicknames are unique regardless of case.',
 ].join('\n');

@@ -59,6 +59,8 @@ export function parseChatText(raw: string): ParseResult {
   const text = raw.trim();
   if (text === '') return fail('EMPTY_MESSAGE', 'The message is empty.');
 
+  // `//` escapes a message that starts with `/` (`//shrug` says "/shrug").
+  if (text.startsWith('//')) return { ok: true, command: { kind: 'broadcast', text: text.slice(1) } };
   if (text.startsWith('/')) return parseCommand(text);
   if (text.startsWith('@')) return parsePrivate(text);
   return { ok: true, command: { kind: 'broadcast', text } };

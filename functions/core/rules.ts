@@ -1,6 +1,7 @@
 // Who may do what, and who receives what. Pure functions over plain records.
 import { chatError, type ChatError } from './events.ts';
 import type { ChatCommand, CommandKind } from './frame.ts';
+import type { EventFormat } from './text-format.ts';
 
 /** What the chat knows of the sender, loaded from its connection id (never from the payload). */
 export interface Sender {
@@ -14,6 +15,8 @@ export interface Member {
   connectionId: string;
   nickname: string;
   ignoring: boolean;
+  /** How it wants its events: a broadcast is serialised once per format among its recipients. */
+  format: EventFormat;
 }
 
 /** A logged-in connection: it has a nickname and is in a room (a login sets both at once). */

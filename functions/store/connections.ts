@@ -2,6 +2,7 @@
 // between rooms (their `room` and `nicknameKey` put them in the members index), deleted at $disconnect.
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { MEMBERS_INDEX_PARTITION_KEY, MEMBERS_INDEX_SORT_KEY, PARTITION_KEY, TTL_ATTRIBUTE } from '../table.ts';
+import { isEventFormat } from '../core/text-format.ts';
 import { connectionKey, expiryFor } from './keys.ts';
 import type { StoreRequests } from './requests.ts';
 import type { ChatStore, ConnectionRecord } from './types.ts';
@@ -20,11 +21,13 @@ export function connectionItems({ TableName, send, conditional }: StoreRequests)
   return {
     getConnection,
 
-    async createConnection(connectionId, connectedAt) {
+    async createConnection(connectionId, connectedAt, format = 'json') {
+      // JSON is the default and stored as nothing: only text connections carry the attribute.
+      const formatted = format === 'json' ? {} : { format };
       await conditional(
         new PutCommand({
           TableName,
-          Item: { ...connectionKey(connectionId), connectionId, connectedAt, ignoring: false, [TTL_ATTRIBUTE]: expiryFor(connectedAt) },
+          Item: { ...connectionKey(connectionId), connectionId, connectedAt, ignoring: false, ...formatted, [TTL_ATTRIBUTE]: expiryFor(connectedAt) },
           ConditionExpression: 'attribute_not_exists(#pk)',
           ExpressionAttributeNames: { '#pk': PARTITION_KEY },
         }),
@@ -117,5 +120,6 @@ export function toConnection(item: Record<string, unknown>): ConnectionRecord {
     expiresAt: Number(item[TTL_ATTRIBUTE]),
     lastMessageId: text(item.lastMessageId),
     frameSeq: typeof item.frameSeq === 'number' ? item.frameSeq : 0,
+    format: isEventFormat(item.format) ? item.format : 'json',
   };
 }

@@ -3,6 +3,7 @@
 import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { RoomCount } from '../core/events.ts';
 import type { Member } from '../core/rules.ts';
+import { isEventFormat } from '../core/text-format.ts';
 import { PARTITION_KEY, ROOMS_INDEX, ROOMS_INDEX_PARTITION_KEY, ROOMS_INDEX_SORT_KEY, ROOMS_PARTITION, TTL_ATTRIBUTE } from '../table.ts';
 import { connectionIdOf, expiryFor, roomKey, roomOf } from './keys.ts';
 import type { StoreRequests } from './requests.ts';
@@ -20,7 +21,7 @@ export function roomItems({ TableName, clock, send, conditional, queryPages, que
 
   return {
     async *members(room) {
-      const query = { partition: room, projection: '#pk, nickname, ignoring', names: { '#pk': PARTITION_KEY }, pageSize: options.membersPageSize };
+      const query = { partition: room, projection: '#pk, nickname, ignoring, #format', names: { '#pk': PARTITION_KEY, '#format': 'format' }, pageSize: options.membersPageSize };
       for await (const items of queryIndex(query)) yield items.map(toMember);
     },
 
@@ -92,5 +93,10 @@ function toRoomCount(item: Record<string, unknown>): RoomCount {
 }
 
 function toMember(item: Record<string, unknown>): Member {
-  return { connectionId: connectionIdOf(item), nickname: String(item.nickname), ignoring: item.ignoring === true };
+  return {
+    connectionId: connectionIdOf(item),
+    nickname: String(item.nickname),
+    ignoring: item.ignoring === true,
+    format: isEventFormat(item.format) ? item.format : 'json',
+  };
 }

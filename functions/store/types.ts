@@ -2,6 +2,7 @@
 // not as DynamoDB stores them (functions/store/*.ts map between the two).
 import type { RoomCount } from '../core/events.ts';
 import type { Member } from '../core/rules.ts';
+import type { EventFormat } from '../core/text-format.ts';
 
 export interface ConnectionRecord {
   connectionId: string;
@@ -15,6 +16,8 @@ export interface ConnectionRecord {
   lastMessageId: string | null;
   /** Frames counted over the connection's life: orders its messages within one millisecond. */
   frameSeq: number;
+  /** How the connection wants its events (`?format=` at `$connect`). */
+  format: EventFormat;
 }
 
 /**
@@ -80,7 +83,7 @@ export interface StoreMetrics {
 export interface ChatStore {
   readonly metrics: StoreMetrics;
   /** Idempotent: a repeated `$connect` for the same id leaves an existing item untouched. */
-  createConnection(connectionId: string, connectedAt: number): Promise<void>;
+  createConnection(connectionId: string, connectedAt: number, format?: EventFormat): Promise<void>;
   getConnection(connectionId: string): Promise<ConnectionRecord | null>;
   /** Deletes and returns the old item; with `connectedBefore`, only a connection older than that (epoch ms). */
   deleteConnection(connectionId: string, connectedBefore?: number): Promise<ConnectionRecord | null>;
