@@ -6,6 +6,7 @@ import { createChat, type Chat } from './chat.ts';
 import { createConnectAuth } from './connect-auth.ts';
 import { createFanout, type Fanout } from './fanout.ts';
 import { createLogger } from './log.ts';
+import { createMetricsPublisher, dimensionsOf, invocationMetrics, type MetricsPublisher } from './metrics.ts';
 import { readSettings, SETTINGS, type Settings } from './settings.ts';
 import { createStore } from './store.ts';
 import type { WebSocketEvent } from './websocket-event.ts';
@@ -15,6 +16,8 @@ let chat: ContainerChat | undefined;
 /** The chat, the settings it was built with, and the management API client for a given callback URL. */
 export interface ContainerChat extends Chat {
   readonly settings: Settings;
+  /** Publishes each invocation's metrics (see `withMetrics`). */
+  readonly metrics: MetricsPublisher;
   fanoutAt(endpoint: string): Fanout;
 }
 
@@ -45,7 +48,7 @@ export function buildChat(env: Readonly<Record<string, string | undefined>>): Co
   const fanoutAt = (endpoint: string): Fanout => {
     let fanout = fanouts.get(endpoint);
     if (!fanout) {
-      fanout = createFanout({ endpoint, concurrency: settings.fanoutConcurrency, log });
+      fanout = createFanout({ endpoint, concurrency: settings.fanoutConcurrency, log, metrics: invocationMetrics });
       fanouts.set(endpoint, fanout);
     }
     return fanout;
@@ -54,6 +57,7 @@ export function buildChat(env: Readonly<Record<string, string | undefined>>): Co
   const chat = createChat({
     store,
     log,
+    metrics: invocationMetrics,
     connectGraceMs: settings.connectGraceMs,
     claimSettleMs: settings.claimSettleMs,
     rateLimit: { frames: settings.rateLimitFrames, windowMs: settings.rateLimitWindowMs },
@@ -66,7 +70,18 @@ export function buildChat(env: Readonly<Record<string, string | undefined>>): Co
     }),
     fanoutFor: (event: WebSocketEvent) => fanoutAt(settings.callbackUrl ?? callbackUrlOf(event)),
   });
-  return { ...chat, settings, fanoutAt };
+  return { ...chat, settings, metrics: createMetricsPublisher(settings.metricsNamespace, log), fanoutAt };
+}
+
+/**
+ * A Lambda handler that publishes its invocation's metrics when it ends (one EMF line), with the
+ * dimensions stage and route of its event. A container that cannot be built fails the invocation as before.
+ */
+export function withMetrics<A extends unknown[], R>(handler: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+  return (...args) => {
+    const { metrics, settings } = containerChat();
+    return metrics.run(dimensionsOf(args[0], settings.callbackUrl), () => handler(...args));
+  };
 }
 
 /** The management API endpoint for pushes, which have no event: the stack sets CALLBACK_URL. */

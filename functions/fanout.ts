@@ -16,6 +16,7 @@ import pLimit, { type LimitFunction } from 'p-limit';
 import { httpStatusOf, isAwsError } from './aws-errors.ts';
 import { createConnectionPoster, POST_TIMEOUT_MS } from './connection-poster.ts';
 import type { Logger } from './log.ts';
+import { NO_METRICS, type MetricKey, type MetricsRecorder } from './metrics.ts';
 
 /** `too-large`: 413, the event is over API Gateway's message size; the caller must tell someone. */
 export type PostOutcome = 'delivered' | 'gone' | 'too-large' | 'failed';
@@ -71,6 +72,8 @@ export interface FanoutOptions {
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
   clock?: () => number;
+  /** The current invocation's metrics (functions/metrics.ts): each outcome also goes there. */
+  metrics?: MetricsRecorder;
 }
 
 export function createFanout(options: FanoutOptions): Fanout {
@@ -85,6 +88,12 @@ export function createFanout(options: FanoutOptions): Fanout {
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const random = options.random ?? Math.random;
   const clock = options.clock ?? Date.now;
+  const recorder = options.metrics ?? NO_METRICS;
+  /** Counts an outcome for the container's lifetime (FanoutMetrics) and for the invocation's metrics. */
+  const count = (outcome: keyof FanoutMetrics & MetricKey) => {
+    metrics[outcome] += 1;
+    recorder.record(outcome);
+  };
 
   async function isConnected(connectionId: string): Promise<boolean> {
     try {
@@ -107,31 +116,31 @@ export function createFanout(options: FanoutOptions): Fanout {
       for (let attempt = 0; ; attempt += 1) {
         try {
           await limit(() => poster.post(connectionId, data));
-          metrics.delivered += 1;
+          count('delivered');
           return 'delivered';
         } catch (error) {
           if (isGone(error)) {
-            metrics.gone += 1;
+            count('gone');
             return 'gone';
           }
           const wait = random() * retry.baseMs * 2 ** attempt;
           const retryable = isRetryable(error) && attempt < retry.attempts;
           if (retryable && clock() + wait < deadline) {
-            metrics.retried += 1;
+            count('retried');
             await sleep(wait);
             continue;
           }
-          metrics.failed += 1;
+          count('failed');
           if (retryable) {
-            metrics.pastDeadline += 1;
+            count('pastDeadline');
             // Once per invocation: a client that never reads would otherwise log every post it refuses.
             if (!toldDeadline) log.warn('invocation deadline reached: retries dropped', { connectionId, error: describe(error) });
             toldDeadline = true;
             return 'failed';
           }
-          if (isThrottled(error)) metrics.throttled += 1;
+          if (isThrottled(error)) count('throttled');
           const tooLarge = isTooLarge(error);
-          if (tooLarge) metrics.tooLarge += 1;
+          if (tooLarge) count('tooLarge');
           log.warn('postToConnection failed', { connectionId, attempts: attempt + 1, bytes: data.byteLength, error: describe(error) });
           return tooLarge ? 'too-large' : 'failed';
         }
@@ -143,7 +152,13 @@ export function createFanout(options: FanoutOptions): Fanout {
       post,
 
       async postToAll(connectionIds, data) {
+        // Per call: a broadcast makes one per page of members, so for rooms that fit one page, per broadcast.
+        const started = clock();
         const outcomes = await Promise.all(connectionIds.map((id) => post(id, data)));
+        if (connectionIds.length > 0) {
+          recorder.record('recipients', connectionIds.length);
+          recorder.record('fanoutDuration', clock() - started);
+        }
         const result: FanoutResult = { delivered: 0, failed: 0, gone: [] };
         outcomes.forEach((outcome, index) => {
           if (outcome === 'delivered') result.delivered += 1;

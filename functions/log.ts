@@ -14,10 +14,15 @@ export interface Logger {
 
 type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT' | 'CRITICAL' | 'TRACE';
 
+/** The level the handlers log at, as Powertools reads it. */
+export function configuredLogLevel(env: Readonly<Record<string, string | undefined>> = process.env): LogLevel {
+  return (env.POWERTOOLS_LOG_LEVEL ?? env.LOG_LEVEL ?? 'INFO').toUpperCase() as LogLevel;
+}
+
 export function createLogger(): Logger {
   const logger = new PowertoolsLogger({
     serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'wschat',
-    logLevel: (process.env.POWERTOOLS_LOG_LEVEL ?? process.env.LOG_LEVEL ?? 'INFO').toUpperCase() as LogLevel,
+    logLevel: configuredLogLevel(),
   });
   // Powertools types its extra arguments as log attributes; ours are plain records of the same shape.
   const at =

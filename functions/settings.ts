@@ -4,7 +4,7 @@
 // (local/chat-server.ts), the CDK config and template (infra/config.ts, infra/chat-stack.ts) and the
 // docs tables (`npm run docs:settings`, checked by test/settings.test.ts).
 //
-// Parsed by hand, not with a validation library: three kinds over a dozen rows take a few lines, and
+// Parsed by hand, not with a validation library: four kinds over a dozen rows take a few lines, and
 // the messages must name the variable and its source (the environment, or a CDK context key). The one
 // at hand, Powertools' `getNumberFromEnv`, reads only process.env, has no ranges and takes `1e3` or
 // ` 12 ` for numbers; its model is kept: a bad value throws, it never quietly becomes the default.
@@ -43,7 +43,14 @@ export interface StringSetting extends Common {
   readonly required: boolean;
   readonly unset: string;
 }
-export type SettingDefinition = IntegerSetting | BooleanSetting | StringSetting;
+/** A name with a default, checked against `pattern` (what it must be, in `rule`, for the message and the docs). */
+export interface TextSetting extends Common {
+  readonly kind: 'text';
+  readonly default: string;
+  readonly pattern: RegExp;
+  readonly rule: string;
+}
+export type SettingDefinition = IntegerSetting | BooleanSetting | StringSetting | TextSetting;
 
 // API Gateway closes every connection after 2 h: a longer grace or settle time would only keep dead ones.
 const CONNECTION_LIFETIME_MS = CONNECTION_LIFETIME_SECONDS * 1000;
@@ -178,6 +185,16 @@ export const SETTINGS = {
     deploy: 'none',
     meaning: 'seconds: the longest `exp - iat` a JWT is accepted with, so a leaked token is worth at most this',
   },
+  metricsNamespace: {
+    env: 'METRICS_NAMESPACE',
+    kind: 'text',
+    default: 'wschat',
+    // CloudWatch's rule for namespaces; `AWS/` is reserved for AWS's own.
+    pattern: /^(?!AWS\/)[0-9A-Za-z._\-/#: ]{1,255}$/,
+    rule: 'a CloudWatch namespace: up to 255 of `0-9A-Za-z._-/#:` and space, not starting `AWS/`',
+    deploy: 'context',
+    meaning: 'the CloudWatch namespace of the handlers’ metrics (docs/deploy.md, “Operations”)',
+  },
   measureCapacity: {
     env: 'MEASURE_CAPACITY',
     kind: 'boolean',
@@ -190,7 +207,7 @@ export const SETTINGS = {
 export type SettingName = keyof typeof SETTINGS;
 export const SETTING_NAMES: readonly SettingName[] = Object.keys(SETTINGS).filter((key): key is SettingName => key in SETTINGS);
 
-type ValueOf<D> = D extends { kind: 'integer' } ? number : D extends { kind: 'boolean' } ? boolean : D extends { required: true } ? string : string | undefined;
+type ValueOf<D> = D extends { kind: 'integer' } ? number : D extends { kind: 'text' } ? string : D extends { kind: 'boolean' } ? boolean : D extends { required: true } ? string : string | undefined;
 /** What `readSettings` returns: every setting, typed by its kind. */
 export type Settings = { readonly [K in SettingName]: ValueOf<(typeof SETTINGS)[K]> };
 type DefaultedName = { [K in SettingName]: (typeof SETTINGS)[K] extends { default: unknown } ? K : never }[SettingName];
@@ -226,6 +243,10 @@ export function parseSetting(name: SettingName, raw: string | undefined, source:
       if (unset) return setting.default;
       if (raw !== 'true' && raw !== 'false') throw invalid('true or false');
       return raw === 'true';
+    case 'text':
+      if (unset) return setting.default;
+      if (!setting.pattern.test(raw)) throw invalid(setting.rule);
+      return raw;
     case 'string':
       if (!unset) return raw;
       if (setting.required) throw new SettingError(`${setting.env} is not set (from ${source}): it is required`);
@@ -241,7 +262,7 @@ export function readSettings(env: Readonly<Record<string, string | undefined>>, 
   return values;
 }
 
-const TYPE_OF = { integer: 'number', boolean: 'boolean', string: 'string' } as const;
+const TYPE_OF = { integer: 'number', boolean: 'boolean', string: 'string', text: 'string' } as const;
 
 /**
  * Whether `values` holds a value of the right kind for each of `names`: checked, so that the record

@@ -3,7 +3,7 @@
 import { Duration, Stack, type RemovalPolicy } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -20,6 +20,8 @@ export interface ChatFunctionProps {
   environment: Record<string, string>;
   logRetention: RetentionDays;
   removalPolicy: RemovalPolicy;
+  /** X-Ray active tracing (`-c tracing=true`); off, the template does not mention it. */
+  tracing: boolean;
   /** Lambda's own retries of an asynchronous invocation (EventBridge); default Lambda's 2. */
   asyncRetryAttempts?: number;
 }
@@ -28,11 +30,14 @@ export class ChatFunction extends Construct {
   readonly fn: NodejsFunction;
   readonly role: Role;
   readonly spec: HandlerSpec;
+  /** X-Ray active tracing is on (its role then has the X-Ray grant, see infra/nag.ts). */
+  readonly traced: boolean;
 
   constructor(scope: Construct, id: string, props: ChatFunctionProps) {
     super(scope, id);
     const { spec } = props;
     this.spec = spec;
+    this.traced = props.tracing;
 
     const logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention, removalPolicy: props.removalPolicy });
 
@@ -79,6 +84,8 @@ export class ChatFunction extends Construct {
       bundling: BUNDLING,
       description: `wschat: ${spec.purpose}`,
       ...(props.asyncRetryAttempts === undefined ? {} : { retryAttempts: props.asyncRetryAttempts }),
+      // ACTIVE also grants the role xray:PutTraceSegments and PutTelemetryRecords (on *: X-Ray has no resources).
+      ...(props.tracing ? { tracing: Tracing.ACTIVE } : {}),
     });
   }
 }

@@ -10,6 +10,7 @@ import { assertLocalEsbuild } from './bundling.ts';
 import type { ChatConfig } from './config.ts';
 import { ChatFunction } from './chat-function.ts';
 import { ROUTE_HANDLERS, ROUTE_SELECTION_EXPRESSION } from './handlers.ts';
+import { Operations } from './operations.ts';
 import { ScheduledAnnounce } from './scheduled-announce.ts';
 import { createChatTable } from './chat-table.ts';
 
@@ -23,6 +24,8 @@ export class ChatStack extends Stack {
   /** The route handlers, by route key. */
   readonly functions: ReadonlyMap<string, ChatFunction>;
   readonly announce: ScheduledAnnounce;
+  /** Alarms and the dashboard, with `-c alarms=true`. */
+  readonly operations: Operations | undefined;
 
   constructor(scope: Construct, id: string, props: ChatStackProps) {
     super(scope, id, props);
@@ -65,6 +68,7 @@ export class ChatStack extends Stack {
       environment,
       logRetention: config.logRetention,
       removalPolicy,
+      tracing: config.tracing,
     };
 
     const functions = new Map<string, ChatFunction>();
@@ -75,6 +79,17 @@ export class ChatStack extends Stack {
     }
     this.functions = functions;
     this.announce = new ScheduledAnnounce(this, 'Announce', { ...common, ...config.announce });
+    this.operations = config.alarms.enabled
+      ? new Operations(this, 'Operations', {
+          api: this.api,
+          stageName: config.stageName,
+          functions: this.allFunctions,
+          table,
+          // The handlers' namespace: the one deployed, or the table's default they fall back to.
+          metricsNamespace: config.handlerEnv[SETTINGS.metricsNamespace.env] ?? SETTINGS.metricsNamespace.default,
+          email: config.alarms.email,
+        })
+      : undefined;
 
     new CfnOutput(this, 'WebSocketUrl', { value: this.stage.url, description: 'Connect here: wscat -c <this URL>' });
     new CfnOutput(this, 'CallbackUrl', { value: this.stage.callbackUrl, description: '@connections management API' });

@@ -22,6 +22,10 @@ export interface ChatConfig {
   handlerEnv: Record<string, string>;
   /** The scheduled "N users online" push: its EventBridge schedule, and whether the rule is enabled. */
   announce: { schedule: string; enabled: boolean };
+  /** CloudWatch alarms and a dashboard (infra/operations.ts); with `email`, an SNS topic that mails each alarm. */
+  alarms: { enabled: boolean; email: string | undefined };
+  /** X-Ray active tracing of every function. */
+  tracing: boolean;
 }
 
 /**
@@ -38,6 +42,9 @@ export const STACK_OPTIONS = {
   logLevel: { context: 'logLevel', env: 'WSCHAT_LOG_LEVEL', default: 'INFO' },
   announceSchedule: { context: 'announceSchedule', env: 'WSCHAT_ANNOUNCE_SCHEDULE', default: 'rate(1 hour)' },
   scheduledAnnounce: { context: 'scheduledAnnounce', env: 'WSCHAT_SCHEDULED_ANNOUNCE', default: 'false' },
+  alarms: { context: 'alarms', env: 'WSCHAT_ALARMS', default: 'false' },
+  alarmEmail: { context: 'alarmEmail', env: 'WSCHAT_ALARM_EMAIL', default: undefined },
+  tracing: { context: 'tracing', env: 'WSCHAT_TRACING', default: 'false' },
 } as const satisfies Record<string, { context: string; env: string; default: string | number | undefined }>;
 
 type StackOption = keyof typeof STACK_OPTIONS;
@@ -117,7 +124,12 @@ export function loadConfig(context: ContextLookup, env: Record<string, string | 
     handlerEnv[SETTINGS[name].env] = String(parseSetting(name, raw, source));
   }
 
-  const scheduledAnnounce = text('scheduledAnnounce', /^(true|false)$/, '"true" or "false"') === 'true';
+  const flag = (name: StackOption) => text(name, /^(true|false)$/, '"true" or "false"') === 'true';
+  const scheduledAnnounce = flag('scheduledAnnounce');
+  const alarms = flag('alarms');
+  // A plain address check: SNS confirms the subscription by mail anyway, so a typo shows up there.
+  const alarmEmail = raw('alarmEmail').value === undefined ? undefined : text('alarmEmail', /^[^\s@]+@[^\s@]+\.[^\s@]+$/, 'an email address');
+  if (alarmEmail && !alarms) throw new Error(`${raw('alarmEmail').source}: an alarm email needs the alarms (-c alarms=true)`);
 
   return {
     stackName: text('stackName', /^[A-Za-z][A-Za-z0-9-]{0,127}$/, 'a CloudFormation stack name'),
@@ -133,5 +145,7 @@ export function loadConfig(context: ContextLookup, env: Record<string, string | 
       schedule: text('announceSchedule', SCHEDULE_EXPRESSION, 'an EventBridge schedule: "rate(1 hour)", "rate(15 minutes)", "cron(0 9 * * ? *)"'),
       enabled: scheduledAnnounce,
     },
+    alarms: { enabled: alarms, email: alarmEmail },
+    tracing: flag('tracing'),
   };
 }

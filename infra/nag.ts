@@ -19,12 +19,19 @@ export const REASONS = {
   'AwsSolutions-IAM5':
     'Connection ids exist only at run time, so @connections/* is as narrow as this resource gets: this API, this stage, ' +
     'one HTTP method; never a wildcard API, stage or method.',
+  // Only with `-c tracing=true`: the grant Lambda's active tracing adds to each role.
+  'AwsSolutions-IAM5 (X-Ray)':
+    'xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions, so X-Ray requires "*"; ' +
+    'the statement is the one CDK adds for active tracing, write-only, and exists only with -c tracing=true.',
 } as const;
 
 /** A ManageConnections resource as cdk-nag prints it (tokens rendered as `<LogicalId>`). */
 export function connectionsFinding(apiLogicalId: string, stageName: string, method: string): string {
   return `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<${apiLogicalId}>/${stageName}/${method}/@connections/*]`;
 }
+
+/** The rule a reason is for: its key without the ` (…)` that tells two reasons for one rule apart. */
+export const ruleOf = (reason: keyof typeof REASONS): string => reason.replace(/ \(.*\)$/, '');
 
 function acknowledge(scope: IConstruct, id: string, rule: keyof typeof REASONS): void {
   Validations.of(scope).acknowledge({ id, reason: REASONS[rule] });
@@ -39,5 +46,6 @@ export function acknowledgeNagFindings(stack: ChatStack): void {
     for (const method of fn.spec.connections) {
       acknowledge(fn.role, connectionsFinding(apiLogicalId, stack.stage.stageName, method), 'AwsSolutions-IAM5');
     }
+    if (fn.traced) acknowledge(fn.role, 'AwsSolutions-IAM5[Resource::*]', 'AwsSolutions-IAM5 (X-Ray)');
   }
 }

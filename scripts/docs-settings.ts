@@ -1,12 +1,15 @@
 // `npm run docs:settings`: rewrites the settings tables of README.md and docs/deploy.md from the one
-// table in functions/settings.ts. test/settings.test.ts fails when a doc and the table disagree.
+// table in functions/settings.ts, and the metrics table of docs/deploy.md from functions/metrics.ts.
+// test/settings.test.ts fails when a doc and its table disagree.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { HANDLER_CONTEXT_SETTINGS, handlerSettingFallback } from '../infra/config.ts';
+import { METRIC_KEYS, METRICS, type MetricDefinition } from '../functions/metrics.ts';
 import { SETTING_NAMES, SETTINGS, type SettingDefinition } from '../functions/settings.ts';
 
-export const BEGIN = '<!-- settings:begin -->';
-export const END = '<!-- settings:end -->';
+/** Which generated block of a doc: `<!-- settings:begin -->` … `<!-- settings:end -->`, or `metrics:`. */
+export type Marker = 'settings' | 'metrics';
+const markers = (marker: Marker) => ({ begin: `<!-- ${marker}:begin -->`, end: `<!-- ${marker}:end -->` });
 const ROOT = new URL('..', import.meta.url);
 
 const code = (text: string | number | boolean) => `\`${text}\``;
@@ -27,6 +30,8 @@ function accepted(setting: SettingDefinition): string {
       return '`true`, `false`';
     case 'string':
       return 'text';
+    case 'text':
+      return setting.rule;
   }
 }
 
@@ -52,27 +57,41 @@ export function renderContextTable(): string {
   );
 }
 
-/** Each generated doc, by its path from the project root. */
-export const GENERATED_DOCS = [
-  { path: 'README.md', render: renderEnvironmentTable },
-  { path: 'docs/deploy.md', render: renderContextTable },
-] as const;
+/** docs/deploy.md: every metric the handlers publish (dimensions `stage` and `route`). */
+export function renderMetricsTable(): string {
+  const statistic = (metric: MetricDefinition) => (metric.kind === 'sum' ? 'Sum' : 'Maximum, p99, Average');
+  return table(
+    ['metric', 'unit', 'read as', 'meaning'],
+    METRIC_KEYS.map((key) => {
+      const metric: MetricDefinition = METRICS[key];
+      return [code(metric.name), metric.unit, statistic(metric), metric.meaning];
+    }),
+  );
+}
 
-/** `text` with what lies between its one BEGIN and END markers replaced by `block`. */
-export function withBlock(text: string, block: string, path: string): string {
-  const begin = text.indexOf(BEGIN);
-  const end = text.indexOf(END);
-  if (begin < 0 || end < begin || text.indexOf(BEGIN, begin + 1) >= 0) throw new Error(`${path}: expected one ${BEGIN} … ${END} block`);
-  return `${text.slice(0, begin + BEGIN.length)}\n${block}\n${text.slice(end)}`;
+/** Each generated block, by the path of its doc from the project root. */
+export const GENERATED_DOCS = [
+  { path: 'README.md', marker: 'settings', render: renderEnvironmentTable },
+  { path: 'docs/deploy.md', marker: 'settings', render: renderContextTable },
+  { path: 'docs/deploy.md', marker: 'metrics', render: renderMetricsTable },
+] as const satisfies readonly { path: string; marker: Marker; render: () => string }[];
+
+/** `text` with what lies between its one pair of `marker` comments replaced by `block`. */
+export function withBlock(text: string, block: string, path: string, marker: Marker = 'settings'): string {
+  const { begin: opening, end: closing } = markers(marker);
+  const begin = text.indexOf(opening);
+  const end = text.indexOf(closing);
+  if (begin < 0 || end < begin || text.indexOf(opening, begin + 1) >= 0) throw new Error(`${path}: expected one ${opening} … ${closing} block`);
+  return `${text.slice(0, begin + opening.length)}\n${block}\n${text.slice(end)}`;
 }
 
 export const docPath = (path: string): string => fileURLToPath(new URL(path, ROOT));
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  for (const { path, render } of GENERATED_DOCS) {
+  for (const { path, marker, render } of GENERATED_DOCS) {
     const before = readFileSync(docPath(path), 'utf8');
-    const after = withBlock(before, render(), path);
+    const after = withBlock(before, render(), path, marker);
     if (after !== before) writeFileSync(docPath(path), after);
-    console.log(`${path}: ${after === before ? 'up to date' : 'rewritten'}`);
+    console.log(`${path} (${marker}): ${after === before ? 'up to date' : 'rewritten'}`);
   }
 }

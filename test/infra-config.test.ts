@@ -20,6 +20,8 @@ describe('deploy configuration', () => {
       logLevel: 'INFO',
       handlerEnv: {},
       announce: { schedule: 'rate(1 hour)', enabled: false },
+      alarms: { enabled: false, email: undefined },
+      tracing: false,
     });
   });
 
@@ -42,6 +44,10 @@ describe('deploy configuration', () => {
         announceText: 'back at 18:00',
         announceSchedule: 'cron(0 9 * * ? *)',
         scheduledAnnounce: true,
+        metricsNamespace: 'chat/dev',
+        alarms: 'true',
+        alarmEmail: 'ops@example.com',
+        tracing: true,
       }),
       {},
     );
@@ -60,8 +66,11 @@ describe('deploy configuration', () => {
         RATE_LIMIT_WINDOW_MS: '5000',
         HISTORY_TTL_SECONDS: '3600',
         ANNOUNCE_TEXT: 'back at 18:00',
+        METRICS_NAMESPACE: 'chat/dev',
       },
       announce: { schedule: 'cron(0 9 * * ? *)', enabled: true },
+      alarms: { enabled: true, email: 'ops@example.com' },
+      tracing: true,
     });
   });
 
@@ -99,6 +108,10 @@ describe('deploy configuration', () => {
     [{ removalPolicy: 'RETAIN_ON_UPDATE_OR_DELETE' }, /"destroy" or "retain"/],
     [{ logLevel: 'verbose' }, /one of TRACE, DEBUG/],
     [{ scheduledAnnounce: 'yes' }, /"true" or "false"/],
+    [{ alarms: 'on' }, /"true" or "false"/],
+    [{ tracing: '1' }, /"true" or "false"/],
+    [{ alarms: 'true', alarmEmail: 'ops at example.com' }, /an email address/],
+    [{ alarmEmail: 'ops@example.com' }, /needs the alarms/],
     [{ announceSchedule: 'every hour' }, /EventBridge schedule/],
     [{ announceSchedule: 'rate(1 hours)' }, /EventBridge schedule/],
     [{ announceSchedule: 'rate(5 minute)' }, /EventBridge schedule/],
@@ -118,6 +131,8 @@ describe('deploy configuration', () => {
     ['rateLimitFrames', '1e3', 'RATE_LIMIT_FRAMES="1e3" (from CDK context rateLimitFrames): must be an integer from 0 to 1000000'],
     ['rateLimitWindowMs', '0', 'RATE_LIMIT_WINDOW_MS="0" (from CDK context rateLimitWindowMs): must be an integer from 1 to 3600000'],
     ['historyTtlSeconds', '10', 'HISTORY_TTL_SECONDS="10" (from CDK context historyTtlSeconds): must be an integer from 60 to 31622400'],
+    ['metricsNamespace', 'AWS/Chat', `METRICS_NAMESPACE="AWS/Chat" (from CDK context metricsNamespace): must be ${SETTINGS.metricsNamespace.rule}`],
+    ['metricsNamespace', 'chat!', `METRICS_NAMESPACE="chat!" (from CDK context metricsNamespace): must be ${SETTINGS.metricsNamespace.rule}`],
   ])('rejects %s=%o naming the setting and the context key', (key, value, message) => {
     expect(() => loadConfig(context({ [key]: value }), {})).toThrow(message);
   });

@@ -137,8 +137,8 @@ describe('consumers of the table', () => {
     expect(run.stdout).not.toMatch(/listening/);
   });
 
-  it.each(GENERATED_DOCS.map((doc) => [doc.path, doc] as const))('%s holds the rendering of the table (npm run docs:settings)', (path, doc) => {
+  it.each(GENERATED_DOCS.map((doc) => [doc.path, doc.marker, doc] as const))('%s holds the rendering of the %s table (npm run docs:settings)', (path, marker, doc) => {
     const text = readFileSync(docPath(path), 'utf8');
-    expect(withBlock(text, doc.render(), path)).toBe(text);
+    expect(withBlock(text, doc.render(), path, marker)).toBe(text);
   });
 });

@@ -27,6 +27,7 @@ export function createCommands({ store, log, metrics }: ChatContext, delivery: D
   async function nick(fanout: Fanout, sender: ConnectionRecord, nickname: string, key: string): Promise<void> {
     const outcome = await login.logIn(fanout, sender, nickname, key);
     if (!outcome) return; // a newer /nick of this connection took effect instead
+    if (!outcome.ok) metrics.record(refusedLoginMetric(outcome.error.code));
     if (!outcome.ok) return reply(fanout, sender, errorEvent(outcome.error));
     await reply(fanout, sender, { type: 'login', at: timestamp(), nickname });
     // Logging in enters the lobby, and entering a room shows its recent messages.
