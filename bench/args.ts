@@ -22,7 +22,7 @@ export interface BenchArgs {
 
 export const SWEEP = [10, 100, 1000, 5000];
 export const DEFAULT_TUNE = [8, 16, 32, 64, 128, 256];
-export const DEFAULT_VARIANTS = ['ours', 'naive', 'naive-sample', 'floor'];
+export const DEFAULT_VARIANTS = ['ours', 'naive', 'naive-sample', 'sdk-posts', 'bare-posts', 'raw-ws'];
 
 export const USAGE = `npm run bench -- [options]
   --clients N            recipients (default 1000)

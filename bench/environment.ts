@@ -16,6 +16,7 @@ import { startLocalGateway, type LocalGateway, type RouteTarget } from '../local
 import { startMeteredDynamo, type MeteredDynamo } from './dynamo-meter.ts';
 import { HandlerClock, type RouteHandler } from './handler-clock.ts';
 import { createNaiveHandler } from './naive-handler.ts';
+import { createBarePostsHandler, createSdkPostsHandler, type PostHandler, type PostHandlerOptions } from './post-handlers.ts';
 import { startPostMeter, type PostMeter } from './post-meter.ts';
 import { createSplitHandler } from './split-handler.ts';
 
@@ -88,6 +89,14 @@ export async function startEnvironment(options: EnvironmentOptions = {}): Promis
   };
   bindLate('naive', () => createNaiveHandler({ table: 'chat-table', tableName: TABLE_NAME, dynamodb, callbackUrl }));
   bindLate('naive-sample', () => createNaiveHandler({ table: 'sample-table', tableName: SAMPLE_TABLE_NAME, dynamodb, callbackUrl }));
+  const postHandlers: PostHandler[] = [];
+  const posting = (create: (options: PostHandlerOptions) => PostHandler) => () => {
+    const handler = create({ callbackUrl, concurrency: DEFAULT_SETTINGS.fanoutConcurrency, connectionIds: () => gateway.connectionIds() });
+    postHandlers.push(handler);
+    return handler.handle;
+  };
+  bindLate('sdk-posts', posting(createSdkPostsHandler));
+  bindLate('bare-posts', posting(createBarePostsHandler));
   for (const workers of options.splitWorkers ?? []) {
     bindLate(`split-${workers}`, () =>
       createSplitHandler({ workers, concurrency: options.splitConcurrency ?? DEFAULT_SETTINGS.fanoutConcurrency, tableName: TABLE_NAME, dynamodb, callbackUrl }),
@@ -116,6 +125,7 @@ export async function startEnvironment(options: EnvironmentOptions = {}): Promis
     store: createStore(dynamodb, { tableName: TABLE_NAME }),
     dynamodb,
     async close() {
+      for (const handler of postHandlers) handler.close();
       await gateway.close();
       posts.stop();
       dynamodb.destroy();

@@ -1,9 +1,9 @@
 // One client count through a list of blocks (a variant, optionally with its own FANOUT_CONCURRENCY).
 // The gateway blocks share one environment and one set of logged-in clients, and run interleaved; the
-// floor gets its own server and clients.
+// raw-ws floor gets its own server and clients.
 import { resetContainer } from '../functions/container.ts';
 import { startEnvironment, SAMPLE_TABLE_NAME, type BenchEnvironment, type EnvironmentOptions } from './environment.ts';
-import { startFloor } from './floor.ts';
+import { startFloor } from './raw-ws-floor.ts';
 import { heapAfterGc } from './heap.ts';
 import { logInAll } from './login.ts';
 import { measureBroadcast, type Sample } from './measure.ts';
@@ -58,7 +58,7 @@ export async function runFanout(options: FanoutOptions): Promise<FanoutRun> {
   const runs: BlockRun[] = [];
   let setupMs = 0;
   const onGateway = options.blocks.filter((block) => block.variant.server === 'gateway');
-  const onFloor = options.blocks.filter((block) => block.variant.server === 'floor');
+  const onFloor = options.blocks.filter((block) => block.variant.server === 'raw-ws');
 
   if (onGateway.length) {
     const env = await startEnvironment(options);
@@ -80,7 +80,7 @@ export async function runFanout(options: FanoutOptions): Promise<FanoutRun> {
   for (const block of onFloor) {
     const floor = await startFloor();
     try {
-      options.onPhase?.(`${options.clients} clients: connecting to the floor`);
+      options.onPhase?.(`${options.clients} clients: connecting to the raw-ws floor`);
       const receivers = await Receivers.open(floor.url, options.clients);
       runs.push(...(await runInterleaved(receivers, [block], undefined, options)));
       await receivers.close();

@@ -14,7 +14,7 @@ const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 export interface Sample {
   /** Send → last recipient's receipt. */
   deliveryMs: number;
-  /** The handler invocation's duration; null on the floor (there is none). */
+  /** The handler invocation's duration; null on the raw-ws floor (there is none). */
   handlerMs: number | null;
   recipients: number;
   received: number;
@@ -26,7 +26,7 @@ export interface Sample {
   dynamoByOperation: Record<string, number>;
   readUnits: number;
   writeUnits: number;
-  /** How the handler's invocation ended (`HTTP 200`, or the error); empty on the floor. */
+  /** How the handler's invocation ended (`HTTP 200`, or the error); empty on the raw-ws floor. */
   handlerOutcome: string;
 }
 

@@ -1,23 +1,29 @@
 // CPU time a Lambda spends per postToConnection, measured in this process alone: the posts go to a
 // minimal @connections sink in a child process, so neither the server's work nor the clients' lands on
-// this clock. CPU time, unlike wall time, hardly depends on what else the machine is doing. Compares the
-// SDK's PostToConnectionCommand with functions/connection-poster.ts (what the fan-out uses).
+// this clock. CPU time depends less than wall time on what else the machine runs, but not nothing (a
+// busy core's caches and clock): rounds alternate, and the median of the rounds after the first (JIT
+// warm-up) is kept, with every round in the figures. Compares the SDK's PostToConnectionCommand with
+// functions/connection-poster.ts (what the fan-out uses) and an unsigned POST on the same agent (what
+// node:http costs alone, the part no signer can save).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpAgent, request } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import pLimit from 'p-limit';
-import { createConnectionPoster } from '../functions/connection-poster.ts';
+import { createConnectionPoster, encodePathSegment } from '../functions/connection-poster.ts';
 import { DEFAULT_SETTINGS } from '../functions/settings.ts';
 import { LOCAL_CREDENTIALS } from '../local/aws-env.ts';
+import { percentile } from './stats.ts';
 
 export interface PostCpuFigures {
   posts: number;
-  /** CPU microseconds (user + system) per post, in the posting process. */
+  /** CPU microseconds (user + system) per post in the posting process: medians of the rounds after the first. */
   sdkMicros: number;
   posterMicros: number;
+  bareMicros: number;
+  rounds: { sdk: number[]; poster: number[]; bare: number[] };
 }
 
 const SINK = `
@@ -29,7 +35,7 @@ server.keepAliveTimeout = 60000;
 server.listen(0, '127.0.0.1', () => process.stdout.write(String(server.address().port) + '\\n'));
 `;
 
-export async function measurePostCpu(posts = 3000): Promise<PostCpuFigures> {
+export async function measurePostCpu(posts = 3000, rounds = 6): Promise<PostCpuFigures> {
   const sink = spawn(process.execPath, ['-e', SINK], { stdio: ['ignore', 'pipe', 'inherit'] });
   try {
     const [chunk] = (await once(sink.stdout as NonNullable<ChildProcess['stdout']>, 'data')) as [Buffer];
@@ -47,20 +53,34 @@ export async function measurePostCpu(posts = 3000): Promise<PostCpuFigures> {
     const data = Buffer.from(JSON.stringify({ type: 'message', at: new Date().toISOString(), room: 'lobby', from: 'u0', text: 'benchmark broadcast' }));
     const viaSdk = (id: string) => client.send(new PostToConnectionCommand({ ConnectionId: id, Data: data })).then(() => undefined);
     const viaPoster = (id: string) => poster.post(id, data);
+    const { host, hostname, port, pathname } = new URL(endpoint);
+    const length = String(data.byteLength);
+    const viaBare = (id: string) =>
+      new Promise<void>((resolve, reject) => {
+        const headers = ['host', host, 'content-type', 'application/octet-stream', 'content-length', length];
+        const outgoing = request({ agent: agents.http, method: 'POST', hostname, port, path: `${pathname}/@connections/${encodePathSegment(id)}`, headers }, (response) => {
+          response.on('end', resolve).on('error', reject).resume();
+        });
+        outgoing.on('error', reject).end(data);
+      });
 
-    // Alternate, twice each, and keep the lower: warm-up and noise only ever add.
     const sdk: number[] = [];
     const lean: number[] = [];
-    for (let round = 0; round < 3; round += 1) {
+    const bare: number[] = [];
+    for (let round = 0; round < rounds; round += 1) {
       sdk.push(await cpuPerPost(viaSdk, posts));
       lean.push(await cpuPerPost(viaPoster, posts));
+      bare.push(await cpuPerPost(viaBare, posts));
     }
     agents.http.destroy();
-    return { posts, sdkMicros: Math.min(...sdk), posterMicros: Math.min(...lean) };
+    const settled = (values: number[]) => median(values.length > 1 ? values.slice(1) : values);
+    return { posts, sdkMicros: settled(sdk), posterMicros: settled(lean), bareMicros: settled(bare), rounds: { sdk, poster: lean, bare } };
   } finally {
     sink.kill();
   }
 }
+
+const median = (values: number[]) => percentile([...values].sort((a, b) => a - b), 50);
 
 async function cpuPerPost(post: (id: string) => Promise<void>, posts: number): Promise<number> {
   const limit = pLimit(DEFAULT_SETTINGS.fanoutConcurrency);

@@ -1,9 +1,10 @@
-// The terminal report: one table per client count with the ratios ours/naive and ours/floor, then the
-// sweep, tuning and split tables, bundles, start-up, and the targets.
+// The terminal report: one table per client count with every variant's ratio to bare-posts (the floor
+// of posting through API Gateway) and naive/ours, then the sweep, tuning and split tables, CPU per post,
+// bundles, start-up, and the targets (MET/MISS).
 import type { BenchResults, BlockResult, SizeResult } from './harness.ts';
 import { broadcastCost } from './pricing.ts';
 import type { Target } from './targets.ts';
-import { fixed, kib, ratio, textTable, thousands } from './text-table.ts';
+import { fixed, kib, textTable, thousands } from './text-table.ts';
 
 const byOperation = (ops: Record<string, number>) =>
   Object.entries(ops)
@@ -16,14 +17,14 @@ function variantRow(result: BlockResult): string[] {
   return [
     result.label,
     fixed(s.deliveryMs.p50),
-    fixed(s.deliveryMs.p99),
+    fixed(s.deliveryMs.p95),
     fixed(s.deliveryMs.max),
     fixed(s.handlerMs?.p50),
     fixed(s.postsPerRecipient, 2),
     fixed(s.dynamoRequestsPerMessage, 1),
     fixed(s.readUnitsPerMessage, 1),
     fixed(s.writeUnitsPerMessage, 1),
-    result.variant === 'floor' ? '-' : `${fixed(cost.dynamodb * 1e6, 2)}`,
+    result.variant === 'raw-ws' ? '-' : `${fixed(cost.dynamodb * 1e6, 2)}`,
     thousands(s.deliveriesPerSecond),
     result.heap ? fixed(result.heap.growthPerBroadcast / 1024, 1) : '-',
   ];
@@ -32,7 +33,7 @@ function variantRow(result: BlockResult): string[] {
 const VARIANT_HEADERS = [
   'variant',
   'p50 ms',
-  'p99 ms',
+  'p95 ms',
   'max ms',
   'handler p50',
   'posts/recip',
@@ -50,36 +51,44 @@ export function formatSize(size: SizeResult, broadcasts: number): string {
     textTable(VARIANT_HEADERS, size.blocks.map(variantRow)),
   ];
   for (const result of size.blocks) {
-    if (result.variant !== 'floor') lines.push(`  ${result.label.padEnd(13)} DynamoDB per broadcast: ${byOperation(result.summary.dynamoRequestsByOperation)}`);
+    if (result.variant !== 'raw-ws') lines.push(`  ${result.label.padEnd(13)} DynamoDB per broadcast: ${byOperation(result.summary.dynamoRequestsByOperation)}`);
     if (result.summary.incomplete) lines.push(`  ${result.label}: ${result.summary.incomplete} broadcasts did not reach everyone in time`);
   }
-  const ours = size.blocks.find((b) => b.variant === 'ours');
-  if (ours) {
-    for (const other of size.blocks.filter((b) => b !== ours)) {
-      lines.push(`  ours/${other.label.padEnd(13)} p50 ${ratio(ours.summary.deliveryMs.p50, other.summary.deliveryMs.p50)}`);
+  const bare = size.blocks.find((b) => b.variant === 'bare-posts');
+  if (bare) {
+    for (const other of size.blocks.filter((b) => b !== bare)) {
+      lines.push(`  ${other.label.padEnd(13)}/bare-posts p50 ${fixed(other.summary.deliveryMs.p50 / bare.summary.deliveryMs.p50, 2)}×`);
     }
   }
+  const ours = size.blocks.find((b) => b.variant === 'ours');
+  const naive = size.blocks.find((b) => b.variant === 'naive');
+  if (ours && naive) lines.push(`  naive/ours p50 ${fixed(naive.summary.deliveryMs.p50 / ours.summary.deliveryMs.p50, 2)}×`);
   return lines.join('\n');
 }
 
 export function formatSweep(results: BenchResults): string {
   if (results.fanout.length < 2) return '';
-  const p50 = (size: SizeResult, variant: string) => size.blocks.find((b) => b.variant === variant)?.summary.deliveryMs.p50 ?? Number.NaN;
+  const variants = ['ours', 'naive', 'naive-sample', 'sdk-posts', 'bare-posts', 'raw-ws'];
+  const delivery = (size: SizeResult, variant: string) => size.blocks.find((b) => b.variant === variant)?.summary.deliveryMs;
+  const p50 = (size: SizeResult, variant: string) => delivery(size, variant)?.p50 ?? Number.NaN;
   const rows = results.fanout.map((size) => {
     const ours = size.blocks.find((b) => b.variant === 'ours');
     return [
       thousands(size.clients),
-      fixed(p50(size, 'ours')),
-      fixed(p50(size, 'naive')),
-      fixed(p50(size, 'naive-sample')),
-      fixed(p50(size, 'floor')),
+      ...variants.map((variant) => {
+        const d = delivery(size, variant);
+        return d ? `${fixed(d.p50)} / ${fixed(d.p95)}` : '-';
+      }),
+      fixed(p50(size, 'ours') / p50(size, 'bare-posts'), 2),
+      fixed(p50(size, 'naive') / p50(size, 'bare-posts'), 2),
+      fixed(p50(size, 'sdk-posts') / p50(size, 'bare-posts'), 2),
       fixed(p50(size, 'naive') / p50(size, 'ours'), 2),
-      fixed(p50(size, 'ours') / p50(size, 'floor'), 1),
       fixed(ours?.summary.dynamoRequestsPerMessage, 1),
       ours?.heap ? `${(ours.heap.after / 1024 / 1024).toFixed(1)} MiB (${fixed(ours.heap.growthPerBroadcast / 1024, 1)}/msg)` : '-',
     ];
   });
-  return `\nSweep (p50 ms)\n${textTable(['recipients', 'ours', 'naive', 'naive-sample', 'floor', 'naive/ours', 'ours/floor', 'ours DDB req', 'heap after GC (KiB growth)'], rows)}`;
+  const headers = ['recipients', ...variants, 'ours/bare', 'naive/bare', 'sdk/bare', 'naive/ours', 'ours DDB req', 'heap after GC (KiB growth)'];
+  return `\nSweep (p50 / p95 ms, send → last receipt; raw-ws is a bare WebSocket server, not API Gateway)\n${textTable(headers, rows)}`;
 }
 
 export function formatTuning(results: BenchResults): string {
@@ -124,15 +133,17 @@ export function formatStartup(results: BenchResults): string {
 
 export function formatPostCpu(results: BenchResults): string {
   if (!results.postCpu) return '';
-  const { sdkMicros, posterMicros, posts } = results.postCpu;
+  const { sdkMicros, posterMicros, bareMicros, posts, rounds } = results.postCpu;
   return (
-    `\nCPU per postToConnection in the posting process (${posts} posts to a sink in another process): ` +
-    `SDK PostToConnectionCommand ${fixed(sdkMicros, 0)} µs, connection-poster ${fixed(posterMicros, 0)} µs (${fixed(sdkMicros / posterMicros, 1)}× less)`
+    `\nCPU per postToConnection in the posting process (${posts} posts per round to a sink in another process; median of rounds 2–${rounds.sdk.length}):\n` +
+    `  SDK PostToConnectionCommand ${fixed(sdkMicros, 0)} µs (${rounds.sdk.map((v) => v.toFixed(0)).join(' ')}), ` +
+    `connection-poster ${fixed(posterMicros, 0)} µs (${rounds.poster.map((v) => v.toFixed(0)).join(' ')}): ${fixed(sdkMicros / posterMicros, 1)}× less; ` +
+    `unsigned POST ${fixed(bareMicros, 0)} µs (${rounds.bare.map((v) => v.toFixed(0)).join(' ')})`
   );
 }
 
 export function formatTargets(targets: Target[]): string {
-  const mark = (pass: boolean | null) => (pass === null ? '  ?' : pass ? ' ok' : 'MISS');
+  const mark = (pass: boolean | null) => (pass === null ? '   ?' : pass ? ' MET' : 'MISS');
   return `\nTargets\n${targets.map((t) => `${mark(t.pass)}  ${t.name}\n        ${t.detail}`).join('\n')}`;
 }
 

@@ -6,7 +6,7 @@ export interface Summary {
   broadcasts: number;
   /** Broadcasts that did not reach every recipient in time (must be 0). */
   incomplete: number;
-  deliveryMs: { p50: number; p99: number; max: number };
+  deliveryMs: { p50: number; p95: number; p99: number; max: number };
   handlerMs: { p50: number; p99: number } | null;
   /** Mean per broadcast. */
   postsPerMessage: number;
@@ -47,7 +47,7 @@ export function summarize(samples: readonly Sample[]): Summary {
     recipients,
     broadcasts: samples.length,
     incomplete: samples.length - complete.length,
-    deliveryMs: { p50, p99: percentile(delivery, 99), max: delivery.at(-1) ?? Number.NaN },
+    deliveryMs: { p50, p95: percentile(delivery, 95), p99: percentile(delivery, 99), max: delivery.at(-1) ?? Number.NaN },
     handlerMs: handler.length ? { p50: percentile(handler, 50), p99: percentile(handler, 99) } : null,
     postsPerMessage,
     postsPerRecipient: recipients ? postsPerMessage / recipients : 0,

@@ -1,19 +1,41 @@
 // postToConnection without the SDK's per-call middleware. Fan-out makes this one call per recipient,
-// and `npm run bench` measured the SDK command path (endpoint rules, retry bookkeeping, user agent,
-// serde) at ~3× the CPU of what the call needs: a SigV4 signature and one keep-alive HTTP exchange.
-// On a Lambda's fraction of a vCPU that is most of a broadcast's time. So the request is signed with
-// the SDK's own signer (@smithy/signature-v4) and the client's credentials chain and region, and sent
-// over the client's keep-alive agent. Failures are thrown shaped like the SDK's service exceptions
-// (`name` from x-amzn-ErrorType, `$metadata.httpStatusCode`), so callers classify both alike.
-// test/connection-poster.test.ts checks the signature with the published algorithm, against the SDK's.
-import { createHash } from 'node:crypto';
-import { request as httpRequest, type Agent as HttpAgent, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+// and `npm run bench` measures the SDK command path (endpoint rules, retry bookkeeping, user agent,
+// serde, then its generic signer) at ≈7× the CPU of this poster (≈500 vs ≈70 µs per post, of which an
+// unsigned POST alone is ≈45): a SigV4 signature and one keep-alive HTTP exchange is all it needs. On a Lambda's fraction of a vCPU that is most of a broadcast's time.
+//
+// What a post costs, and why each piece is where it is (bench/probes/post-cpu.ts measures them):
+// - the body is hashed once per broadcast (every recipient gets the same bytes), with the client's own
+//   hash (`client.config.sha256`), and its hash goes into x-amz-content-sha256;
+// - the SigV4 signing key is derived by the SDK's own `getSigningKey` once per day, Region and
+//   credentials (the SDK's `sign` derives nothing either but computes an HMAC of the credentials on
+//   every call to find its cache);
+// - the canonical request is built from the headers this poster sends, which are fixed but for the
+//   date, the length and the path, then hashed and HMAC'd with node:crypto. That is the signer's whole
+//   per-request work, about 5× cheaper than `SignatureV4.sign` (which clones the request, re-derives
+//   every canonical header with regexes and awaits each hash); test/connection-poster.test.ts signs
+//   each request again with `SignatureV4.sign` and requires the same Authorization header;
+// - headers go to node:http as a raw list, so it does not validate and store them one by one again,
+//   and the body as a latin1 string (the same bytes), so headers and body leave in one write;
+// - a stalled socket is caught by the socket's own idle timeout (the `timeout` option), not a timer.
+// Failures are thrown shaped like the SDK's service exceptions (`name` from x-amzn-ErrorType,
+// `$metadata.httpStatusCode`), so callers classify both alike.
+import { createHash, createHmac } from 'node:crypto';
+import {
+  request as httpRequest,
+  type Agent as HttpAgent,
+  type ClientRequest,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+} from 'node:http';
 import { request as httpsRequest, type Agent as HttpsAgent } from 'node:https';
 import type { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
-import { SignatureV4 } from '@smithy/signature-v4';
+import { getSigningKey } from '@smithy/signature-v4';
+
+type Credentials = Awaited<ReturnType<ApiGatewayManagementApiClient['config']['credentials']>>;
 
 /** The signing name of the @connections management API. */
 const SERVICE = 'execute-api';
+const ALGORITHM = 'AWS4-HMAC-SHA256';
 const CONTENT_TYPE = 'application/octet-stream';
 /** API Gateway answers a post in milliseconds; this is for a socket that stopped answering. */
 export const POST_TIMEOUT_MS = 3000;
@@ -21,6 +43,11 @@ export const POST_TIMEOUT_MS = 3000;
 export interface ConnectionPoster {
   /** POST @connections/{id}; resolves on 2xx, throws a ConnectionsApiError otherwise (or the network error). */
   post(connectionId: string, data: Uint8Array): Promise<void>;
+}
+
+export interface ConnectionPosterOptions {
+  /** Epoch ms for the signature's date; tests move it across midnight. */
+  clock?: () => number;
 }
 
 /** A non-2xx answer, shaped like an SDK v3 service exception. */
@@ -42,10 +69,37 @@ const ERROR_NAMES: Record<number, string> = {
   429: 'LimitExceededException',
 };
 
+/** What a broadcast's body contributes to every post of it, computed once. */
+interface Body {
+  hash: string;
+  length: string;
+  /** The bytes as a latin1 string: node:http then writes headers and body in one piece. */
+  latin1: string;
+  /** The canonical header lines that depend on the body: content-length … x-amz-content-sha256. */
+  canonicalHeaders: string;
+}
+
+/** What the credentials and the day contribute, computed once per pair. */
+interface Scope {
+  credentials: Credentials;
+  shortDate: string;
+  key: Promise<Uint8Array>;
+  /** The key once derived: posts after the first few skip the await. */
+  ready: Uint8Array | undefined;
+  /** `Credential=…/scope, SignedHeaders=…, Signature=` */
+  authorizationPrefix: string;
+  scope: string;
+  signedHeaders: string;
+  /** `x-amz-security-token:…\n`, or empty. */
+  tokenLine: string;
+  token: string | undefined;
+}
+
 export function createConnectionPoster(
   client: ApiGatewayManagementApiClient,
   endpoint: string,
   agents: { http: HttpAgent; https: HttpsAgent },
+  options: ConnectionPosterOptions = {},
 ): ConnectionPoster {
   const url = new URL(endpoint);
   const secure = url.protocol === 'https:';
@@ -53,57 +107,140 @@ export function createConnectionPoster(
   const agent = secure ? agents.https : agents.http;
   const port = url.port ? Number(url.port) : undefined;
   const stagePath = url.pathname.replace(/\/+$/, '');
-  let region: Promise<string> | undefined;
+  const host = url.host;
+  const clock = options.clock ?? Date.now;
+  const hashConstructor = client.config.sha256; // the SDK's own (node:crypto in Node)
+  let regionName: string | undefined;
+  const connectionsPath = canonicalUri(`${stagePath}/@connections`);
 
-  const payloadHashes = new WeakMap<Uint8Array, string>(); // a broadcast posts the same bytes to everyone
-  const signer = new SignatureV4({
-    service: SERVICE,
-    region: () => (region ??= client.config.region()),
-    credentials: client.config.credentials, // memoized by the SDK, which also refreshes expiring ones
-    sha256: client.config.sha256, // the SDK's own node:crypto hash
-  });
+  // A broadcast posts the same bytes to everyone: their hash, once. The promise is kept for the posts
+  // that start while it is computed, the result for the rest (no await on the hot path).
+  const hashing = new WeakMap<Uint8Array, Promise<Body>>();
+  const hashed = new WeakMap<Uint8Array, Body>();
+  const hashBody = async (data: Uint8Array): Promise<Body> => {
+    const hash = new hashConstructor();
+    hash.update(data);
+    const hex = Buffer.from(await hash.digest()).toString('hex');
+    const length = String(data.byteLength);
+    const latin1 = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('latin1');
+    // Sorted by name, as SigV4 wants: content-length, content-type, host, x-amz-content-sha256, …
+    const body = { hash: hex, length, latin1, canonicalHeaders: `content-length:${length}\ncontent-type:${CONTENT_TYPE}\nhost:${canonicalValue(host)}\nx-amz-content-sha256:${hex}\n` };
+    hashed.set(data, body);
+    return body;
+  };
+  const bodyOf = (data: Uint8Array): Body | Promise<Body> => {
+    const body = hashed.get(data);
+    if (body) return body;
+    let pending = hashing.get(data);
+    if (!pending) hashing.set(data, (pending = hashBody(data)));
+    return pending;
+  };
+
+  let scope: Scope | undefined;
+  const scopeFor = (credentials: Credentials, shortDate: string, regionName: string): Scope => {
+    // Compared by value: a provider may hand out a new object with the same keys.
+    if (
+      scope &&
+      scope.shortDate === shortDate &&
+      scope.credentials.accessKeyId === credentials.accessKeyId &&
+      scope.credentials.secretAccessKey === credentials.secretAccessKey &&
+      scope.credentials.sessionToken === credentials.sessionToken
+    ) {
+      return scope;
+    }
+    const token = credentials.sessionToken || undefined;
+    const signedHeaders = `content-length;content-type;host;x-amz-content-sha256;x-amz-date${token ? ';x-amz-security-token' : ''}`;
+    const credentialScope = `${shortDate}/${regionName}/${SERVICE}/aws4_request`;
+    const next: Scope = {
+      credentials,
+      shortDate,
+      key: getSigningKey(hashConstructor, credentials, shortDate, regionName, SERVICE).then(
+        (bytes) => (next.ready = bytes),
+        (error: unknown) => {
+          if (scope === next) scope = undefined; // derive again on the next post, not fail every one
+          throw error;
+        },
+      ),
+      ready: undefined,
+      authorizationPrefix: `${ALGORITHM} Credential=${credentials.accessKeyId}/${credentialScope}, SignedHeaders=${signedHeaders}, Signature=`,
+      scope: credentialScope,
+      signedHeaders,
+      tokenLine: token ? `x-amz-security-token:${canonicalValue(token)}\n` : '',
+      token,
+    };
+    return (scope = next);
+  };
+
+  // The date changes once a second: formatted once a second.
+  let second = -1;
+  let longDate = '';
+  const dateNow = (): string => {
+    const now = clock();
+    const current = Math.floor(now / 1000);
+    if (current !== second) {
+      second = current;
+      longDate = new Date(current * 1000).toISOString().replace(/[-:]|\.\d{3}/g, '');
+    }
+    return longDate;
+  };
 
   return {
     async post(connectionId, data) {
-      const path = `${stagePath}/@connections/${encodePathSegment(connectionId)}`;
-      let payloadHash = payloadHashes.get(data);
-      if (!payloadHash) payloadHashes.set(data, (payloadHash = createHash('sha256').update(data).digest('hex')));
-      const signed = await signer.sign({
-        method: 'POST',
-        protocol: url.protocol,
-        hostname: url.hostname,
-        ...(port ? { port } : {}),
-        path,
-        query: {},
-        // With the payload's hash given, the signer does not hash the body again for every recipient.
-        headers: {
-          host: url.host,
-          'content-type': CONTENT_TYPE,
-          'content-length': String(data.byteLength),
-          'x-amz-content-sha256': payloadHash,
-        },
-        body: data,
-      });
+      const body = await bodyOf(data);
+      // Memoized by the SDK, which also refreshes expiring ones: asked every time.
+      const credentials = await client.config.credentials();
+      const date = dateNow();
+      const signing = scopeFor(credentials, date.slice(0, 8), (regionName ??= await client.config.region()));
+      const key = signing.ready ?? (await signing.key);
+
+      const segment = encodePathSegment(connectionId);
+      const path = `${stagePath}/@connections/${segment}`;
+      // An encoded segment is unreserved characters and %XX: encoding it again only escapes its '%'.
+      const canonicalPath = segment === '.' || segment === '..' ? canonicalUri(path) : `${connectionsPath}/${segment.replaceAll('%', '%25')}`;
+      const canonicalRequest =
+        `POST\n${canonicalPath}\n\n${body.canonicalHeaders}x-amz-date:${date}\n${signing.tokenLine}\n${signing.signedHeaders}\n${body.hash}`;
+      const stringToSign = `${ALGORITHM}\n${date}\n${signing.scope}\n${createHash('sha256').update(canonicalRequest).digest('hex')}`;
+      const authorization = signing.authorizationPrefix + createHmac('sha256', key).update(stringToSign).digest('hex');
+
+      const headers: string[] = [
+        'host', host,
+        'content-type', CONTENT_TYPE,
+        'content-length', body.length,
+        'x-amz-content-sha256', body.hash,
+        'x-amz-date', date,
+        'authorization', authorization,
+      ];
+      if (signing.token) headers.push('x-amz-security-token', signing.token);
+
       await new Promise<void>((resolve, reject) => {
-        const outgoing = send({ agent, method: 'POST', hostname: url.hostname, port, path, headers: signed.headers }, (response) =>
+        const outgoing = send({ agent, method: 'POST', hostname: url.hostname, port, path, headers, timeout: POST_TIMEOUT_MS }, (response) =>
           settle(response, resolve, reject),
         );
         outgoing.on('error', reject);
-        // A stalled socket must not hold a fan-out slot until the Lambda times out; the caller retries.
-        outgoing.setTimeout(POST_TIMEOUT_MS, () => outgoing.destroy(new Error(`no answer in ${POST_TIMEOUT_MS} ms`)));
-        outgoing.end(data);
+        outgoing.on('timeout', abandon);
+        outgoing.end(body.latin1, 'latin1');
       });
     },
   };
 }
 
+/** A socket idle for POST_TIMEOUT_MS must not hold a fan-out slot until the Lambda times out; the caller retries. */
+function abandon(this: ClientRequest): void {
+  this.destroy(new Error(`no answer in ${POST_TIMEOUT_MS} ms`));
+}
+
 /** Reads the answer to the end (so the socket returns to the pool), then resolves or rejects. */
 function settle(response: IncomingMessage, resolve: () => void, reject: (error: Error) => void): void {
   const status = response.statusCode ?? 0;
+  response.on('error', reject);
+  if (status >= 200 && status < 300) {
+    response.on('end', resolve);
+    response.resume();
+    return;
+  }
   const chunks: Buffer[] = [];
   response.on('data', (chunk: Buffer) => chunks.push(chunk));
-  response.on('error', reject);
-  response.on('end', () => (status >= 200 && status < 300 ? resolve() : reject(toError(status, response.headers, Buffer.concat(chunks)))));
+  response.on('end', () => reject(toError(status, response.headers, Buffer.concat(chunks))));
 }
 
 function toError(status: number, headers: IncomingHttpHeaders, body: Buffer): ConnectionsApiError {
@@ -125,4 +262,21 @@ function toError(status: number, headers: IncomingHttpHeaders, body: Buffer): Co
 /** The SDK's path encoding (encodeURIComponent plus !'()*), so the signed path is the one AWS sees. */
 export function encodePathSegment(value: string): string {
   return encodeURIComponent(value).replace(/[!'()*]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+/** SigV4's canonical URI as @smithy/signature-v4 builds it: dot segments resolved, empty ones dropped, encoded again. */
+function canonicalUri(path: string): string {
+  const segments: string[] = [];
+  for (const segment of path.split('/')) {
+    if (segment === '' || segment === '.') continue;
+    if (segment === '..') segments.pop();
+    else segments.push(segment);
+  }
+  const normalized = `${path.startsWith('/') ? '/' : ''}${segments.join('/')}${segments.length > 0 && path.endsWith('/') ? '/' : ''}`;
+  return encodePathSegment(normalized).replace(/%2F/g, '/');
+}
+
+/** A header value as SigV4 canonicalizes it (the signer's own rules). */
+function canonicalValue(value: string): string {
+  return value.replace(/[\r\n]/g, ' ').replace(/[ \t]+/g, ' ').replace(/^ | $/g, '');
 }

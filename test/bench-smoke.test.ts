@@ -14,7 +14,7 @@ describe('npm run bench, in miniature', () => {
         clients: [5],
         broadcasts: 2,
         warmup: 1,
-        variants: ['ours', 'naive', 'naive-sample', 'floor'],
+        variants: ['ours', 'naive', 'naive-sample', 'sdk-posts', 'bare-posts', 'raw-ws'],
         concurrency: undefined,
         tune: [],
         workers: [2],
@@ -34,13 +34,14 @@ describe('npm run bench, in miniature', () => {
       if (!found) throw new Error(`no ${variant} block`);
       return found;
     };
-    for (const variant of ['ours', 'naive', 'naive-sample', 'floor']) {
+    for (const variant of ['ours', 'naive', 'naive-sample', 'sdk-posts', 'bare-posts', 'raw-ws']) {
       const { summary, samples } = block(variant);
       expect(samples, variant).toHaveLength(2);
       expect(summary.incomplete, variant).toBe(0);
       expect(summary.recipients, variant).toBe(5);
       expect(summary.duplicates, variant).toBe(0);
       expect(summary.deliveryMs.p50, variant).toBeGreaterThan(0);
+      expect(summary.deliveryMs.p95, variant).toBeGreaterThanOrEqual(summary.deliveryMs.p50);
     }
     // Ours: one post per recipient, the members Query (never a Scan), and a handler duration.
     expect(block('ours').summary.postsPerRecipient).toBe(1);
@@ -52,10 +53,17 @@ describe('npm run bench, in miniature', () => {
     expect(block('naive').summary.dynamoRequestsByOperation).toEqual({ Scan: 1 });
     expect(block('naive').summary.postsPerRecipient).toBe(1);
     expect(block('naive-sample').summary.dynamoRequestsByOperation).toEqual({ Scan: 1 });
-    // The floor: no handler, no database, no HTTP.
-    expect(block('floor').summary.postsPerMessage).toBe(0);
-    expect(block('floor').summary.dynamoRequestsPerMessage).toBe(0);
-    expect(block('floor').summary.handlerMs).toBeNull();
+    // The posting references: a post per recipient through the gateway, and no DynamoDB at all.
+    for (const variant of ['sdk-posts', 'bare-posts']) {
+      expect(block(variant).summary.postsPerRecipient, variant).toBe(1);
+      expect(block(variant).summary.failedPosts, variant).toBe(0);
+      expect(block(variant).summary.dynamoRequestsPerMessage, variant).toBe(0);
+      expect(block(variant).summary.handlerMs?.p50, variant).toBeGreaterThan(0);
+    }
+    // The raw-ws floor: no handler, no database, no HTTP.
+    expect(block('raw-ws').summary.postsPerMessage).toBe(0);
+    expect(block('raw-ws').summary.dynamoRequestsPerMessage).toBe(0);
+    expect(block('raw-ws').summary.handlerMs).toBeNull();
 
     // The split simulation reached everyone through its workers.
     const split = results.split?.sizes[0]?.blocks[0];
@@ -66,7 +74,8 @@ describe('npm run bench, in miniature', () => {
     const targets = evaluateTargets(results);
     expect(targets.find((t) => t.name.startsWith('exactly one postToConnection'))?.pass).toBe(true);
     const report = formatReport(results, targets);
-    expect(report).toContain('ours/naive');
+    expect(report).toContain('naive/ours');
+    expect(report).toContain('/bare-posts');
     expect(report).toContain('Targets');
   });
 });

@@ -2,14 +2,17 @@
 // middleware (the benchmark's fan-out fix). AWS cannot be called here, so: both the SDK client and the
 // poster post to a recording server, and an independent SigV4 check (node:crypto, the published
 // algorithm) must accept both — the SDK's request, which AWS accepts, validates the check itself.
+// The poster builds its canonical request itself (the SDK's signer costs ~5× the CPU per post), so every
+// request it sends is also signed again by @smithy/signature-v4's own `sign`, which must agree exactly.
 import { createHash, createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
+import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createConnectionPoster } from '../functions/connection-poster.ts';
+import { createConnectionPoster, type ConnectionPosterOptions } from '../functions/connection-poster.ts';
 import { isGone, isRetryable, isThrottled } from '../functions/fanout.ts';
 
 interface Recorded {
@@ -45,10 +48,56 @@ beforeAll(async () => {
 
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-function setUp() {
-  const client = new ApiGatewayManagementApiClient({ endpoint, region: REGION, credentials: CREDENTIALS, maxAttempts: 1 });
-  const poster = createConnectionPoster(client, endpoint, { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) });
+type ClientConfig = NonNullable<ConstructorParameters<typeof ApiGatewayManagementApiClient>[0]>;
+
+function setUp(config: Partial<ClientConfig> = {}, options: ConnectionPosterOptions = {}) {
+  const client = new ApiGatewayManagementApiClient({ endpoint, region: REGION, credentials: CREDENTIALS, maxAttempts: 1, ...config });
+  const poster = createConnectionPoster(client, endpoint, { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) }, options);
   return { client, poster };
+}
+
+/** The Authorization header @smithy/signature-v4's `sign` gives the request as it arrived, at the date it carries. */
+async function sdkAuthorization(request: Recorded, credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }): Promise<string> {
+  const signedHeaders = (/SignedHeaders=([^,]+)/.exec(String(request.headers.authorization))?.[1] ?? '').split(';');
+  const headers: Record<string, string> = {};
+  for (const name of signedHeaders) headers[name] = String(request.headers[name]);
+  const signer = new SignatureV4({ service: 'execute-api', region: REGION, credentials, sha256: SHA256 });
+  const date = String(request.headers['x-amz-date']).replace(/^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z$/, '$1-$2-$3T$4:$5:$6Z');
+  const { hostname, port } = new URL(endpoint);
+  const signed = await signer.sign(
+    { method: request.method, protocol: 'http:', hostname, port: Number(port), path: request.url, query: {}, headers, body: request.body },
+    { signingDate: new Date(date) },
+  );
+  return String(signed.headers.authorization);
+}
+
+/** The SDK's own hash (node:crypto), counted: plain hashes by input, HMACs by key. */
+const SHA256 = new ApiGatewayManagementApiClient({ region: REGION, credentials: CREDENTIALS }).config.sha256;
+type Sha256 = InstanceType<typeof SHA256>;
+type Source = NonNullable<ConstructorParameters<typeof SHA256>[0]>;
+const bytesOf = (data: Source): Buffer =>
+  typeof data === 'string' ? Buffer.from(data) : ArrayBuffer.isView(data) ? Buffer.from(data.buffer, data.byteOffset, data.byteLength) : Buffer.from(data);
+function countingSha256() {
+  const hashed: Buffer[] = [];
+  const keys: string[] = [];
+  class Counting {
+    private readonly inner: Sha256;
+    private readonly keyed: boolean;
+    constructor(secret?: Source) {
+      this.inner = new SHA256(secret);
+      this.keyed = secret !== undefined;
+      if (secret !== undefined) keys.push(bytesOf(secret).toString('latin1'));
+    }
+    update(data: Source): void {
+      const bytes = bytesOf(data);
+      if (!this.keyed) hashed.push(Buffer.from(bytes));
+      this.inner.update(bytes);
+    }
+    digest(): Promise<Uint8Array> {
+      return this.inner.digest();
+    }
+  }
+  return { sha256: Counting, hashed, keys };
 }
 
 /** SigV4 as published (non-S3 services: each path segment encoded once more for the canonical URI). */
@@ -105,6 +154,63 @@ describe('the connection poster', () => {
     const [request] = recorded as [Recorded];
     expect(request.headers['x-amz-security-token']).toBeUndefined();
     expect(signatureIsValid(request)).toBe(true);
+  });
+
+  it('signs every request exactly as @smithy/signature-v4 signs it', async () => {
+    const ids = [CONNECTION_ID, 'abc=', 'R1km+xc2/VNjMC=F', 'with space', 'é💬', '%41', '.', '..', 'a.b', '~_-', ''];
+    const bodies = [Buffer.from('{}'), Buffer.from(JSON.stringify({ type: 'message', text: 'héllo 💬' })), Buffer.alloc(0)];
+    const { sessionToken: _unused, ...longTerm } = CREDENTIALS;
+    for (const credentials of [CREDENTIALS, longTerm]) {
+      const { poster } = setUp({ credentials });
+      recorded.length = 0;
+      for (const body of bodies) await Promise.all(ids.map((id) => poster.post(id, body)));
+      expect(recorded).toHaveLength(ids.length * bodies.length);
+      for (const request of recorded) {
+        expect(String(request.headers.authorization), request.url).toBe(await sdkAuthorization(request, credentials));
+        if (/\/\.{1,2}$/.test(request.url)) continue; // dot segments: the check above does not resolve them, the SDK's does
+        expect(signatureIsValid(request), request.url).toBe(true);
+      }
+    }
+  });
+
+  it('hashes a broadcast body once for all its posts, and derives the signing key once a day', async () => {
+    const counting = countingSha256();
+    let now = Date.parse('2026-12-01T23:59:59.500Z');
+    const { poster } = setUp({ sha256: counting.sha256 }, { clock: () => now });
+    const data = Buffer.from(JSON.stringify({ type: 'message', text: 'to everyone' }));
+    recorded.length = 0;
+    await Promise.all(Array.from({ length: 50 }, (_, index) => poster.post(`conn${index}=`, data)));
+    expect(counting.hashed.filter((input) => input.equals(data))).toHaveLength(1);
+    // The SDK's getSigningKey HMACs the secret with the access key to look up its cache: once, not per post.
+    const derivations = () => counting.keys.filter((key) => key === CREDENTIALS.secretAccessKey).length;
+    expect(derivations()).toBe(1);
+
+    now += 1000; // past midnight: a new day's key, and still the SDK's signature
+    await Promise.all(Array.from({ length: 10 }, (_, index) => poster.post(`next${index}=`, data)));
+    expect(derivations()).toBe(2);
+    expect(counting.hashed.filter((input) => input.equals(data))).toHaveLength(1);
+    expect(recorded).toHaveLength(60);
+    expect(new Set(recorded.map((request) => /Credential=[^/]+\/(\d{8})/.exec(String(request.headers.authorization))?.[1]))).toEqual(new Set(['20261201', '20261202']));
+    for (const request of recorded) {
+      expect(String(request.headers.authorization)).toBe(await sdkAuthorization(request, CREDENTIALS));
+      expect(signatureIsValid(request)).toBe(true);
+    }
+  });
+
+  it('signs with refreshed credentials as soon as the provider returns them', async () => {
+    // Expiring within the SDK's refresh window: its memoized provider asks again on every call.
+    const expiration = new Date(Date.now() + 60_000);
+    let current = { ...CREDENTIALS, expiration };
+    const { poster } = setUp({ credentials: async () => current });
+    recorded.length = 0;
+    await poster.post('abc=', Buffer.from('x'));
+    current = { ...CREDENTIALS, accessKeyId: 'AKIDROTATED', sessionToken: 'rotated-token', expiration };
+    await poster.post('abc=', Buffer.from('x'));
+    const [before, after] = recorded as [Recorded, Recorded];
+    expect(String(before.headers.authorization)).toContain('Credential=AKIDEXAMPLE/');
+    expect(String(after.headers.authorization)).toContain('Credential=AKIDROTATED/');
+    expect(after.headers['x-amz-security-token']).toBe('rotated-token');
+    expect(String(after.headers.authorization)).toBe(await sdkAuthorization(after, current));
   });
 
   it('throws failures shaped like the SDK exceptions the fan-out classifies', async () => {
