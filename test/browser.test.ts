@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page, type WebSocketRoute } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { useLocalChat } from './support/chat.ts';
 
@@ -14,6 +14,80 @@ if (!hasChromium) console.warn(`\n⚠ browser tests skipped: ${CHROMIUM} is not 
 
 /** Playwright's own waits; generous, for a busy 2-core machine. */
 const WAIT_MS = 15_000;
+
+// The DOM as the functions that run in the page use it (the root tsconfig has no DOM library).
+interface Box {
+  x: number;
+  top: number;
+  right: number;
+  width: number;
+  height: number;
+}
+interface PageNode {
+  readonly dataset: Record<string, string | undefined>;
+}
+declare const document: { activeElement: { id: string } | null; createRange(): { selectNodeContents(node: unknown): void; getBoundingClientRect(): Box } };
+declare function getComputedStyle(node: unknown): { lineHeight: string; fontSize: string };
+
+const DESKTOP = { width: 1280, height: 800 };
+const PHONE = { width: 400, height: 760 };
+
+/** A message long enough to wrap many times, with a word too long for any line. */
+const LONG_MESSAGE = `${'a long message that goes on and on '.repeat(12)}${'x'.repeat(200)} the end`;
+
+/**
+ * A sender element's box against its line height: on one line, its height is one line-height.
+ * (Computed `line-height: 1.45` is resolved to pixels; `normal` is about 1.2 em.)
+ */
+async function senderBox(page: Page, selector: string) {
+  return page.locator(selector).first().evaluate((node) => {
+    const style = getComputedStyle(node);
+    const lineHeight = style.lineHeight === 'normal' ? 1.2 * parseFloat(style.fontSize) : parseFloat(style.lineHeight);
+    const box = node.getBoundingClientRect();
+    return { height: box.height, width: box.width, lineHeight, truncated: node.scrollWidth > node.clientWidth, right: box.right };
+  });
+}
+
+/** Frames of a page's sockets, passed through a route the test controls (playwright's routeWebSocket). */
+interface SocketTap {
+  /** How many server frames of each type the page was kept from seeing. */
+  readonly withheld: Map<string, number>;
+  /** Sockets the page opened, in order. */
+  readonly sockets: WebSocketRoute[];
+}
+
+/**
+ * Routes the page's WebSockets to the real server, withholding the server frames `withhold` picks
+ * and holding the n-th socket (0-based) back from the server until `hold.release` resolves (what the
+ * page sends meanwhile is queued).
+ */
+async function tapSockets(page: Page, options: { withhold?: (event: { type?: unknown }) => boolean; hold?: { index: number; release: Promise<void> } } = {}): Promise<SocketTap> {
+  const tap: SocketTap = { withheld: new Map(), sockets: [] };
+  await page.routeWebSocket(/./, (route) => {
+    const index = tap.sockets.push(route) - 1;
+    const queued: Array<string | Buffer> = [];
+    let toServer: WebSocketRoute | undefined;
+    route.onMessage((message) => (toServer ? toServer.send(message) : queued.push(message)));
+    const connect = () => {
+      const server = route.connectToServer();
+      server.onMessage((message) => {
+        let type: unknown;
+        try {
+          type = (JSON.parse(String(message)) as { type?: unknown }).type;
+        } catch {
+          type = undefined;
+        }
+        if (options.withhold?.({ type })) tap.withheld.set(String(type), (tap.withheld.get(String(type)) ?? 0) + 1);
+        else route.send(message);
+      });
+      toServer = server;
+      for (const message of queued.splice(0)) server.send(message);
+    };
+    if (options.hold && options.hold.index === index) void options.hold.release.then(connect);
+    else connect();
+  });
+  return tap;
+}
 
 /** A port nothing listens on (just freed by the OS). */
 async function unusedPort(): Promise<number> {
@@ -43,18 +117,29 @@ describe.skipIf(!hasChromium)('the browser client', () => {
 
   const pageUrl = () => `${chat.chat.url.replace(/^ws/, 'http')}/`;
 
-  /** A page of its own (separate storage), logged in through the nickname form. */
-  async function openChat(nickname: string): Promise<Page> {
+  /** A page of its own (separate storage), not logged in yet; `before` runs before the page loads (routes). */
+  async function openPage(viewport = { width: 1000, height: 640 }, before?: (page: Page) => Promise<unknown>): Promise<Page> {
     if (!browser) throw new Error('no browser');
-    const context = await browser.newContext({ viewport: { width: 1000, height: 640 } });
+    const context = await browser.newContext({ viewport });
     contexts.push(context);
     const page = await context.newPage();
     page.setDefaultTimeout(WAIT_MS);
+    await before?.(page);
     await page.goto(pageUrl());
     await page.locator('#status[data-state="open"]').waitFor();
+    return page;
+  }
+
+  async function logIn(page: Page, nickname: string): Promise<void> {
     await page.fill('#nick-input', nickname);
     await page.click('#nick-form button[type="submit"]');
     await page.locator('#me', { hasText: nickname }).waitFor();
+  }
+
+  /** A page of its own (separate storage), logged in through the nickname form. */
+  async function openChat(nickname: string, viewport?: { width: number; height: number }): Promise<Page> {
+    const page = await openPage(viewport);
+    await logIn(page, nickname);
     return page;
   }
 
@@ -245,5 +330,197 @@ describe.skipIf(!hasChromium)('the browser client', () => {
     await alice.locator('#status[data-connects="2"]').waitFor();
     await expect.poll(() => logLine(alice, 'room', '#games').count(), { timeout: WAIT_MS }).toBe(2);
     await alice.locator('#current-room', { hasText: '#games' }).waitFor();
+  });
+  it('asks for a nickname first, with the field focused', async () => {
+    const page = await openPage();
+    await logLine(page, 'prompt', 'Pick a nickname to start chatting').waitFor();
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('nick-input');
+    expect(await page.locator('#me').innerText()).toBe('—');
+    await page.keyboard.type('newbie');
+    await page.keyboard.press('Enter');
+    await page.locator('#me', { hasText: 'newbie' }).waitFor();
+    expect(await page.locator('#nick-form[data-prompt]').count()).toBe(0);
+  });
+
+  it('keeps the sender on one line beside a long message, at 1280 px and at 400 px', async () => {
+    const carol = await openChat('carol', DESKTOP);
+    const dave = await openChat('dave', PHONE);
+    const longName = 'Bartholomew_Fitzgerald99'; // 24 characters, the most a nickname has
+    const bart = await openChat(longName, DESKTOP);
+    await say(carol, LONG_MESSAGE);
+    await say(dave, 'hi');
+    await say(bart, LONG_MESSAGE.slice(0, 300));
+    for (const page of [carol, dave]) {
+      await logLine(page, 'message', 'the end').waitFor();
+      await logLine(page, 'message', 'hi').waitFor();
+      await logLine(page, 'message', 'goes on').locator('.nick', { hasText: longName }).waitFor();
+    }
+    for (const page of [carol, dave]) {
+      const width = page.viewportSize()?.width;
+      // carol's long message, and dave's short one ("dav/e:" at 400 px before).
+      for (const sender of ['carol', 'dave']) {
+        const box = await senderBox(page, `#log [data-type="message"] .nick:text-is("${sender}")`);
+        expect(box.height, `${sender} at ${width} px: ${JSON.stringify(box)}`).toBeLessThan(1.5 * box.lineHeight);
+        expect(box.truncated).toBe(false);
+      }
+      // The longest name: on one line too, cut with an ellipsis where it cannot fit, and never past the page.
+      const long = await senderBox(page, `#log [data-type="message"] .nick:text-is("${longName}")`);
+      expect(long.height, `${longName} at ${width} px`).toBeLessThan(1.5 * long.lineHeight);
+      expect(long.right).toBeLessThanOrEqual(width ?? 0);
+      // The text wraps (many lines), beside or below the sender, within the page.
+      const text = await logLine(page, 'message', 'the end').locator('.text').evaluate((node) => node.getBoundingClientRect().toJSON() as Box);
+      expect(text.right).toBeLessThanOrEqual(width ?? 0);
+    }
+    expect((await senderBox(dave, `#log [data-type="message"] .nick:text-is("${longName}")`)).truncated).toBe(true);
+
+    // On a phone the messages are the page: near the top, most of the height. The people panel starts closed.
+    const log = await dave.locator('#log').evaluate((node) => node.getBoundingClientRect().toJSON() as Box);
+    expect(log.top, 'the message list starts near the top').toBeLessThanOrEqual(0.3 * PHONE.height);
+    expect(log.height, 'the message list is most of the screen').toBeGreaterThanOrEqual(0.5 * PHONE.height);
+    expect(await dave.locator('#side').isVisible()).toBe(false);
+    expect(await dave.getAttribute('#people-toggle', 'aria-expanded')).toBe('false');
+    await mkdir('test-results', { recursive: true });
+    await dave.screenshot({ path: 'test-results/browser-400.png' });
+
+    // Opened, it lists the people; a click anywhere on a row (here its empty right end) starts a private message.
+    await dave.click('#people-toggle');
+    await dave.locator('#side').waitFor();
+    await onlineUser(dave, 'carol').waitFor();
+    const row = onlineUser(dave, 'carol');
+    const rowBox = await row.boundingBox();
+    const nameBox = await row.locator('button').evaluate((node) => {
+      const range = document.createRange();
+      range.selectNodeContents(node);
+      return { right: range.getBoundingClientRect().right };
+    });
+    if (!rowBox) throw new Error('no row box');
+    expect(rowBox.width - (nameBox.right - rowBox.x)).toBeGreaterThan(20); // room to click past the name
+    await row.click({ position: { x: rowBox.width - 5, y: rowBox.height / 2 } });
+    expect(await dave.inputValue('#message-input')).toBe('@carol ');
+    expect(await dave.evaluate(() => document.activeElement?.id)).toBe('message-input');
+    await dave.locator('#side').waitFor({ state: 'hidden' }); // out of the way of the messages again
+
+    // On a wide screen the panel is open beside the messages; the row's empty area works there too.
+    expect(await carol.locator('#side').isVisible()).toBe(true);
+    await onlineUser(carol, 'dave').waitFor();
+    const wideRow = onlineUser(carol, 'dave');
+    const wideBox = await wideRow.boundingBox();
+    if (!wideBox) throw new Error('no row box');
+    await wideRow.click({ position: { x: wideBox.width - 5, y: wideBox.height / 2 } });
+    expect(await carol.inputValue('#message-input')).toBe('@dave ');
+    await carol.screenshot({ path: 'test-results/browser-1280.png' });
+    // The toggle closes it there too, giving the messages the width.
+    const before = await carol.locator('#log').evaluate((node) => node.getBoundingClientRect().width);
+    await carol.click('#people-toggle');
+    await carol.locator('#side').waitFor({ state: 'hidden' });
+    expect(await carol.locator('#log').evaluate((node) => node.getBoundingClientRect().width)).toBeGreaterThan(before);
+  });
+
+  it('shows joins, renames and leaves in the online list from the announcements, without /ls', async () => {
+    // alice's page never sees a `users` answer: whatever its list shows came from the announcements.
+    let tap: SocketTap | undefined;
+    const alice = await openPage(DESKTOP, async (page) => {
+      tap = await tapSockets(page, { withhold: (event) => event.type === 'users' });
+    });
+    await logIn(alice, 'alice');
+    await onlineUser(alice, 'alice').waitFor(); // from "alice joined"
+    const bob = await openChat('bob');
+    await logLine(alice, 'system', 'bob joined').waitFor();
+    await onlineUser(alice, 'bob').waitFor();
+    await say(bob, '/nick robert');
+    await logLine(alice, 'system', 'bob is now robert').waitFor();
+    await onlineUser(alice, 'robert').waitFor();
+    expect(await onlineUser(alice, 'bob').count()).toBe(0);
+    await bob.context().close();
+    await logLine(alice, 'system', 'robert left').waitFor();
+    await onlineUser(alice, 'robert').waitFor({ state: 'detached' });
+    expect(await alice.locator('#user-list li').evaluateAll((rows) => rows.map((row) => (row as PageNode).dataset.nickname))).toEqual(['alice']);
+    // The page did ask (/ls after each announcement, to confirm); it got no answer.
+    expect(tap?.withheld.get('users') ?? 0).toBeGreaterThan(0);
+  });
+
+  it('says a nickname is taken after a reconnect and asks for another, never claiming it meanwhile', async () => {
+    let release: () => void = () => {};
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let tap: SocketTap | undefined;
+    // frank's second connection is held back from the server until someone else has taken "frank".
+    const frank = await openPage(DESKTOP, async (page) => {
+      tap = await tapSockets(page, { hold: { index: 1, release: released } });
+    });
+    await logIn(frank, 'frank');
+    chat.chat.gateway.dropConnection(await connectionIdOf(frank));
+    await logLine(frank, 'note', 'Connection lost').waitFor();
+    // Not logged in any more: the header says so, and shows the name only as being asked for.
+    await frank.locator('#me', { hasText: '—' }).waitFor();
+    await frank.locator('#me-pending', { hasText: 'logging in as frank' }).waitFor();
+    await expect.poll(() => tap?.sockets.length ?? 0, { timeout: WAIT_MS }).toBe(2);
+    await chat.login('frank'); // someone else, while frank's page is away
+    release();
+    // A few quick retries (our old connection might have held it), then the answer and the question.
+    await logLine(frank, 'note', 'trying again').first().waitFor();
+    expect(await frank.locator('#me').innerText()).toBe('—');
+    await logLine(frank, 'prompt', 'frank is taken').waitFor({ timeout: WAIT_MS });
+    expect(await logLine(frank, 'note', 'trying again').count()).toBeLessThanOrEqual(3);
+    expect(await frank.locator('#me').innerText()).toBe('—');
+    expect(await frank.locator('#me-pending').isVisible()).toBe(false);
+    expect(await frank.evaluate(() => document.activeElement?.id)).toBe('nick-input');
+    await frank.keyboard.type('frank2'); // the refused name is selected: typing replaces it
+    await frank.keyboard.press('Enter');
+    await frank.locator('#me', { hasText: 'frank2' }).waitFor();
+    await onlineUser(frank, 'frank').waitFor();
+  });
+});
+
+// Last in the file: the local chat's handlers read CONNECT_TOKEN from this process's environment.
+describe.skipIf(!hasChromium)('the browser client, against a chat that requires a token', () => {
+  const TOKEN = 'open-sesame';
+  const chat = useLocalChat({ env: { CONNECT_GRACE_MS: '0', CONNECT_TOKEN: TOKEN } });
+  let browser: Browser | undefined;
+  const contexts: BrowserContext[] = [];
+  beforeAll(async () => {
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
+  });
+  afterEach(async () => {
+    await Promise.all(contexts.splice(0).map((context) => context.close()));
+  });
+  afterAll(async () => {
+    await browser?.close();
+    delete process.env.CONNECT_TOKEN;
+  });
+
+  async function open(query: string): Promise<Page> {
+    if (!browser) throw new Error('no browser');
+    const context = await browser.newContext({ viewport: DESKTOP });
+    contexts.push(context);
+    const page = await context.newPage();
+    page.setDefaultTimeout(WAIT_MS);
+    await page.goto(`${chat.chat.url.replace(/^ws/, 'http')}/${query}`);
+    return page;
+  }
+
+  it('passes ?token= on to the socket, and says so when the handshake is refused', async () => {
+    // The right token: connected (the server refuses any socket without it), and chatting.
+    const right = await open(`?token=${encodeURIComponent(TOKEN)}`);
+    await right.locator('#status[data-state="open"]').waitFor();
+    await right.fill('#nick-input', 'tokened');
+    await right.press('#nick-input', 'Enter');
+    await right.locator('#me', { hasText: 'tokened' }).waitFor();
+    // The secret is not shown on the page.
+    expect(await right.getAttribute('#status', 'title')).not.toContain(TOKEN);
+
+    // A wrong one: the browser sees only a failed handshake; the page says so and names the token.
+    const wrong = await open('?token=not-it');
+    const refused = wrong.locator('#log [data-type="client-error"]', { hasText: 'could not connect' });
+    await refused.waitFor();
+    expect(await refused.innerText()).toContain('refused or unreachable');
+    expect(await refused.innerText()).toContain('token');
+    expect(await wrong.locator('#log').innerText()).not.toContain('not-it');
+    await wrong.locator('#status[data-state="waiting"]').waitFor();
+
+    // None at all: the same refusal, without blaming a token.
+    const none = await open('');
+    const noToken = none.locator('#log [data-type="client-error"]', { hasText: 'could not connect' });
+    await noToken.waitFor();
+    expect(await noToken.innerText()).not.toContain('token');
   });
 });

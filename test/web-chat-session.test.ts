@@ -7,7 +7,9 @@ import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   ChatSession,
+  memberChange,
   NICK_RETRY_DELAYS_MS,
+  NICK_RETRY_WINDOW_MS,
   REFRESH_INTERVAL_MS,
   type ChatSessionOptions,
   type Clock,
@@ -284,6 +286,60 @@ describe('the chat session, on a fake socket and a fake clock', () => {
     expect(session.state.nickname).toBe('bobby');
   });
 
+  it('asks for a nickname once, when first connected without one', () => {
+    const { session, socket, clock, reports } = fakeSession();
+    session.start();
+    expect(reports.log).toEqual([]);
+    socket().open();
+    expect(reports.log).toEqual([{ type: 'pick-nickname', reason: 'start', nickname: null }]);
+    socket().drop();
+    clock.advance(500);
+    socket().open();
+    expect(reports.log.filter(isType('pick-nickname'))).toHaveLength(1);
+    // Not when a nickname was given before the connection opened.
+    const other = fakeSession();
+    other.session.login('alice');
+    other.session.start();
+    other.socket().open();
+    expect(other.reports.log.filter(isType('pick-nickname'))).toEqual([]);
+  });
+
+  it('asks for another nickname after the server refuses one as taken or invalid', () => {
+    const { session, socket, reports } = fakeSession();
+    session.start();
+    socket().open();
+    session.login('bob');
+    socket().receive({ type: 'error', at: AT, code: 'NICKNAME_TAKEN', message: 'The nickname "bob" is taken.' });
+    expect(reports.log.slice(-2)).toMatchObject([{ type: 'event', event: { code: 'NICKNAME_TAKEN' } }, { type: 'pick-nickname', reason: 'taken', nickname: 'bob' }]);
+    session.login('b b');
+    socket().receive({ type: 'error', at: AT, code: 'INVALID_NICKNAME', message: 'no spaces' });
+    expect(reports.log.at(-1)).toEqual({ type: 'pick-nickname', reason: 'invalid', nickname: 'b b' });
+    // Other errors are just errors.
+    socket().receive({ type: 'error', at: AT, code: 'NOT_LOGGED_IN', message: 'log in first' });
+    expect(reports.log.at(-1)).toMatchObject({ type: 'event', event: { code: 'NOT_LOGGED_IN' } });
+  });
+
+  it('reports a connection that never opened (refused or unreachable) once per run of failures', () => {
+    const { session, socket, clock, reports } = fakeSession();
+    session.start();
+    socket().drop(1006); // a refused handshake: error, then close, never open
+    expect(session.state.connection).toMatchObject({ state: 'waiting', opened: false, code: 1006 });
+    expect(reports.log).toEqual([{ type: 'connect-failed', url: 'ws://chat.test/', delayMs: 500 }]);
+    clock.advance(500);
+    socket().drop(1006);
+    expect(reports.log).toHaveLength(1); // the status shows the retries
+    clock.advance(1000);
+    socket().open();
+    reports.log.splice(0);
+    // A connection that had opened is "lost", not "could not connect"; the next failure is reported again.
+    socket().drop(1006);
+    expect(session.state.connection).toMatchObject({ state: 'waiting', opened: true });
+    expect(reports.log).toEqual([{ type: 'connection-lost', code: 1006, delayMs: 2000 }]);
+    clock.advance(2000);
+    socket().drop(1006);
+    expect(reports.log.at(-1)).toEqual({ type: 'connect-failed', url: 'ws://chat.test/', delayMs: 4000 });
+  });
+
   it('reconnects with backoff after a drop and restores nickname, room and ignore', () => {
     const { session, socket, sockets, clock, reports, sentSinceLast, loggedIn } = fakeSession();
     loggedIn('bob');
@@ -388,8 +444,73 @@ describe('the chat session, on a fake socket and a fake clock', () => {
     expect(session.state).toMatchObject({ nickname: null, wanted: 'bob' });
     socket().receive(taken);
     expect(reports.events('error')).toMatchObject([{ code: 'NICKNAME_TAKEN' }]);
+    // Then the user is asked for another name, right after the server's error.
+    expect(reports.log.slice(-2)).toMatchObject([{ type: 'event', event: { code: 'NICKNAME_TAKEN' } }, { type: 'pick-nickname', reason: 'taken', nickname: 'bob' }]);
     expect(session.state.wanted).toBeNull();
     clock.advance(120_000);
+    expect(sentSinceLast()).toEqual([]);
+  });
+
+  it('bounds the retries of a restored nickname to 3 tries over 5 s', () => {
+    // The server cannot tell our old connection from someone else: the retries are for the first only.
+    expect(NICK_RETRY_DELAYS_MS.length).toBeLessThanOrEqual(3);
+    expect(NICK_RETRY_DELAYS_MS.reduce((sum, ms) => sum + ms, 0)).toBeLessThanOrEqual(5000);
+    expect(NICK_RETRY_WINDOW_MS).toBeLessThanOrEqual(10_000);
+  });
+
+  it('asks for another name at once when the drop is too old for the old connection to hold it', () => {
+    const { session, socket, clock, reports, sentSinceLast, loggedIn } = fakeSession();
+    loggedIn('frank');
+    socket().drop(1006);
+    // The server restarts: the attempts fail for a while (0.5 + 1 + 2 + 4 + 8 s of backoff).
+    for (let failed = 0; failed < 4; failed++) {
+      const status = session.state.connection;
+      if (status.state !== 'waiting') throw new Error(`not waiting: ${status.state}`);
+      clock.advance(status.delayMs);
+      socket().drop(1006);
+    }
+    const status = session.state.connection;
+    if (status.state !== 'waiting') throw new Error(`not waiting: ${status.state}`);
+    clock.advance(status.delayMs);
+    socket().open();
+    expect(sentSinceLast()).toEqual(['/nick frank']);
+    expect(session.state).toMatchObject({ nickname: null, wanted: 'frank' });
+    socket().receive({ type: 'error', at: AT, code: 'NICKNAME_TAKEN', message: 'The nickname "frank" is taken.' });
+    expect(reports.log.filter(isType('nick-retry'))).toEqual([]);
+    expect(reports.log.at(-1)).toEqual({ type: 'pick-nickname', reason: 'taken', nickname: 'frank' });
+    expect(session.state).toMatchObject({ nickname: null, wanted: null });
+    expect(clock.pending()).toEqual([]);
+    // Another name: logged in, in the lobby.
+    session.login('frank2');
+    expect(sentSinceLast()).toEqual(['/nick frank2']);
+    socket().receive({ type: 'login', at: AT, nickname: 'frank2' });
+    expect(session.state).toMatchObject({ nickname: 'frank2', wanted: null, room: 'lobby' });
+  });
+
+  it('stops retrying once the drop is older than the retry window', () => {
+    const { session, socket, clock, reports, sentSinceLast, loggedIn } = fakeSession();
+    loggedIn('gina');
+    socket().drop(1006);
+    // Three failed attempts: connected again 0.5 + 1 + 2 + 4 = 7.5 s after the drop.
+    for (let failed = 0; failed < 3; failed++) {
+      const status = session.state.connection;
+      if (status.state !== 'waiting') throw new Error(`not waiting: ${status.state}`);
+      clock.advance(status.delayMs);
+      socket().drop(1006);
+    }
+    clock.advance(4000);
+    socket().open();
+    expect(sentSinceLast()).toEqual(['/nick gina']);
+    const taken = { type: 'error', at: AT, code: 'NICKNAME_TAKEN', message: 'taken' };
+    socket().receive(taken); // 7.5 s: a retry at 8.5 s is still in the window
+    expect(reports.log.at(-1)).toEqual({ type: 'nick-retry', nickname: 'gina', delayMs: NICK_RETRY_DELAYS_MS[0] });
+    clock.advance(NICK_RETRY_DELAYS_MS[0] ?? 0);
+    expect(sentSinceLast()).toEqual(['/nick gina']);
+    socket().receive(taken); // 8.5 s: the next one (10.5 s) would not be
+    expect(reports.log.at(-1)).toEqual({ type: 'pick-nickname', reason: 'taken', nickname: 'gina' });
+    expect(reports.log.filter(isType('nick-retry'))).toHaveLength(1);
+    expect(session.state).toMatchObject({ nickname: null, wanted: null });
+    clock.advance(60_000);
     expect(sentSinceLast()).toEqual([]);
   });
 
@@ -455,6 +576,81 @@ describe('the chat session, on a fake socket and a fake clock', () => {
     expect(sentSinceLast()).toEqual(['/ls']);
   });
 
+  it('reads the member changes out of the announcements, and nothing out of other system text', () => {
+    expect(memberChange('bob joined')).toEqual({ kind: 'joined', nickname: 'bob' });
+    expect(memberChange('bob left')).toEqual({ kind: 'left', nickname: 'bob' });
+    expect(memberChange('bob is now robert')).toEqual({ kind: 'renamed', from: 'bob', to: 'robert' });
+    expect(memberChange('Ａｌｉｃｅ joined')).toEqual({ kind: 'joined', nickname: 'Ａｌｉｃｅ' });
+    for (const push of ['3 users online', 'the maintenance is now over', 'the server left', 'bob joined ', 'bob  left', 'we are joined']) {
+      expect(memberChange(push)).toBeNull();
+    }
+  });
+
+  it('updates the online list at once from joins, renames and leaves, before any /ls answer', () => {
+    const { session, socket, clock, reports, sentSinceLast, loggedIn } = fakeSession();
+    loggedIn('carol');
+    const system = (text: string, room = 'lobby') => socket().receive({ type: 'system', at: AT, room, text });
+    system('bob joined');
+    expect(session.state).toMatchObject({ users: ['bob', 'carol'], userCount: 2, rooms: [{ room: 'lobby', count: 2 }] });
+    system('Alice joined');
+    expect(session.state).toMatchObject({ users: ['Alice', 'bob', 'carol'], userCount: 3 }); // sorted as /ls sorts
+    system('bob joined'); // again (e.g. a repeated frame): nothing changes
+    expect(session.state).toMatchObject({ users: ['Alice', 'bob', 'carol'], userCount: 3 });
+    system('bob is now zed');
+    expect(session.state).toMatchObject({ users: ['Alice', 'carol', 'zed'], userCount: 3 });
+    system('Alice left');
+    expect(session.state).toMatchObject({ users: ['carol', 'zed'], userCount: 2 });
+    system('nobody left'); // not in our complete list: no one to count down
+    expect(session.state).toMatchObject({ users: ['carol', 'zed'], userCount: 2 });
+    system('3 users online'); // an operator's push
+    system('maintenance is now over'); // one that reads like a rename, of no one listed
+    system('dave joined', 'games'); // not our room (a late frame from before a move)
+    expect(session.state).toMatchObject({ users: ['carol', 'zed'], userCount: 2 });
+    // Our own rename, too.
+    system('carol is now caroline');
+    expect(session.state.users).toEqual(['caroline', 'zed']);
+    // All of it shown before any /ls was even sent; the /ls that confirms it follows, quietly.
+    expect(sentSinceLast()).toEqual([]);
+    expect(reports.log.filter(isEvent('system'))).toHaveLength(10);
+    clock.advance(REFRESH_INTERVAL_MS);
+    expect(sentSinceLast()).toEqual(['/ls']);
+    socket().receive({ type: 'users', at: AT, room: 'lobby', users: ['caroline', 'zed'], count: 2 });
+    expect(reports.log.filter(isEvent('users'))).toEqual([]);
+  });
+
+  it('keeps a change announced after it asked when the /ls answer predates it', () => {
+    const { session, socket, clock, sentSinceLast, loggedIn } = fakeSession();
+    loggedIn('carol');
+    socket().receive({ type: 'system', at: AT, room: 'lobby', text: 'bob joined' });
+    clock.advance(REFRESH_INTERVAL_MS);
+    expect(sentSinceLast()).toEqual(['/ls']);
+    socket().receive({ type: 'system', at: AT, room: 'lobby', text: 'dave joined' });
+    socket().receive({ type: 'system', at: AT, room: 'lobby', text: 'bob left' });
+    expect(session.state).toMatchObject({ users: ['carol', 'dave'], userCount: 2 });
+    // The server listed the room before dave came and bob went: both changes still stand.
+    socket().receive({ type: 'users', at: AT, room: 'lobby', users: ['bob', 'carol'], count: 2 });
+    expect(session.state).toMatchObject({ users: ['carol', 'dave'], userCount: 2 });
+    // The next answer is the truth again (no request outstanding, nothing re-applied).
+    clock.advance(REFRESH_INTERVAL_MS);
+    expect(sentSinceLast()).toEqual(['/ls']);
+    socket().receive({ type: 'users', at: AT, room: 'lobby', users: ['carol', 'dave', 'erin'], count: 3 });
+    expect(session.state).toMatchObject({ users: ['carol', 'dave', 'erin'], userCount: 3 });
+    session.send('/ls');
+    socket().receive({ type: 'users', at: AT, room: 'lobby', users: ['carol'], count: 1 });
+    expect(session.state).toMatchObject({ users: ['carol'], userCount: 1 });
+  });
+
+  it('counts a leaver it does not list when the list is truncated', () => {
+    const { session, socket, loggedIn } = fakeSession();
+    loggedIn('carol');
+    session.send('/ls');
+    socket().receive({ type: 'users', at: AT, room: 'lobby', users: ['alice', 'carol'], count: 1500 });
+    socket().receive({ type: 'system', at: AT, room: 'lobby', text: 'zoe left' });
+    expect(session.state).toMatchObject({ users: ['alice', 'carol'], userCount: 1499 });
+    socket().receive({ type: 'system', at: AT, room: 'lobby', text: 'bob joined' });
+    expect(session.state).toMatchObject({ users: ['alice', 'bob', 'carol'], userCount: 1500 });
+  });
+
   it('keeps an answer about the old room from replacing the new room’s list, and counts the room from /ls', () => {
     const { session, socket, sentSinceLast, loggedIn } = fakeSession();
     loggedIn('alice');
@@ -462,7 +658,10 @@ describe('the chat session, on a fake socket and a fake clock', () => {
     session.join('games');
     socket().receive({ type: 'room', at: AT, room: 'games' });
     expect(sentSinceLast()).toEqual(['/join games', '/ls', '/rooms']);
+    expect(session.state).toMatchObject({ users: [], userCount: null }); // not the lobby's people under #games
     socket().receive({ type: 'users', at: AT, room: 'lobby', users: ['zed'], count: 9 }); // sent before the move
+    expect(session.state.users).toEqual([]);
+    socket().receive({ type: 'system', at: AT, room: 'games', text: 'alice joined' }); // before its /ls answer
     expect(session.state.users).toEqual(['alice']);
     socket().receive({ type: 'users', at: AT, room: 'games', users: ['alice', 'bob'], count: 2 });
     expect(session.state).toMatchObject({
@@ -486,6 +685,7 @@ describe('the chat session, on a fake socket and a fake clock', () => {
     socket().receive({ type: 'poll', at: AT, question: '?' });
     socket().receive({ type: 'history', at: AT, room: 'lobby', messages: [{ at: AT, room: 'lobby', from: 'bob', text: 'hi' }] });
     expect(reports.log).toEqual([
+      { type: 'pick-nickname', reason: 'start', nickname: null },
       { type: 'text', text: '<b>not json</b>' },
       { type: 'text', text: '[1, 2]' },
       { type: 'gateway-error', message: 'Internal server error' },

@@ -36,16 +36,55 @@ const ui = {
   leaveButton: /** @type {HTMLButtonElement} */ (byId('leave-button')),
   historyButton: /** @type {HTMLButtonElement} */ (byId('history-button')),
   roomsButton: /** @type {HTMLButtonElement} */ (byId('rooms-button')),
+  mePending: byId('me-pending'),
+  side: byId('side'),
+  peopleToggle: /** @type {HTMLButtonElement} */ (byId('people-toggle')),
+  peopleCount: byId('people-count'),
 };
 
+const pageQuery = new URLSearchParams(location.search);
+/** `?token=` on the page: passed on to `$connect` as `?token=` (browsers cannot set headers on a WebSocket). */
+const token = pageQuery.get('token');
+
 /** The WebSocket URL: `?ws=` wins (a static deployment pointing at wss://…), else this page's host. */
-function chatSocketUrl() {
-  const override = new URLSearchParams(location.search).get('ws');
+function chatServerUrl() {
+  const override = pageQuery.get('ws');
   if (override && /^wss?:\/\//i.test(override)) return override;
   if (location.protocol === 'http:' || location.protocol === 'https:') {
     return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/`;
   }
   return 'ws://127.0.0.1:3001/'; // opened from a file: npm start's default
+}
+
+/**
+ * The server's URL with the page's token, if any. A URL the browser cannot parse is left as it is:
+ * opening it fails, and says so.
+ * @param {string} url
+ */
+function withToken(url) {
+  if (token === null) return url;
+  try {
+    const parsed = new URL(url);
+    parsed.searchParams.set('token', token);
+    return parsed.href;
+  } catch {
+    return url;
+  }
+}
+
+/**
+ * A URL as shown on the page: the token is a secret, not for tooltips or screenshots.
+ * @param {string} url
+ */
+function shownUrl(url) {
+  try {
+    const parsed = new URL(url);
+    if (!parsed.searchParams.has('token')) return url;
+    parsed.searchParams.set('token', '***');
+    return parsed.href;
+  } catch {
+    return url;
+  }
 }
 
 /** @param {number} ms */
@@ -78,13 +117,50 @@ function renderLogEntry(entry) {
     case 'login-pending':
       return renderNote(`Not connected yet; will log in as ${entry.nickname} once connected.`);
     case 'nick-retry':
-      return renderNote(`${entry.nickname} is still held by the old connection; trying again in ${entry.delayMs / 1000} s.`);
+      return renderNote(`${entry.nickname} is still in use, maybe by this page's previous connection; trying again in ${entry.delayMs / 1000} s.`);
+    case 'pick-nickname':
+      return renderPrompt(entry);
     case 'connection-lost':
       return renderNote(`Connection lost (${entry.code}); reconnecting in ${seconds(entry.delayMs)} s.`);
+    case 'connect-failed': {
+      const tokenNote = token === null ? '' : ' This page passed the token from its URL (?token=): the server may have refused it.';
+      return renderNote(`Could not connect to ${shownUrl(entry.url)} (refused or unreachable).${tokenNote} Retrying in ${seconds(entry.delayMs)} s, then less and less often.`, 'error');
+    }
     case 'reconnected':
       return renderNote('Reconnected.');
     case 'cannot-connect':
-      return renderNote(`Cannot connect to ${entry.url}: ${entry.reason}`, 'error');
+      return renderNote(`Cannot connect to ${shownUrl(entry.url)}: ${entry.reason}`, 'error');
+  }
+}
+
+/**
+ * Asks for a nickname: a line in the log, and the nickname field focused (its text selected, to type over).
+ * @param {Extract<LogEntry, { type: 'pick-nickname' }>} entry
+ */
+function renderPrompt(entry) {
+  const text =
+    entry.reason === 'start'
+      ? 'Pick a nickname to start chatting: type it in the Nickname field above.'
+      : entry.reason === 'taken'
+        ? `The nickname ${entry.nickname ?? ''} is taken by someone else: pick another one.`
+        : `The server refused the nickname ${entry.nickname ?? ''}: pick another one.`;
+  const row = renderNote(text, 'prompt');
+  row.dataset.reason = entry.reason;
+  return row;
+}
+
+/**
+ * Draws the eye to the nickname field, ready to type into: a refused name selected, to type over;
+ * the first prompt takes the focus only if nothing has it (it must not disturb typing).
+ * @param {Extract<LogEntry, { type: 'pick-nickname' }>} entry
+ */
+function askForNickname(entry) {
+  ui.nickForm.dataset.prompt = 'true';
+  if (entry.reason !== 'start') {
+    ui.nickInput.focus();
+    ui.nickInput.select();
+  } else if (document.activeElement === document.body || document.activeElement === null) {
+    ui.nickInput.focus();
   }
 }
 
@@ -99,6 +175,7 @@ function render(state, changed) {
     ui.ignoreToggle.disabled = state.nickname === null;
     if (state.nickname !== null) showLogin(state.nickname);
   }
+  if (changed.has('nickname') || changed.has('wanted')) showIdentity(state);
   if (changed.has('ignoring')) showIgnoring(state.ignoring);
   // Offline (no room), the panel keeps showing the last one until the next login.
   const roomChanged = changed.has('room') && state.room !== null;
@@ -122,11 +199,24 @@ function showConnection(status) {
 }
 
 /**
+ * The header names only a nickname the server has confirmed on this connection; one being logged in
+ * as (asked for, or being restored after a drop) shows as pending.
+ * @param {SessionState} state
+ */
+function showIdentity(state) {
+  ui.me.textContent = state.nickname ?? '—';
+  const pending = state.wanted !== null && state.wanted !== state.nickname;
+  ui.mePending.hidden = !pending;
+  ui.mePending.textContent = pending ? `(logging in as ${state.wanted}…)` : '';
+  if (state.nickname === null) document.title = 'wschat';
+}
+
+/**
  * Logged in, or renamed.
  * @param {string} nickname
  */
 function showLogin(nickname) {
-  ui.me.textContent = nickname;
+  delete ui.nickForm.dataset.prompt;
   ui.nickInput.value = nickname;
   ui.roomPanel.hidden = false;
   document.title = `${nickname} · wschat`;
@@ -145,15 +235,18 @@ function showIgnoring(ignoring) {
 
 /** @param {SessionState} state */
 function showUsers(state) {
-  ui.userCount.textContent = state.userCount === null ? '' : String(state.userCount);
+  const count = state.userCount === null ? '' : String(state.userCount);
+  ui.userCount.textContent = count;
+  ui.peopleCount.textContent = count;
   ui.userList.replaceChildren(
     ...state.users.map((nickname) => {
       const item = element('li', nickname === state.nickname ? 'user user--me' : 'user');
       item.dataset.nickname = nickname;
       const button = element('button', 'link', nickname);
       button.title = `Private message to ${nickname}`;
-      button.addEventListener('click', () => startPrivateMessage(nickname));
       item.append(button);
+      // The whole row is the target (the button's click, from a key too, bubbles up to it).
+      item.addEventListener('click', () => startPrivateMessage(nickname));
       return item;
     }),
   );
@@ -167,8 +260,8 @@ function showRooms(state) {
       item.dataset.room = room;
       if (room === state.room) item.setAttribute('aria-current', 'true');
       const button = element('button', 'link', `#${room}`);
-      button.addEventListener('click', () => session.join(room));
       item.append(button, element('span', 'count', String(count)));
+      item.addEventListener('click', () => session.join(room)); // the whole row, as for people
       return item;
     }),
   );
@@ -177,12 +270,23 @@ function showRooms(state) {
 /** @param {string} nickname */
 function startPrivateMessage(nickname) {
   ui.messageInput.value = `@${nickname} `;
+  if (narrowScreen.matches) showPeople(false); // on a phone the panel covers the messages
   ui.messageInput.focus();
+}
+
+// --- the people panel: beside the messages on a wide screen, over them (closed at first) on a phone ---
+const narrowScreen = matchMedia('(max-width: 40rem)');
+
+/** @param {boolean} open */
+function showPeople(open) {
+  ui.side.hidden = !open;
+  document.body.dataset.people = open ? 'open' : 'closed';
+  ui.peopleToggle.setAttribute('aria-expanded', String(open));
 }
 
 // --- the session ------------------------------------------------------------------------------------
 const session = new ChatSession({
-  url: chatSocketUrl(),
+  url: withToken(chatServerUrl()),
   onChange(state, changed) {
     const loggedIn = changed.has('nickname') && state.nickname !== null;
     const firstLogin = loggedIn && changed.has('room'); // a rename keeps the room
@@ -191,6 +295,7 @@ const session = new ChatSession({
   },
   onLog(entry) {
     appendToLog(renderLogEntry(entry));
+    if (entry.type === 'pick-nickname') askForNickname(entry);
   },
 });
 
@@ -216,6 +321,8 @@ ui.leaveButton.addEventListener('click', () => session.leave());
 ui.historyButton.addEventListener('click', () => session.history());
 ui.roomsButton.addEventListener('click', () => session.refreshRooms());
 ui.retry.addEventListener('click', () => session.reconnectNow());
+ui.peopleToggle.addEventListener('click', () => showPeople(ui.side.hidden));
+narrowScreen.addEventListener('change', () => showPeople(!narrowScreen.matches));
 window.addEventListener('online', () => session.reconnectNow());
 
 try {
@@ -223,6 +330,8 @@ try {
 } catch {
   // storage disabled
 }
-ui.status.title = session.url;
+ui.status.title = shownUrl(session.url);
 showIgnoring(false);
+showPeople(!narrowScreen.matches);
+ui.nickInput.focus(); // before anything else, a nickname (the session's prompt follows once connected)
 session.start();

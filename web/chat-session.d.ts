@@ -23,7 +23,10 @@ export interface SessionState {
   readonly wanted: string | null;
   readonly room: string | null;
   readonly ignoring: boolean;
-  /** Our room's online list (its first names, as `/ls` answers). */
+  /**
+   * Our room's online list (its first names, as `/ls` answers), updated at once by the `joined`,
+   * `left` and `is now` announcements, and replaced by each `/ls` answer.
+   */
   readonly users: readonly string[];
   /** Everyone in our room, which may exceed `users`; null before the first answer. */
   readonly userCount: number | null;
@@ -42,11 +45,30 @@ export type LogEntry =
   | { type: 'not-sent'; text: string }
   /** A nickname asked for before the socket was open: sent once it is. */
   | { type: 'login-pending'; nickname: string }
-  /** After a drop, the old connection still holds the nickname: asking again in `delayMs`. */
+  /** After a drop, the old connection may still hold the nickname: asking again in `delayMs`. */
   | { type: 'nick-retry'; nickname: string; delayMs: number }
+  /**
+   * The user should pick a nickname: none yet (`start`, once, when first connected), or the one asked
+   * for (`nickname`) was refused as `taken` (also after the retries of a restore gave up) or `invalid`.
+   * Follows the server's error event.
+   */
+  | { type: 'pick-nickname'; reason: 'start' | 'taken' | 'invalid'; nickname: string | null }
+  /** An open connection was lost. */
   | { type: 'connection-lost'; code: number; delayMs: number }
+  /**
+   * A connection could not be opened: refused (e.g. 401/403 for a missing or wrong token) or nothing
+   * there; browsers do not say which. Once per run of failed attempts (until one opens).
+   */
+  | { type: 'connect-failed'; url: string; delayMs: number }
   | { type: 'reconnected' }
   | { type: 'cannot-connect'; url: string; reason: string };
+
+/**
+ * A change of our room's members, from a `system` announcement (functions/core/rules.ts
+ * `announcements`): `X joined`, `X left`, `X is now Y`. Nicknames have no spaces, so an operator's
+ * push ("maintenance is now over") is not taken for one.
+ */
+export type MemberChange = { kind: 'joined' | 'left'; nickname: string } | { kind: 'renamed'; from: string; to: string };
 
 export interface ChatSessionOptions {
   url: string;
@@ -64,8 +86,15 @@ export interface ChatSessionOptions {
 export declare const LOBBY: 'lobby';
 /** The sidebar lists are refreshed at most this often: their requests count against the server's rate limit. */
 export declare const REFRESH_INTERVAL_MS: number;
-/** Retries of the nickname after a reconnect, while the old connection may still hold it. */
+/**
+ * Retries of the nickname after a reconnect, while the old connection may still hold it (the server
+ * cannot tell it from someone else who took the name): 3 tries over 5 s.
+ */
 export declare const NICK_RETRY_DELAYS_MS: readonly number[];
+/** No retry is sent later than this after the drop: past it, a taken name is someone else's. */
+export declare const NICK_RETRY_WINDOW_MS: number;
+/** The member change a `system` announcement's text tells of, or null (an operator's push). */
+export declare function memberChange(announcement: string): MemberChange | null;
 
 export declare class ChatSession {
   constructor(options: ChatSessionOptions);

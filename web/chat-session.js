@@ -16,12 +16,63 @@ import { ReconnectingSocket, systemClock } from './reconnecting-socket.js';
 
 export const LOBBY = 'lobby';
 export const REFRESH_INTERVAL_MS = 3000;
-export const NICK_RETRY_DELAYS_MS = Object.freeze([1000, 2000, 4000, 8000, 16000, 32000]);
+/*
+ * Back after a drop, NICKNAME_TAKEN for our own nickname is ambiguous: the server cannot tell our
+ * previous connection (its $disconnect not run yet, its socket not yet known to be gone) from someone
+ * else who took the name while we were away. The first clears up within seconds, the second never: so
+ * the session retries briefly — 3 tries over 5 s — and only while the drop is recent (10 s). After
+ * that, or straight away when the drop is older than the window (e.g. a server restart that took a
+ * while), the name is someone else's: the session says so and asks for another nickname.
+ */
+export const NICK_RETRY_DELAYS_MS = Object.freeze([1000, 2000, 2000]);
+export const NICK_RETRY_WINDOW_MS = 10_000;
 
 /**
- * A login in progress: the nickname asked for and, after a drop, what the old connection had.
- * @typedef {{ nickname: string, restore: { room: string | null, ignoring: boolean } | null, retries: number }} Login
+ * A login in progress: the nickname asked for and, after a drop, what the old connection had and when
+ * it was lost.
+ * @typedef {{ nickname: string, restore: { room: string | null, ignoring: boolean, droppedAt: number } | null, retries: number }} Login
  */
+
+/** @typedef {import('./chat-session.js').MemberChange} MemberChange */
+
+/**
+ * @param {string} announcement
+ * @returns {MemberChange | null}
+ */
+export function memberChange(announcement) {
+  let match = /^(\S+) joined$/u.exec(announcement);
+  if (match) return { kind: 'joined', nickname: match[1] };
+  match = /^(\S+) left$/u.exec(announcement);
+  if (match) return { kind: 'left', nickname: match[1] };
+  match = /^(\S+) is now (\S+)$/u.exec(announcement);
+  if (match) return { kind: 'renamed', from: match[1], to: match[2] };
+  return null;
+}
+
+/** As the server sorts /ls ("as people read them"): case-folded, compatibility-normalised. */
+const readingKey = (/** @type {string} */ nickname) => nickname.normalize('NFKC').toLowerCase();
+/** @param {string[]} names */
+const sortNames = (names) => names.sort((a, b) => (readingKey(a) < readingKey(b) ? -1 : readingKey(a) > readingKey(b) ? 1 : 0));
+
+/**
+ * The online list after a change; applying one twice changes nothing more (it may be re-applied on a
+ * /ls answer that was computed before it). A rename of a name not in the list is not applied: it may
+ * be an operator's push that reads like one ("maintenance is now over").
+ * @param {readonly string[]} users
+ * @param {MemberChange} change
+ * @returns {string[]}
+ */
+function applyChange(users, change) {
+  switch (change.kind) {
+    case 'joined':
+      return users.includes(change.nickname) ? [...users] : sortNames([...users, change.nickname]);
+    case 'left':
+      return users.filter((name) => name !== change.nickname);
+    case 'renamed':
+      if (!users.includes(change.from)) return [...users];
+      return sortNames([...users.filter((name) => name !== change.from && name !== change.to), change.to]);
+  }
+}
 
 /** @param {unknown} value */
 const text = (value) => (typeof value === 'string' ? value : String(value));
@@ -51,6 +102,18 @@ export class ChatSession {
   #lastRefresh = -Infinity;
   /** Answers to requests the session sent itself, not to be logged. */
   #quiet = { users: 0, rooms: 0 };
+  /**
+   * Member changes announced while one of our /ls is unanswered: its answer may predate them, so they
+   * are applied again on top of it.
+   * @type {MemberChange[]}
+   */
+  #changesSinceAsked = [];
+  /** @type {LogEntry[]} what the event being handled adds to the log after itself */
+  #afterEvent = [];
+  /** Whether the user has been asked for a first nickname. */
+  #prompted = false;
+  /** Whether the current run of failed attempts has been reported (once until a connection opens). */
+  #failureReported = false;
 
   /** @param {ChatSessionOptions} options */
   constructor(options) {
@@ -94,6 +157,7 @@ export class ChatSession {
     const name = nickname.trim();
     if (!name) return false;
     this.#cancelRetry();
+    this.#prompted = true;
     this.#login = { nickname: name, restore: null, retries: 0 };
     this.#update({ wanted: name });
     if (this.#transport.isOpen) this.send(`/nick ${name}`);
@@ -135,11 +199,24 @@ export class ChatSession {
   #onStatus(status) {
     if (status.state === 'waiting' || status.state === 'stopped') {
       this.#onDisconnected(status);
-      if (status.state === 'waiting') this.#log({ type: 'connection-lost', code: status.code, delayMs: status.delayMs });
+      if (status.state === 'waiting' && status.opened) this.#log({ type: 'connection-lost', code: status.code, delayMs: status.delayMs });
+      if (status.state === 'waiting' && !status.opened && !this.#failureReported) {
+        // The browser does not say why a handshake failed (refused with 401/403, or nothing there):
+        // reported once, the status shows the retries that follow.
+        this.#failureReported = true;
+        this.#log({ type: 'connect-failed', url: this.url, delayMs: status.delayMs });
+      }
       return;
     }
     this.#update({ connection: status });
-    if (status.state === 'open' && status.connects > 1) this.#log({ type: 'reconnected' });
+    if (status.state === 'open') {
+      this.#failureReported = false;
+      if (status.connects > 1) this.#log({ type: 'reconnected' });
+      if (!this.#login && !this.#state.nickname && !this.#prompted) {
+        this.#prompted = true;
+        this.#log({ type: 'pick-nickname', reason: 'start', nickname: null });
+      }
+    }
     if (status.state === 'failed') this.#log({ type: 'cannot-connect', url: this.url, reason: status.reason });
   }
 
@@ -149,11 +226,12 @@ export class ChatSession {
    */
   #onDisconnected(status) {
     const { nickname, room, ignoring } = this.#state;
-    if (nickname) this.#login = { nickname, restore: { room, ignoring }, retries: 0 };
+    if (nickname) this.#login = { nickname, restore: { room, ignoring, droppedAt: this.#clock.now() }, retries: 0 };
     this.#cancelRetry(); // the next connection asks at once
     if (this.#refreshTimer !== undefined) this.#clock.clearTimeout(this.#refreshTimer);
     this.#refreshTimer = undefined;
     this.#quiet = { users: 0, rooms: 0 };
+    this.#changesSinceAsked = [];
     this.#update({ connection: status, nickname: null, wanted: this.#login?.nickname ?? null, room: null, ignoring: false, users: [], userCount: null });
   }
 
@@ -172,6 +250,7 @@ export class ChatSession {
     // API Gateway's own frames ({"message": "Internal server error", "connectionId", "requestId"}) have no type.
     if (event.type === undefined && typeof event.message === 'string') return this.#log({ type: 'gateway-error', message: event.message });
     if (this.#handle(event)) this.#log({ type: 'event', event, me: this.#state.nickname });
+    for (const entry of this.#afterEvent.splice(0)) this.#log(entry);
   }
 
   /**
@@ -185,28 +264,40 @@ export class ChatSession {
         this.#onLogin(text(event.nickname));
         return true;
       case 'system':
-        // Joins, leaves and renames in our room (announcements are per room).
+        // Joins, leaves and renames in our room (announcements are per room): shown in the list at
+        // once, and confirmed by a /ls soon.
+        if (event.room === this.#state.room) this.#onMemberChange(memberChange(text(event.text)));
         this.#refreshUsersSoon();
         return true;
       case 'users': {
         // Requests run concurrently on the server: an answer from before a room change must not
         // replace the new room's list.
         if (event.room === this.#state.room) {
-          const users = Array.isArray(event.users) ? event.users.map(text) : [];
-          const count = typeof event.count === 'number' ? event.count : null;
+          const listed = Array.isArray(event.users) ? event.users.map(text) : [];
+          let count = typeof event.count === 'number' ? event.count : null;
+          // Changes announced since we asked may be missing from the answer; they apply once more.
+          const users = this.#changesSinceAsked.reduce(applyChange, listed);
+          if (count !== null && count === listed.length) count = users.length; // a complete list: its length
           // Our room's count, without asking /rooms (a crowded room lists only its first names).
           const rooms = count === null ? this.#state.rooms : this.#state.rooms.map((entry) => (entry.room === event.room ? { room: entry.room, count } : entry));
           this.#update({ users, userCount: count, rooms });
         }
-        return !this.#takeQuiet('users');
+        const quiet = this.#takeQuiet('users');
+        if (this.#quiet.users === 0) this.#changesSinceAsked = [];
+        return !quiet;
       }
       case 'rooms':
         this.#update({ rooms: Array.isArray(event.rooms) ? event.rooms.map(roomEntry) : [] });
         return !this.#takeQuiet('rooms');
-      case 'room':
-        this.#update({ room: text(event.room) });
+      case 'room': {
+        // Another room's people: its list starts empty (not the old room's) until /ls answers, the
+        // announcements filling it meanwhile.
+        const room = text(event.room);
+        this.#changesSinceAsked = [];
+        this.#update(room === this.#state.room ? { room } : { room, users: [], userCount: null });
         this.#refreshNow(); // a room change was asked for by the user: show the new room's people at once
         return true;
+      }
       case 'ignore':
         this.#update({ ignoring: event.ignoring === true });
         return true;
@@ -242,9 +333,14 @@ export class ChatSession {
     const login = this.#login;
     if (!login || (code !== 'NICKNAME_TAKEN' && code !== 'INVALID_NICKNAME')) return true;
     const delayMs = code === 'NICKNAME_TAKEN' && login.restore ? NICK_RETRY_DELAYS_MS[login.retries] : undefined;
-    if (delayMs === undefined) {
+    // Retries only while our old connection may still hold the name (see NICK_RETRY_DELAYS_MS).
+    const recent = login.restore !== null && delayMs !== undefined && this.#clock.now() + delayMs - login.restore.droppedAt <= NICK_RETRY_WINDOW_MS;
+    if (delayMs === undefined || !recent) {
       this.#login = null; // refused: the user picks another
       this.#update({ wanted: null });
+      // After the error itself (the server's words), which the caller logs.
+      const reason = code === 'NICKNAME_TAKEN' ? 'taken' : 'invalid';
+      this.#afterEvent.push({ type: 'pick-nickname', reason, nickname: login.nickname });
       return true;
     }
     // Our previous connection may still hold the name until the server notices it is gone.
@@ -264,6 +360,25 @@ export class ChatSession {
   }
 
   // --- the lists the page shows ------------------------------------------------------------------------
+  /** @param {MemberChange | null} change */
+  #onMemberChange(change) {
+    if (!change || !this.#state.nickname) return;
+    const { users, userCount } = this.#state;
+    const next = applyChange(users, change);
+    // The room's count follows the names that came or went; a truncated list (count above its length)
+    // may not show a leaver, who still counts.
+    let count = userCount;
+    if (count !== null) {
+      if (change.kind === 'joined') count += next.length - users.length;
+      if (change.kind === 'left') count -= users.includes(change.nickname) || count > users.length ? 1 : 0;
+      count = Math.max(count, next.length);
+    }
+    if (this.#quiet.users > 0) this.#changesSinceAsked.push(change);
+    const room = this.#state.room;
+    const rooms = count === null ? this.#state.rooms : this.#state.rooms.map((entry) => (entry.room === room ? { room: entry.room, count } : entry));
+    this.#update({ users: next, userCount: count, rooms });
+  }
+
   /**
    * A request whose answer only updates the state.
    * @param {'users' | 'rooms'} kind
@@ -320,3 +435,5 @@ export class ChatSession {
 // chat-session.d.ts declares this module for TypeScript importers: tsc checks it says the truth.
 void (/** @satisfies {typeof import('./chat-session.js').ChatSession} */ (ChatSession));
 void (/** @satisfies {typeof import('./chat-session.js').NICK_RETRY_DELAYS_MS} */ (NICK_RETRY_DELAYS_MS));
+void (/** @satisfies {typeof import('./chat-session.js').NICK_RETRY_WINDOW_MS} */ (NICK_RETRY_WINDOW_MS));
+void (/** @satisfies {typeof import('./chat-session.js').memberChange} */ (memberChange));

@@ -31,7 +31,8 @@ export interface Clock {
 export type SocketStatus =
   | { state: 'connecting' }
   | { state: 'open'; connects: number }
-  | { state: 'waiting'; delayMs: number; attempt: number; code: number }
+  /** `opened`: whether the socket that closed had opened (false: its handshake failed or was refused). */
+  | { state: 'waiting'; delayMs: number; attempt: number; code: number; opened: boolean }
   | { state: 'failed'; reason: string }
   | { state: 'stopped' };
 

@@ -97,12 +97,13 @@ export class ReconnectingSocket {
     socket.addEventListener('close', (event) => {
       if (this.#socket !== socket) return;
       this.#socket = null;
+      const opened = this.#openedAt !== null;
       const lived = this.#openedAt !== null && this.#clock.now() - this.#openedAt >= (this.#options.stableAfterMs ?? 10_000);
       if (lived) this.#attempt = 0;
       this.#openedAt = null;
       const delayMs = backoffDelay(this.#attempt, this.#options.baseDelayMs ?? 500, this.#options.maxDelayMs ?? 15_000, this.#options.random);
       this.#attempt += 1;
-      this.#options.onStatus({ state: 'waiting', delayMs, attempt: this.#attempt, code: event.code });
+      this.#options.onStatus({ state: 'waiting', delayMs, attempt: this.#attempt, code: event.code, opened });
       this.#timer = this.#clock.setTimeout(() => {
         this.#timer = undefined;
         this.start();

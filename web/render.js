@@ -123,12 +123,12 @@ function renderHistoryBlock(event, me) {
 }
 
 /**
- * A note from the page itself (connection state, a message that could not be sent).
+ * A note from the page itself (connection state, a message that could not be sent, a question to the user).
  * @param {string} text
- * @param {'note' | 'error'} [kind]
+ * @param {'note' | 'error' | 'prompt'} [kind]
  */
 export function renderNote(text, kind = 'note') {
-  const row = line(kind === 'error' ? 'client-error' : 'note', undefined, [text]);
-  if (kind === 'error') row.setAttribute('role', 'alert');
+  const row = line(kind === 'error' ? 'client-error' : kind, undefined, [text]);
+  if (kind !== 'note') row.setAttribute('role', 'alert');
   return row;
 }
