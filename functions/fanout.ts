@@ -152,13 +152,7 @@ export function createFanout(options: FanoutOptions): Fanout {
       post,
 
       async postToAll(connectionIds, data) {
-        // Per call: a broadcast makes one per page of members, so for rooms that fit one page, per broadcast.
-        const started = clock();
         const outcomes = await Promise.all(connectionIds.map((id) => post(id, data)));
-        if (connectionIds.length > 0) {
-          recorder.record('recipients', connectionIds.length);
-          recorder.record('fanoutDuration', clock() - started);
-        }
         const result: FanoutResult = { delivered: 0, failed: 0, gone: [] };
         outcomes.forEach((outcome, index) => {
           if (outcome === 'delivered') result.delivered += 1;

@@ -41,7 +41,7 @@ export function systemEvent(text: string, room: string): ServerEvent {
   return { type: 'system', at: timestamp(), room, text };
 }
 
-export function createDelivery({ store, log, clock, connectGraceMs }: ChatContext): Delivery {
+export function createDelivery({ store, log, clock, connectGraceMs, metrics }: ChatContext): Delivery {
   function encode(event: ServerEvent, format: EventFormat): Uint8Array {
     const data = encodeEvent(event, format);
     // Every reply is bounded by construction; one that is not is a bug, and must fail loudly, not vanish.
@@ -67,16 +67,24 @@ export function createDelivery({ store, log, clock, connectGraceMs }: ChatContex
       return data;
     };
     const accepts = recipientFilter(audience);
+    const started = clock();
+    let recipientCount = 0;
     const deliveries = [];
     // Post each page while the next one is read; the fan-out's bound limits posts in flight.
     for await (const page of store.members(room)) {
       const recipients = page.filter((member) => accepts(member) && member.connectionId !== exclude);
+      recipientCount += recipients.length;
       for (const format of EVENT_FORMATS) {
         const ids = recipients.filter((member) => member.format === format).map((member) => member.connectionId);
         if (ids.length) deliveries.push(fanout.postToAll(ids, bytesIn(format)));
       }
     }
     const gone = (await Promise.all(deliveries)).flatMap((result) => result.gone);
+    // Per broadcast, so the maximum shows a room nearing what one invocation can post to.
+    if (recipientCount > 0) {
+      metrics.record('recipients', recipientCount);
+      metrics.record('fanoutDuration', clock() - started);
+    }
     // The event went out: cleaning up after it must not fail the sender's frame (who would resend it).
     const evictions = await Promise.allSettled(gone.map((connectionId) => evictIfGone(fanout, connectionId)));
     for (const eviction of evictions) {
