@@ -63,6 +63,7 @@ export async function startEnvironment(options: EnvironmentOptions = {}): Promis
   // The handlers read their configuration from the environment, as in Lambda (and as startLocalChat sets it).
   withLocalAwsEnv();
   process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true'; // EMF lines per invocation would bury the bench's own output
   Object.assign(process.env, {
     TABLE_NAME,
     DYNAMODB_ENDPOINT: dynamo.endpoint,

@@ -1,6 +1,7 @@
 // The whole chat on one machine: the embedded emulator (or an external one), the table, and the local
 // gateway calling the very same Lambda handlers. Used by `npm start`, the tests and the benchmark.
 import { fileURLToPath } from 'node:url';
+import { configuredLogLevel } from '../functions/log.ts';
 import { readSettings, SETTINGS } from '../functions/settings.ts';
 import { withLocalAwsEnv } from './aws-env.ts';
 import { DEFAULT_HOST, DEFAULT_PORT, LOCAL_STAGE, LOCAL_TABLE_NAME } from './local-defaults.ts';
@@ -31,6 +32,8 @@ export interface LocalChatOptions {
    * default 0 = off, so tests and benchmarks see only their own requests. `npm start` turns it on.
    */
   ttlSweepIntervalMs?: number;
+  /** wss:// and https:// on the same port (see the gateway's `tls`); default off. */
+  tls?: LocalGatewayOptions['tls'];
 }
 
 export interface LocalChat {
@@ -67,6 +70,9 @@ async function startOn(dynamodbEndpoint: string, tableName: string, options: Loc
 
   // The handlers read their configuration from the environment, exactly as in Lambda.
   withLocalAwsEnv();
+  // The metrics the handlers would publish (EMF, one JSON line per invocation on stdout) are shown at
+  // DEBUG only: at other levels they would drown the one line per event. POWERTOOLS_METRICS_DISABLED wins.
+  process.env.POWERTOOLS_METRICS_DISABLED ??= String(configuredLogLevel({ ...process.env, ...options.env }) !== 'DEBUG');
   Object.assign(process.env, { [SETTINGS.tableName.env]: tableName, [SETTINGS.dynamodbEndpoint.env]: dynamodbEndpoint }, options.env);
 
   const routes: Record<string, RouteTarget> = options.hotReload
@@ -90,6 +96,7 @@ async function startOn(dynamodbEndpoint: string, tableName: string, options: Loc
     staticDir: options.staticDir ?? WEB_CLIENT_DIR,
     ...(options.limits ? { limits: options.limits } : {}),
     ...(options.faults ? { faults: options.faults } : {}),
+    ...(options.tls ? { tls: options.tls } : {}),
   });
   process.env[SETTINGS.callbackUrl.env] = gateway.callbackUrl;
   container?.resetContainer(); // the next event builds the chat from the environment set above

@@ -2,9 +2,12 @@
 // DYNAMODB_PORT, TABLE_NAME and DYNAMODB_ENDPOINT (an external emulator such as DynamoDB Local)
 // override the defaults (local/local-defaults.ts);
 // TTL_SWEEP_INTERVAL_MS sets how often expired items are deleted (0 = never). The handlers' settings
-// (functions/settings.ts) are checked before anything starts.
+// (functions/settings.ts) are checked before anything starts. wss:// and https:// share the port, with a
+// local CA kept in .wschat/tls/ (TLS=false turns that off; without openssl it is off, with a warning).
+import { fileURLToPath } from 'node:url';
 import { SettingError, SETTINGS } from '../functions/settings.ts';
-import { startLocalChat, type LocalChat } from './chat-server.ts';
+import { startLocalChat, type LocalChat, type LocalChatOptions } from './chat-server.ts';
+import { TlsSetupError } from './gateway/index.ts';
 import { exposureWarning } from './exposure.ts';
 import { DEFAULT_HOST, localPorts } from './local-defaults.ts';
 import { ttlSweepIntervalFromEnv } from './ttl-sweeper.ts';
@@ -13,10 +16,11 @@ const started = performance.now();
 const host = process.env.HOST ?? DEFAULT_HOST;
 const tableName = process.env[SETTINGS.tableName.env];
 const dynamodbEndpoint = process.env[SETTINGS.dynamodbEndpoint.env];
+const TLS_DIR = fileURLToPath(new URL('../.wschat/tls/', import.meta.url));
 let chat: LocalChat;
 try {
   const { port, dynamodbPort } = localPorts(process.env);
-  chat = await startLocalChat({
+  const options: LocalChatOptions = {
     port,
     host,
     ...(tableName ? { tableName } : {}),
@@ -25,7 +29,14 @@ try {
     hotReload: process.env.HOT_RELOAD !== 'false',
     log: process.env.QUIET === 'true' ? false : (line: string) => console.log(line),
     ttlSweepIntervalMs: ttlSweepIntervalFromEnv(process.env.TTL_SWEEP_INTERVAL_MS),
-  });
+  };
+  try {
+    chat = await startLocalChat({ ...options, ...(process.env.TLS === 'false' ? {} : { tls: { dir: TLS_DIR } }) });
+  } catch (error) {
+    if (!(error instanceof TlsSetupError)) throw error;
+    console.error(`npm start: ${error.message}; serving ws:// and http:// only`);
+    chat = await startLocalChat(options);
+  }
 } catch (error) {
   // Each names the setting to change: a stack trace would only bury it.
   console.error(`npm start: ${startFailure(error)}`);
@@ -56,6 +67,11 @@ console.log(`  management API: ${chat.callbackUrl}/@connections/{id}`);
 console.log(`Browser:  ${chat.url.replace(/^ws/, 'http')}/`);
 console.log(`Connect:  npx wscat -c ${chat.url}          then type /nick alice, /help, hello`);
 console.log(`      or  npx wscat -c "${chat.url}/?nickname=bob"`);
+const secure = chat.gateway.secure;
+if (secure) {
+  console.log(`TLS:      ${secure.url} and ${secure.callbackUrl} on the same port (handlers trust the local CA); for other clients:`);
+  console.log(`          NODE_EXTRA_CA_CERTS=${secure.caPath} npx wscat -c ${secure.url}`);
+}
 
 let closing = false;
 const shutdown = async () => {

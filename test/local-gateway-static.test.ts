@@ -107,18 +107,32 @@ describe('static files', () => {
     const described = await rawRequest(gateway, 'GET', `/local/@connections/${id}`);
     expect(described.status).toBe(200);
     expect(JSON.parse(described.body)).toHaveProperty('connectedAt');
-    expect((await rawRequest(gateway, 'GET', '/@connections/nobody')).headers['x-amzn-errortype']).toBe('GoneException');
-    expect((await rawRequest(gateway, 'GET', '/local/%40connections/nobody')).headers['x-amzn-errortype']).toBe('GoneException');
+    expect((await rawRequest(gateway, 'GET', '/@connections/R1kmxc2VNjMCFIA%3D')).headers['x-amzn-errortype']).toBe('GoneException');
+    expect((await rawRequest(gateway, 'GET', '/local/%40connections/R1kmxc2VNjMCFIA=')).headers['x-amzn-errortype']).toBe('GoneException');
+    expect((await rawRequest(gateway, 'GET', '/@connections/nobody')).headers['x-amzn-errortype']).toBe('BadRequestException');
     // Methods other than GET and HEAD are not file requests: the API answers as API Gateway does.
     const post = await rawRequest(gateway, 'POST', '/index.html');
     expect(post.status).toBe(403);
     expect(post.headers['x-amzn-errortype']).toBe('ForbiddenException');
   });
 
-  it('is off unless a directory is given', async () => {
+  it('is off unless a directory is given: / is then only the WebSocket URL (426 to a plain GET)', async () => {
     const gateway = await startTestGateway({ routes: {} });
-    const response = await rawRequest(gateway, 'GET', '/');
-    expect(response.status).toBe(403);
-    expect(response.body).toBe('{"message":"Missing Authentication Token"}');
+    expect((await rawRequest(gateway, 'GET', '/')).status).toBe(426);
+    const other = await rawRequest(gateway, 'GET', '/index.html');
+    expect(other.status).toBe(403);
+    expect(other.body).toBe('{"message":"Missing Authentication Token"}');
+  });
+
+  it('serves a file at a WebSocket path when there is one, and answers 426 where there is none', async () => {
+    const gateway = await staticGateway();
+    // The browser client at /: a file wins over the 426 (a browser asking for the page is no WebSocket client).
+    expect(await rawRequest(gateway, 'GET', '/')).toMatchObject({ status: 200, body: '<!doctype html><title>home</title>' });
+    // The stage path has no file behind it: a plain GET there is what AWS answers 426 to.
+    const stage = await rawRequest(gateway, 'GET', '/local');
+    expect({ status: stage.status, upgrade: stage.headers.upgrade }).toEqual({ status: 426, upgrade: 'websocket' });
+    expect((await rawRequest(gateway, 'GET', '/local/')).status).toBe(426);
+    expect((await rawRequest(gateway, 'GET', '/nope.js')).status).toBe(404);
+    await openClient(gateway.url); // and the same URL still upgrades
   });
 });

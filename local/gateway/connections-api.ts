@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { GatewayConnection } from './connection.ts';
+import { isConnectionIdShape } from './ids.ts';
 import type { GatewayFaults, GatewayLimits } from './types.ts';
 
 export interface ConnectionsApiOptions {
@@ -14,7 +15,7 @@ export interface ConnectionsApiOptions {
   faults: GatewayFaults | undefined;
 }
 
-type ErrorType = 'GoneException' | 'PayloadTooLargeException' | 'LimitExceededException' | 'ForbiddenException';
+type ErrorType = 'GoneException' | 'PayloadTooLargeException' | 'LimitExceededException' | 'ForbiddenException' | 'BadRequestException';
 
 // Bodies as API Gateway sends them; a GoneException carries no message (SDK v3 reports "UnknownError").
 const ERROR_BODIES: Record<ErrorType, string> = {
@@ -22,6 +23,7 @@ const ERROR_BODIES: Record<ErrorType, string> = {
   PayloadTooLargeException: '{"message":"Request Too Long"}',
   LimitExceededException: '{"message":"Too Many Requests"}',
   ForbiddenException: '{"message":"Forbidden"}',
+  BadRequestException: '{"message":"Invalid connectionId"}',
 };
 const MISSING_TOKEN_BODY = '{"message":"Missing Authentication Token"}';
 const STATUS: Record<ErrorType, number> = {
@@ -29,6 +31,7 @@ const STATUS: Record<ErrorType, number> = {
   PayloadTooLargeException: 413,
   LimitExceededException: 429,
   ForbiddenException: 403,
+  BadRequestException: 400,
 };
 
 const CONNECTIONS_SEGMENT = '/@connections/';
@@ -52,11 +55,15 @@ export function createConnectionsApi(options: ConnectionsApiOptions): (req: Inco
     const prefix = path.slice(0, at);
     // A wrong stage is the classic symptom of an SDK or endpoint dropping/mangling the stage: AWS says 403.
     if (prefix !== '' && prefix !== stagePrefix) return { error: 'ForbiddenException' };
+    let id: string;
     try {
-      return { id: decodeURIComponent(encodedId) };
+      id = decodeURIComponent(encodedId);
     } catch {
       return { error: 'ForbiddenException' };
     }
+    // AWS: 400 "Invalid connectionId: …" for an id not in its format, 410 only for a well-formed unknown one.
+    if (!isConnectionIdShape(id)) return { error: 'BadRequestException', body: JSON.stringify({ message: `Invalid connectionId: ${id}` }) };
+    return { id };
   }
 
   function handlePost(id: string, req: IncomingMessage, res: ServerResponse): void {

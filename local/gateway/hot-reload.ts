@@ -42,7 +42,7 @@ async function signatureOf(file: string): Promise<Signature> {
   }
 }
 
-/** One module route target under hot reload. */
+/** One module route target: one function's own copy of its modules, re-imported on change when watched. */
 export class HotModule {
   private readonly entryUrl: string;
   private files = new Set<string>();
@@ -51,7 +51,14 @@ export class HotModule {
   private generation: string | undefined;
   private loading: Promise<Record<string, unknown>> | undefined;
 
-  constructor(private readonly entryPath: string) {
+  /**
+   * `watch` false: imported once, never re-checked. Still a generation of its own, so each function
+   * importing the same files gets its own module instances (under Node's hooks, its local imports too).
+   */
+  constructor(
+    private readonly entryPath: string,
+    private readonly watch = true,
+  ) {
     registerHooksOnce();
     this.entryUrl = pathToFileURL(entryPath).href;
   }
@@ -66,7 +73,7 @@ export class HotModule {
   }
 
   private async loadIfChanged(): Promise<Record<string, unknown>> {
-    if (this.namespace && !(await this.changed())) return this.namespace;
+    if (this.namespace && (!this.watch || !(await this.changed()))) return this.namespace;
     if (this.generation) filesByGeneration.delete(this.generation);
     const generation = String(nextGeneration++);
     this.generation = generation;
@@ -77,7 +84,7 @@ export class HotModule {
     try {
       this.namespace = (await import(`${this.entryUrl}?${HOT_PARAM}=${generation}`)) as Record<string, unknown>;
     } finally {
-      await this.recordSignatures();
+      if (this.watch) await this.recordSignatures();
     }
     return this.namespace;
   }

@@ -7,6 +7,16 @@ export function awsStyleId(): string {
   return `${randomBytes(11).toString('base64url')}=`;
 }
 
+/**
+ * Whether `id` has the shape of an API Gateway connection id (16 characters of URL-safe base64 and
+ * '='), so @connections can answer a malformed one with 400 BadRequestException, as AWS does, rather
+ * than 410. Deliberately looser than awsStyleId's output ('=' allowed anywhere): AWS documents no exact
+ * rule, and refusing an id AWS would accept would be worse than accepting one it would refuse.
+ */
+export function isConnectionIdShape(id: string): boolean {
+  return /^[A-Za-z0-9_=-]{16}$/.test(id);
+}
+
 const API_ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 
 export function randomApiId(): string {

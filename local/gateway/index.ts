@@ -2,7 +2,9 @@
 // docs/local-gateway.md for each behaviour, what is emulated and what is not.
 export { startLocalGateway } from './server.ts';
 export { AWS_LIMITS } from './options.ts';
+export { TlsSetupError } from './tls.ts';
 export type {
+  FunctionEnvironmentVariables,
   GatewayEvent,
   GatewayFaults,
   GatewayLimits,

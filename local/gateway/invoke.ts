@@ -9,13 +9,24 @@ export type LambdaCallback = (error?: unknown, result?: unknown) => void;
 /** Any handler shape: LambdaHandler, or a callback-style function loaded from a module. */
 export type InvocableHandler = (event: GatewayEvent, context: LambdaContextLike, callback: LambdaCallback) => unknown;
 
+/**
+ * Stands in for the Lambda Node.js runtime object. The runtime calls the handler as its own method,
+ * `this.handler(event, context, callback)` (aws/aws-lambda-nodejs-runtime-interface-client, Runtime.js
+ * handleOnceNonStreaming), so an exported class method that is not bound runs with `this` = the runtime:
+ * not its class instance (`this.helper()` is "not a function", as on AWS) and not undefined. One per
+ * function instance, so what a handler stores on `this` lasts across its invocations, as on AWS.
+ */
+export class FunctionRuntime {
+  constructor(readonly handler: InvocableHandler) {}
+}
+
 export type InvocationOutcome =
   | { kind: 'returned'; result: HandlerResult | undefined }
   | { kind: 'threw'; error: unknown }
   | { kind: 'timedOut' };
 
 export function invokeHandler(
-  handler: InvocableHandler,
+  runtime: FunctionRuntime,
   event: GatewayEvent,
   functionName: string,
   timeoutMs: number,
@@ -33,10 +44,10 @@ export function invokeHandler(
     const timer = setTimeout(() => settle({ kind: 'timedOut' }), timeoutMs);
     const context = createLambdaContext({ functionName, deadline: Date.now() + timeoutMs, complete });
     try {
-      const returned = handler(event, context, complete);
+      const returned = runtime.handler(event, context, complete); // a method call, as the runtime makes it
       if (isPromiseLike(returned)) {
         returned.then((result) => complete(undefined, result), (error: unknown) => settle({ kind: 'threw', error: error ?? new Error('rejected') }));
-      } else if (handler.length < 3) {
+      } else if (runtime.handler.length < 3) {
         complete(undefined, returned);
       }
     } catch (error) {

@@ -1,43 +1,45 @@
 // Turns a route target into something invocable: functions as they are; `{ module, export }` targets
-// imported on first use (as a Lambda cold start would), or through HotModule when hot reload is on.
+// imported on first use (as a Lambda cold start would). Every module target is imported as a generation
+// of its own (hot-reload.ts), so two routes naming the same file get separate module instances, as two
+// Lambda functions would; with hot reload on, a changed file is imported again.
 import { existsSync } from 'node:fs';
 import { basename, extname, resolve as resolvePath } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { functionEnvironment, type FunctionEnvironment } from './function-env.ts';
 import { HotModule } from './hot-reload.ts';
-import type { InvocableHandler } from './invoke.ts';
-import type { RouteTarget } from './types.ts';
+import { FunctionRuntime, type InvocableHandler } from './invoke.ts';
+import type { LambdaHandler, RouteTarget } from './types.ts';
 
 export interface HandlerSource {
   /** Used as the Lambda function name in the context and the log. */
   functionName: string;
-  load(): Promise<InvocableHandler>;
+  /** The function's own environment variables, if it was given any. */
+  environment: FunctionEnvironment | undefined;
+  load(): Promise<FunctionRuntime>;
 }
 
 export function handlerSource(routeKey: string, target: RouteTarget, hotReload: boolean): HandlerSource {
-  if (typeof target === 'function') {
-    const handler = target as InvocableHandler;
-    return { functionName: target.name || `local-${routeKey.replace(/^\$/, '')}`, load: () => Promise.resolve(handler) };
-  }
+  if (typeof target === 'function') return functionSource(routeKey, target, undefined);
+  const environment = target.environment === undefined ? undefined : functionEnvironment(target.environment);
+  if ('handler' in target) return functionSource(routeKey, target.handler, environment);
+
   const path = resolvePath(target.module);
   const exportName = target.export ?? 'handler';
   // Fail at start-up on a wrong path rather than on the first event.
   if (!existsSync(path)) throw new Error(`local gateway: route ${routeKey}: module not found: ${path}`);
-  const pick = (namespace: Record<string, unknown>): InvocableHandler => {
+  // One runtime per module instance: a re-import is a new Lambda instance, with a fresh runtime.
+  const runtimes = new WeakMap<Record<string, unknown>, FunctionRuntime>();
+  const runtimeOf = (namespace: Record<string, unknown>): FunctionRuntime => {
     const handler = namespace[exportName];
     if (typeof handler !== 'function') throw new Error(`local gateway: ${path} has no function export "${exportName}"`);
-    return handler as InvocableHandler;
+    let runtime = runtimes.get(namespace);
+    if (!runtime) runtimes.set(namespace, (runtime = new FunctionRuntime(handler as InvocableHandler)));
+    return runtime;
   };
-  const functionName = basename(path, extname(path));
-  if (hotReload) {
-    const hot = new HotModule(path);
-    return { functionName, load: async () => pick(await hot.load()) };
-  }
-  let imported: Promise<Record<string, unknown>> | undefined;
-  return {
-    functionName,
-    load: async () => {
-      imported ??= import(pathToFileURL(path).href) as Promise<Record<string, unknown>>;
-      return pick(await imported);
-    },
-  };
+  const module = new HotModule(path, hotReload);
+  return { functionName: basename(path, extname(path)), environment, load: async () => runtimeOf(await module.load()) };
+}
+
+function functionSource(routeKey: string, handler: LambdaHandler, environment: FunctionEnvironment | undefined): HandlerSource {
+  const runtime = new FunctionRuntime(handler as InvocableHandler);
+  return { functionName: handler.name || `local-${routeKey.replace(/^\$/, '')}`, environment, load: () => Promise.resolve(runtime) };
 }

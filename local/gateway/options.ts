@@ -1,6 +1,6 @@
 // Defaults (AWS's values) and validation of LocalGatewayOptions, done once at start-up so mistakes in
 // the route table or the selection expression fail loudly instead of on the first message.
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { randomApiId } from './ids.ts';
 import { resolveLogSink, type LogSink } from './event-log.ts';
 import { handlerSource, type HandlerSource } from './module-loader.ts';
@@ -31,6 +31,8 @@ export interface ResolvedOptions {
   log: LogSink | undefined;
   /** Absolute path, or undefined: no static files. */
   staticDir: string | undefined;
+  /** Absolute path of the TLS state folder, or undefined: plain ws:// and http:// only. */
+  tlsDir: string | undefined;
 }
 
 export function resolveOptions(options: LocalGatewayOptions): ResolvedOptions {
@@ -43,6 +45,7 @@ export function resolveOptions(options: LocalGatewayOptions): ResolvedOptions {
       throw new Error(`local gateway: route key ${routeKey}: custom route keys must not start with '$'`);
     }
     if (!routeKey) throw new Error('local gateway: empty route key');
+    if (typeof target !== 'function' && target.environment !== undefined) checkEnvironment(routeKey, target.environment);
     handlers.set(routeKey, handlerSource(routeKey, target, options.hotReload ?? false));
   }
   for (const routeKey of options.routeResponses ?? []) {
@@ -66,7 +69,40 @@ export function resolveOptions(options: LocalGatewayOptions): ResolvedOptions {
     faults: options.faults,
     log: resolveLogSink(options.log),
     staticDir: options.staticDir === undefined ? undefined : resolve(options.staticDir),
+    tlsDir: resolveTlsDir(options.tls),
   };
+}
+
+// Lambda's own rules for Environment.Variables, so a set that works here deploys too: keys start with a
+// letter, are at least two characters of letters, digits and '_'; the runtime's reserved keys cannot be
+// set; all keys and values together at most 4 KB.
+const RESERVED_ENVIRONMENT_KEYS = new Set([
+  '_HANDLER', '_X_AMZN_TRACE_ID', 'AWS_DEFAULT_REGION', 'AWS_REGION', 'AWS_EXECUTION_ENV', 'AWS_LAMBDA_FUNCTION_NAME',
+  'AWS_LAMBDA_FUNCTION_MEMORY_SIZE', 'AWS_LAMBDA_FUNCTION_VERSION', 'AWS_LAMBDA_INITIALIZATION_TYPE', 'AWS_LAMBDA_LOG_GROUP_NAME',
+  'AWS_LAMBDA_LOG_STREAM_NAME', 'AWS_ACCESS_KEY', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN',
+  'AWS_LAMBDA_RUNTIME_API', 'LAMBDA_TASK_ROOT', 'LAMBDA_RUNTIME_DIR',
+]);
+const ENVIRONMENT_BYTES = 4 * 1024;
+
+function checkEnvironment(routeKey: string, environment: unknown): void {
+  const where = `local gateway: route ${routeKey}: environment`;
+  if (typeof environment !== 'object' || environment === null || Array.isArray(environment)) throw new Error(`${where} must be an object of strings`);
+  let bytes = 0;
+  for (const [key, value] of Object.entries(environment)) {
+    if (!/^[a-zA-Z][a-zA-Z0-9_]+$/.test(key)) throw new Error(`${where}: invalid variable name ${JSON.stringify(key)} (letters, digits and _, starting with a letter, at least 2)`);
+    if (RESERVED_ENVIRONMENT_KEYS.has(key)) throw new Error(`${where}: ${key} is reserved by the Lambda runtime`);
+    if (typeof value !== 'string') throw new Error(`${where}: ${key} must be a string`);
+    bytes += Buffer.byteLength(key) + Buffer.byteLength(value);
+  }
+  if (bytes > ENVIRONMENT_BYTES) throw new Error(`${where}: ${bytes} bytes, more than Lambda's 4 KB`);
+}
+
+function resolveTlsDir(option: LocalGatewayOptions['tls']): string | undefined {
+  if (option === undefined || option === false) return undefined;
+  if (option === true) return resolve('.wschat', 'tls');
+  if (typeof option !== 'object' || option === null) throw new Error('local gateway: tls must be true, false or { dir }');
+  if (option.dir !== undefined && (typeof option.dir !== 'string' || option.dir === '')) throw new Error('local gateway: tls.dir must be a non-empty path');
+  return resolve(option.dir ?? join('.wschat', 'tls'));
 }
 
 function definedOnly<T extends object>(values: T): Partial<T> {

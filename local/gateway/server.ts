@@ -1,19 +1,22 @@
 // Wiring: one HTTP server carries both the WebSocket endpoint (/ or /{stage}) and the @connections API.
 // $connect runs inside the upgrade (ws's async verifyClient), so the connection exists only once it
 // returns 2xx; messages are routed and invoked concurrently, as separate Lambda invocations are.
-import { createServer, STATUS_CODES, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, STATUS_CODES, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { GatewayConnection, type ConnectionEnd } from './connection.ts';
 import { createConnectionsApi } from './connections-api.ts';
 import { buildConnectEvent, buildDisconnectEvent, buildMessageEvent, type ApiFacts, type ConnectionFacts } from './lambda-events.ts';
 import { awsStyleId } from './ids.ts';
+import { withFunctionEnvironment, useFunctionEnvironments } from './function-env.ts';
 import { invokeHandler, type InvocationOutcome } from './invoke.ts';
 import { describeError, formatEventLine, type EventLogFields } from './event-log.ts';
 import { resolveOptions } from './options.ts';
 import { chooseRoute } from './route-selection.ts';
 import { createStaticFiles } from './static-files.ts';
+import { certificateNames, ensureLocalCertificates, trustGatewayCa, type LocalCertificates } from './tls.ts';
 import type { GatewayEvent, LocalGateway, LocalGatewayOptions } from './types.ts';
 
 interface PendingUpgrade {
@@ -46,17 +49,22 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
   const invocations = new Set<Promise<InvocationOutcome>>();
   let shuttingDown = false;
   let closed: Promise<void> | undefined;
+  // process.env answers per function only while a gateway has functions with their own environment.
+  const releaseEnvironments = [...handlers.values()].some((source) => source.environment) ? useFunctionEnvironments() : undefined;
 
   async function invoke(routeKey: string, event: GatewayEvent): Promise<{ outcome: InvocationOutcome; durationMs: number }> {
     const started = performance.now();
     const source = handlers.get(routeKey);
     const run = (async (): Promise<InvocationOutcome> => {
       if (!source) return { kind: 'threw', error: new Error(`no integration for ${routeKey}`) };
-      try {
-        return await invokeHandler(await source.load(), event, source.functionName, limits.handlerTimeoutMs);
-      } catch (error) {
-        return { kind: 'threw', error }; // the module failed to load
-      }
+      // The function's own environment, if it has one, from its module's load through its last callback.
+      return withFunctionEnvironment(source.environment, async (): Promise<InvocationOutcome> => {
+        try {
+          return await invokeHandler(await source.load(), event, source.functionName, limits.handlerTimeoutMs);
+        } catch (error) {
+          return { kind: 'threw', error }; // the module failed to load
+        }
+      });
     })();
     invocations.add(run);
     void run.then(() => invocations.delete(run));
@@ -206,14 +214,17 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
   // --- HTTP server -----------------------------------------------------------------------------------
   const connectionsApi = createConnectionsApi({ stage: config.stage, connections, limits, faults: config.faults });
   const staticFiles = config.staticDir === undefined ? undefined : createStaticFiles(config.staticDir);
-  const server = createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    // A plain GET on the WebSocket URL: AWS answers 426. With static files, a file there wins (the
+    // browser client's index.html at /), so only a GET that finds none gets the 426.
+    if ((req.method === 'GET' || req.method === 'HEAD') && isWebSocketPath(req.url ?? '/', config.stage)) {
+      if (!staticFiles?.(req, res, upgradeRequired)) upgradeRequired(res);
+      return;
+    }
     if (!staticFiles?.(req, res)) connectionsApi(req, res);
-  });
-  // Longer than SDK clients keep idle sockets in practice, so keep-alive reuse rarely meets a closed socket.
-  server.keepAliveTimeout = 60_000;
-  server.headersTimeout = 65_000;
+  };
 
-  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     if (shuttingDown) return rejectUpgrade(socket, 503, '{"message":"Service Unavailable"}');
     if (!isWebSocketPath(req.url ?? '/', config.stage)) return rejectUpgrade(socket, 403, '{"message":"Forbidden"}');
     sockets.add(socket);
@@ -226,19 +237,70 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
       if (pending?.accepted) endUnopened(req, pending);
     });
     wss.handleUpgrade(req, socket, head, (ws) => openConnection(ws, req));
-  });
+  };
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, () => {
-      server.off('error', reject);
-      resolve();
+  let certificates: LocalCertificates | undefined;
+  let releaseTrust: (() => void) | undefined;
+  const names = certificateNames(config.host);
+  const plain = createServer(onRequest);
+  let secure: HttpsServer | undefined;
+  let listener: NetServer;
+  /** TCP connections not yet handed to the plain or the TLS server (their first byte has not come). */
+  const undecided = new Set<Socket>();
+  try {
+    if (config.tlsDir !== undefined) {
+      certificates = await ensureLocalCertificates(config.tlsDir, names);
+      secure = createHttpsServer({ key: certificates.keyPem, cert: certificates.certPem }, onRequest);
+    }
+    for (const server of secure ? [plain, secure] : [plain]) {
+      // Longer than SDK clients keep idle sockets in practice, so keep-alive reuse rarely meets a closed socket.
+      server.keepAliveTimeout = 60_000;
+      server.headersTimeout = 65_000;
+      server.on('upgrade', onUpgrade);
+    }
+    // One port for both: a TLS connection starts with a handshake record (first byte 0x16), which no
+    // HTTP request does. The byte is read, put back, and the socket handed to the server that speaks it.
+    listener = createNetServer((socket) => {
+      undecided.add(socket);
+      const silent = () => socket.destroy(); // a client that never sends a byte
+      const failed = () => socket.destroy();
+      socket.setTimeout(plain.headersTimeout, silent);
+      socket.once('close', () => undecided.delete(socket));
+      socket.on('error', failed);
+      const peek = (): void => {
+        // read(1), not a 'data' listener: it leaves the socket paused, so with the byte put back the
+        // HTTP parser and the TLS layer each read the stream from its start.
+        const first: unknown = socket.read(1);
+        if (!Buffer.isBuffer(first)) return void socket.once('readable', peek);
+        socket.unshift(first);
+        undecided.delete(socket);
+        socket.setTimeout(0);
+        socket.off('timeout', silent);
+        socket.off('error', failed);
+        (secure && first[0] === 0x16 ? secure : plain).emit('connection', socket);
+      };
+      socket.once('readable', peek);
     });
-  });
+    await new Promise<void>((resolve, reject) => {
+      listener.once('error', reject);
+      listener.listen(config.port, config.host, () => {
+        listener.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    releaseEnvironments?.();
+    throw error;
+  }
+  // The HTTP servers never listen themselves (the listener hands them sockets), but Node starts their
+  // connection tracking on 'listening': without it closeAllConnections() and headersTimeout do nothing.
+  for (const server of secure ? [plain, secure] : [plain]) server.emit('listening');
   // Handlers above only run once listening, when port and api (whose domain name has the port) exist.
-  const port = (server.address() as AddressInfo).port;
+  const port = (listener.address() as AddressInfo).port;
   const host = urlHost(config.host);
   const api: ApiFacts = { apiId: config.apiId, stage: config.stage, domainName: `${host}:${port}` };
+  // Handlers in this process reach https://${domainName}/${stage} with no setup of their own.
+  if (certificates) releaseTrust = trustGatewayCa(port, names, certificates.caPem);
 
   async function shutdown(): Promise<void> {
     shuttingDown = true;
@@ -248,13 +310,23 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     while (invocations.size) await Promise.all([...invocations]);
     await closeSockets([...sockets], SHUTDOWN_CLOSE_GRACE_MS);
     wss.close();
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const socket of undecided) socket.destroy();
+    const closing = new Promise<void>((resolve) => listener.close(() => resolve()));
+    for (const server of secure ? [plain, secure] : [plain]) {
+      server.closeAllConnections();
+      server.close();
+    }
+    await closing;
+    releaseTrust?.();
+    releaseEnvironments?.();
   }
 
   return {
     url: `ws://${host}:${port}`,
     callbackUrl: `http://${host}:${port}/${config.stage}`,
+    ...(certificates
+      ? { secure: { url: `wss://${host}:${port}`, callbackUrl: `https://${host}:${port}/${config.stage}`, caPath: certificates.caPath, caPem: certificates.caPem } }
+      : {}),
     port,
     connectionIds: () => [...connections.keys()],
     dropConnection: (id) => connections.get(id)?.drop(),
@@ -269,6 +341,19 @@ function isWebSocketPath(url: string, stage: string): boolean {
   const queryAt = url.indexOf('?');
   const path = queryAt < 0 ? url : url.slice(0, queryAt);
   return path === '/' || path === '' || path === `/${stage}` || path === `/${stage}/`;
+}
+
+const UPGRADE_REQUIRED_BODY = '{"message":"Upgrade Required"}';
+
+/** 426 with the Upgrade header RFC 9110 requires, for HTTP requests on the WebSocket endpoint. */
+function upgradeRequired(res: ServerResponse): void {
+  res.writeHead(426, {
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(UPGRADE_REQUIRED_BODY),
+    Upgrade: 'websocket',
+    Connection: 'Upgrade',
+  });
+  res.end(res.req.method === 'HEAD' ? undefined : UPGRADE_REQUIRED_BODY);
 }
 
 function rejectUpgrade(socket: Duplex, status: number, body: string): void {

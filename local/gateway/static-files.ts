@@ -34,12 +34,18 @@ export function contentTypeOf(file: string): string {
  * A request handler serving files under `root`; it returns false (and writes nothing) for requests it
  * does not take: other methods, WebSocket upgrades, @connections paths.
  */
-export function createStaticFiles(root: string): (req: IncomingMessage, res: ServerResponse) => boolean {
+export type StaticFiles = (req: IncomingMessage, res: ServerResponse, notFound?: (res: ServerResponse) => void) => boolean;
+
+/**
+ * `notFound` answers when no file is there (default 404): the gateway passes a 426 for the WebSocket
+ * paths, so a GET that finds no file there gets what API Gateway answers a plain GET with.
+ */
+export function createStaticFiles(root: string): StaticFiles {
   const rootDir = resolve(root);
   // The root's real path, resolved once, so a symlink inside it cannot lead out of it.
   let realRoot: Promise<string> | undefined;
 
-  return (req, res) => {
+  return (req, res, notFound = sendNotFound) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return false;
     if (req.headers.upgrade) return false;
     const url = req.url ?? '/';
@@ -48,7 +54,7 @@ export function createStaticFiles(root: string): (req: IncomingMessage, res: Ser
     if (/@connections|%40connections/i.test(rawPath)) return false;
 
     realRoot ??= realpath(rootDir).catch(() => rootDir); // a missing root just serves 404s
-    void serve(rawPath, req.method === 'HEAD', res, rootDir, realRoot).catch(() => {
+    void serve(rawPath, req.method === 'HEAD', res, rootDir, realRoot, notFound).catch(() => {
       if (!res.headersSent) sendText(res, 500, 'Internal Server Error');
       else res.destroy();
     });
@@ -56,7 +62,14 @@ export function createStaticFiles(root: string): (req: IncomingMessage, res: Ser
   };
 }
 
-async function serve(rawPath: string, headOnly: boolean, res: ServerResponse, rootDir: string, realRoot: Promise<string>): Promise<void> {
+async function serve(
+  rawPath: string,
+  headOnly: boolean,
+  res: ServerResponse,
+  rootDir: string,
+  realRoot: Promise<string>,
+  notFound: (res: ServerResponse) => void,
+): Promise<void> {
   const urlPath = decodePath(rawPath);
   if (urlPath === undefined) return sendText(res, 400, 'Bad Request');
   // Hidden files (.git, .env…) and anything resolving outside the root are not there, as far as clients know.
@@ -72,9 +85,9 @@ async function serve(rawPath: string, headOnly: boolean, res: ServerResponse, ro
     file = join(file, 'index.html');
     info = await statOrNull(file);
   } else if (urlPath.endsWith('/')) {
-    return sendText(res, 404, 'Not Found'); // a file is not a directory
+    return notFound(res); // a file is not a directory
   }
-  if (!info?.isFile()) return sendText(res, 404, 'Not Found');
+  if (!info?.isFile()) return notFound(res);
   if (!isInside(await realRoot, await realpath(file))) return sendText(res, 404, 'Not Found');
 
   res.writeHead(200, {
@@ -118,6 +131,10 @@ async function statOrNull(file: string): Promise<Stats | null> {
   } catch {
     return null;
   }
+}
+
+function sendNotFound(res: ServerResponse): void {
+  sendText(res, 404, 'Not Found');
 }
 
 function sendText(res: ServerResponse, status: number, body: string): void {

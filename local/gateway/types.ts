@@ -69,8 +69,20 @@ export type LambdaHandler = (
   context: LambdaContextLike,
 ) => Promise<HandlerResult | void | undefined> | HandlerResult | void;
 
-/** A handler function, or a module path and export name (default `handler`) imported on first use. */
-export type RouteTarget = LambdaHandler | { module: string; export?: string };
+/**
+ * Environment variables of one function (Lambda's `Environment.Variables`), over the process's own;
+ * see docs/local-gateway.md for what isolation is possible in one process.
+ */
+export type FunctionEnvironmentVariables = Record<string, string>;
+
+/**
+ * A handler function; a module path and export name (default `handler`), imported on first use as this
+ * route's own module instance (like a separate Lambda function); either with its own `environment`.
+ */
+export type RouteTarget =
+  | LambdaHandler
+  | { handler: LambdaHandler; environment?: FunctionEnvironmentVariables }
+  | { module: string; export?: string; environment?: FunctionEnvironmentVariables };
 
 export interface GatewayLimits {
   /** Largest inbound WebSocket frame; AWS: 32 KB. Larger → close 1009. */
@@ -123,6 +135,12 @@ export interface LocalGatewayOptions {
   hotReload?: boolean;
   /** Serve the files in this directory for plain GET/HEAD requests outside @connections (e.g. a browser client). */
   staticDir?: string;
+  /**
+   * Also serve wss:// and https:// on the same port (the first byte of each connection tells TLS from
+   * plain). `true` keeps the local CA and certificate in `.wschat/tls` under the working directory;
+   * `{ dir }` elsewhere. Made on first start, reused while valid. Default off.
+   */
+  tls?: boolean | { dir?: string };
 }
 
 export interface LocalGateway {
@@ -130,6 +148,8 @@ export interface LocalGateway {
   url: string;
   /** http://HOST:PORT/{stage}: the endpoint for ApiGatewayManagementApiClient. */
   callbackUrl: string;
+  /** With `tls`: wss://HOST:PORT, https://HOST:PORT/{stage}, and the CA certificate file clients trust. */
+  secure?: { url: string; callbackUrl: string; caPath: string; caPem: string };
   port: number;
   /** Connections that are open (their $connect returned 2xx and they have not closed). */
   connectionIds(): string[];
