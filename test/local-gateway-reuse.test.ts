@@ -1,21 +1,18 @@
 // The gateway runs any Lambda proxy WebSocket handler, not only ours: handlers by module path (plain JS
 // written like AWS's samples, TypeScript, legacy callbacks), hot reload, the Lambda-like context, the
 // event log, start-up validation, and type compatibility with the handlers' own event type.
-import { CreateTableCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import dynalite from 'dynalite';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import type { WebSocketEvent, WebSocketResult } from '../functions/websocket-event.ts';
-import { LOCAL_AWS_ENV, LOCAL_CREDENTIALS, LOCAL_REGION } from '../local/aws-env.ts';
+import { LOCAL_AWS_ENV } from '../local/aws-env.ts';
 import { startLocalGateway, type LambdaContextLike, type LambdaHandler } from '../local/gateway/index.ts';
-import { escapeRegExp, openClient, startTestGateway } from './support/gateway.ts';
+import { escapeRegExp, openClient, sampleConnectionsTable, startTestGateway } from './support/gateway.ts';
 import { ROOT, tsNodeArgs } from './support/processes.ts';
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
@@ -34,21 +31,7 @@ function setEnv(values: Record<string, string>): void {
 
 describe('an AWS-sample-style plain-JS chat, unchanged, by module path', () => {
   it('connects, broadcasts through the real SDK, and cleans up a stale connection on GoneException', async () => {
-    const dynamo = dynalite({ createTableMs: 0 });
-    await new Promise<void>((resolve) => dynamo.listen(0, '127.0.0.1', () => resolve()));
-    onTestFinished(() => new Promise<void>((resolve) => dynamo.close(() => resolve())));
-    const dynamoEndpoint = `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`;
-    const ddb = new DynamoDBClient({ endpoint: dynamoEndpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
-    onTestFinished(() => ddb.destroy());
-    await ddb.send(
-      new CreateTableCommand({
-        TableName: 'sample-connections',
-        AttributeDefinitions: [{ AttributeName: 'connectionId', AttributeType: 'S' }],
-        KeySchema: [{ AttributeName: 'connectionId', KeyType: 'HASH' }],
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
-    );
-    const storedIds = async () => ((await ddb.send(new ScanCommand({ TableName: 'sample-connections' }))).Items ?? []).map((item) => item.connectionId?.S).sort();
+    const { endpoint: dynamoEndpoint, storedIds } = await sampleConnectionsTable('sample-connections');
 
     const gateway = await startTestGateway({
       routes: {

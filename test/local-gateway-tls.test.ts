@@ -2,21 +2,18 @@
 // certificate made on first start and reused, trusted by the handlers the gateway runs (a real SDK v3
 // client at https://${domainName}/${stage}), and by outside clients given the CA file.
 import { PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
-import { CreateTableCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { execFile } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import dynalite from 'dynalite';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { LOCAL_AWS_ENV, LOCAL_CREDENTIALS, LOCAL_REGION } from '../local/aws-env.ts';
+import { LOCAL_AWS_ENV } from '../local/aws-env.ts';
 import type { LocalGateway } from '../local/gateway/index.ts';
-import { managementClient, onlyConnectionId, openClient, rawRequest, startTestGateway } from './support/gateway.ts';
+import { managementClient, onlyConnectionId, openClient, rawRequest, sampleConnectionsTable, startTestGateway } from './support/gateway.ts';
 import { ROOT } from './support/processes.ts';
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/tls-broadcast/${name}`, import.meta.url));
@@ -116,21 +113,7 @@ describe('TLS on the same port', () => {
 
 describe('a handler calling back over https', () => {
   it('broadcasts with the SDK v3 client at https://${domainName}/${stage} and deletes a connection that is Gone', async () => {
-    const dynamo = dynalite({ createTableMs: 0 });
-    await new Promise<void>((resolve) => dynamo.listen(0, '127.0.0.1', () => resolve()));
-    onTestFinished(() => new Promise<void>((resolve) => dynamo.close(() => resolve())));
-    const dynamoEndpoint = `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`;
-    const ddb = new DynamoDBClient({ endpoint: dynamoEndpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
-    onTestFinished(() => ddb.destroy());
-    await ddb.send(
-      new CreateTableCommand({
-        TableName: 'tls-connections',
-        AttributeDefinitions: [{ AttributeName: 'connectionId', AttributeType: 'S' }],
-        KeySchema: [{ AttributeName: 'connectionId', KeyType: 'HASH' }],
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
-    );
-    const storedIds = async () => ((await ddb.send(new ScanCommand({ TableName: 'tls-connections' }))).Items ?? []).map((item) => item.connectionId?.S).sort();
+    const { endpoint: dynamoEndpoint, storedIds } = await sampleConnectionsTable('tls-connections');
 
     // Each function gets its table and endpoint from its own environment, as a deployed stack sets them;
     // region and credentials are the process's (Lambda's reserved variables cannot be set per function).

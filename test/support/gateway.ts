@@ -2,7 +2,10 @@
 // the real management API client, a recorder for the events handlers receive, and plain HTTP for what
 // the SDK never sends. Everything is real: sockets, HTTP, the AWS SDK.
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
+import { CreateTableCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { request, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import dynalite from 'dynalite';
 import { onTestFinished } from 'vitest';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/aws-env.ts';
 import { startLocalGateway, type GatewayEvent, type LocalGateway, type LocalGatewayOptions } from '../../local/gateway/index.ts';
@@ -89,3 +92,28 @@ export function rawRequest(gateway: LocalGateway, method: string, path: string, 
 
 /** `text` as a regular expression that matches exactly it (a connection id in an event log line). */
 export const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * A table of connection ids (`connectionId`, the shape public sample chats use) on a fresh dynalite of
+ * its own, closed when the test ends; `storedIds()` reads it back, sorted.
+ */
+export async function sampleConnectionsTable(tableName: string): Promise<{ endpoint: string; storedIds(): Promise<Array<string | undefined>> }> {
+  const dynamo = dynalite({ createTableMs: 0 });
+  await new Promise<void>((resolve) => dynamo.listen(0, '127.0.0.1', () => resolve()));
+  onTestFinished(() => new Promise<void>((resolve) => dynamo.close(() => resolve())));
+  const endpoint = `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`;
+  const ddb = new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+  onTestFinished(() => ddb.destroy());
+  await ddb.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      AttributeDefinitions: [{ AttributeName: 'connectionId', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'connectionId', KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
+  return {
+    endpoint,
+    storedIds: async () => ((await ddb.send(new ScanCommand({ TableName: tableName }))).Items ?? []).map((item) => item.connectionId?.S).sort(),
+  };
+}
