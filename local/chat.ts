@@ -1,0 +1,222 @@
+// `npm run chat -- [URL] [--nick NAME] [--token T]`: a terminal client for the chat. Events arrive as
+// JSON and are rendered here (chat-cli/render.ts); the input line stays at the bottom while they do.
+// A dropped connection is reopened with backoff, logging back in and rejoining the room it was in.
+import type { IncomingMessage } from 'node:http';
+import { createInterface, clearLine, cursorTo } from 'node:readline';
+import { parseArgs } from 'node:util';
+import WebSocket from 'ws';
+import type { ServerEvent } from '../functions/core/events.ts';
+import { complete, Roster } from './chat-cli/completion.ts';
+import { chatUrl, reconnectDelayMs, tlsHint } from './chat-cli/connection.ts';
+import { colourWanted, parseServerEvent, renderEvent, renderNote } from './chat-cli/render.ts';
+import { DEFAULT_HOST, localPorts } from './local-defaults.ts';
+
+const USAGE = `usage: npm run chat -- [URL] [--nick NAME] [--token TOKEN]
+  A terminal client. URL defaults to \`npm start\` on this machine (ws://${DEFAULT_HOST}:PORT/, PORT as it uses it);
+  wss:// URLs work too (for \`npm start\`'s, set NODE_EXTRA_CA_CERTS=.wschat/tls/ca.pem).
+  Type messages or commands (/help lists them); Tab completes commands and nicknames; /quit or Ctrl-D leaves.
+  --nick NAME      log in as NAME once connected
+  --token TOKEN    sent as ?token= (for a stage that requires one)
+  -h, --help       this text`;
+
+/** Exits with a one-line message: what went wrong and what to do, never a stack trace. */
+function fail(message: string, code = 1): never {
+  console.error(`chat: ${message}`);
+  process.exit(code);
+}
+
+let parsed: ReturnType<typeof parse>;
+function parse() {
+  return parseArgs({
+    allowPositionals: true,
+    options: {
+      nick: { type: 'string' },
+      token: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+}
+try {
+  parsed = parse();
+} catch (error) {
+  // Unknown or malformed options: node's message names the option; the usage says what exists.
+  console.error(`chat: ${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
+  process.exit(2);
+}
+const { values, positionals } = parsed;
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+if (positionals.length > 1) fail(`one URL at most (got ${positionals.length})\n${USAGE}`, 2);
+const url = (() => {
+  try {
+    const base = positionals[0] ?? `ws://${DEFAULT_HOST}:${localPorts(process.env).port}/`;
+    return chatUrl(base, values.token);
+  } catch (error) {
+    return fail(error instanceof Error ? error.message : String(error), 2);
+  }
+})();
+
+const colour = colourWanted(process.stdout.isTTY, process.env);
+// Only a terminal gets a prompt and line editing; piped input is read line by line, output stays plain lines.
+const terminal = process.stdin.isTTY === true && process.stdout.isTTY === true;
+const roster = new Roster();
+const rl = createInterface({
+  input: process.stdin,
+  output: process.stdout,
+  terminal,
+  completer: (line: string) => complete(line, roster.list()),
+});
+rl.setPrompt('> ');
+
+/** Prints above the input line: clear it, print, redraw the prompt with what was typed and where the cursor was. */
+function print(text: string): void {
+  if (!terminal) {
+    process.stdout.write(`${text}\n`);
+    return;
+  }
+  clearLine(process.stdout, 0);
+  cursorTo(process.stdout, 0);
+  process.stdout.write(`${text}\n`);
+  rl.prompt(true);
+}
+const note = (text: string, failure = false) => print(renderNote(`* ${text}`, colour, failure));
+
+// Who this client is and where, to restore after a reconnect.
+let nickname: string | undefined = values.nick;
+let room = 'lobby';
+let socket: WebSocket | undefined;
+let attempt = 0;
+let everOpen = false;
+let everReconnected = false;
+let quitting = false;
+// Lines typed before the connection is ready (open, and logged in if it logs in) wait here: the server
+// handles one connection's frames concurrently, so a message sent with /nick could overtake it.
+let ready = false;
+let restoring: 'login' | 'room' | undefined;
+let loginAttempt = 0;
+const outbox: string[] = [];
+
+function send(line: string): void {
+  if (ready && socket?.readyState === WebSocket.OPEN) socket.send(line);
+  else outbox.push(line);
+}
+
+function becomeReady(): void {
+  ready = true;
+  restoring = undefined;
+  for (const line of outbox.splice(0)) socket?.send(line);
+}
+
+function connect(): void {
+  const ws = new WebSocket(url);
+  socket = ws;
+  ready = false;
+  let refused = false;
+  ws.on('open', () => {
+    attempt = 0;
+    if (everOpen) {
+      everReconnected = true;
+      note(`reconnected to ${url}`);
+    }
+    everOpen = true;
+    if (nickname !== undefined) {
+      restoring = 'login';
+      loginAttempt = 0;
+      ws.send(`/nick ${nickname}`);
+    } else becomeReady();
+  });
+  ws.on('message', (data) => {
+    const frame = data.toString();
+    const event = parseServerEvent(frame);
+    if (!event) {
+      print(frame); // not an event this client knows (e.g. `?format=text`): as it came
+      return;
+    }
+    roster.update(event);
+    track(event);
+    for (const line of renderEvent(event, colour)) print(line);
+  });
+  ws.on('unexpected-response', (_request, response: IncomingMessage) => {
+    // A refused handshake: the status and the reason the server gave in the body.
+    refused = true;
+    let body = '';
+    response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    response.on('end', () => {
+      const reason = `${url} refused the connection: HTTP ${response.statusCode ?? '?'}${body.trim() ? ` ${body.trim()}` : ''}`;
+      if (!everOpen) fail(reason);
+      note(reason, true);
+      ws.terminate();
+    });
+  });
+  ws.on('error', (error) => {
+    if (refused || quitting) return;
+    const hint = tlsHint(error);
+    if (!everOpen) fail(hint ?? `no chat answers at ${url}: ${error.message}${url.includes(DEFAULT_HOST) ? ' (run `npm start` first?)' : ''}`);
+    note(hint ?? `connection error: ${error.message}`, true);
+  });
+  ws.on('close', (code, reason) => {
+    if (quitting) {
+      process.exit(0);
+    }
+    if (socket !== ws || (!everOpen && !refused)) return;
+    const delay = reconnectDelayMs(attempt);
+    attempt += 1;
+    note(`disconnected (${code}${reason.length ? ` ${reason.toString()}` : ''}); reconnecting in ${delay / 1000} s`, true);
+    setTimeout(connect, delay);
+  });
+}
+
+/** Keeps nickname and room current, and finishes a login or rejoin in progress. */
+function track(event: ServerEvent): void {
+  if (event.type === 'login') {
+    nickname = event.nickname;
+    if (restoring === 'login') {
+      if (room !== 'lobby') {
+        restoring = 'room';
+        socket?.send(`/join ${room}`);
+      } else becomeReady();
+    }
+  } else if (event.type === 'room') {
+    room = event.room;
+    if (restoring === 'room') becomeReady();
+  } else if (event.type === 'error' && restoring === 'login' && event.code === 'NICKNAME_TAKEN' && everReconnected && loginAttempt < 5) {
+    // After a drop the old connection can hold the name until the server notices it is gone: try again.
+    const delay = reconnectDelayMs(loginAttempt);
+    loginAttempt += 1;
+    const ws = socket;
+    note(`"${nickname ?? ''}" is still held by the dropped connection; trying again in ${delay / 1000} s`);
+    setTimeout(() => {
+      if (socket === ws && ws?.readyState === WebSocket.OPEN && nickname !== undefined) ws.send(`/nick ${nickname}`);
+    }, delay);
+  } else if (event.type === 'error' && restoring !== undefined) {
+    // The login or rejoin failed (the name taken meanwhile, say): the error is shown; carry on as we are.
+    if (restoring === 'login') nickname = undefined;
+    becomeReady();
+  }
+}
+
+function quit(): void {
+  if (quitting) return;
+  quitting = true;
+  if (socket && (socket.readyState === WebSocket.OPEN || socket.readyState === WebSocket.CONNECTING)) {
+    socket.close(1000);
+    // A server that never answers the close must not keep the terminal.
+    setTimeout(() => process.exit(0), 2000).unref();
+  } else process.exit(0);
+}
+
+rl.on('line', (line) => {
+  if (line.trim() === '/quit') {
+    quit();
+    return;
+  }
+  if (line.trim() !== '') send(line);
+  if (terminal) rl.prompt();
+});
+rl.on('close', quit); // Ctrl-D, or the end of piped input
+rl.on('SIGINT', quit);
+
+connect();
+if (terminal) rl.prompt();
