@@ -2,12 +2,12 @@
 // through the same chat code and fan-out as the handlers (410s clean up as usual).
 // Defaults reach `npm start`; against AWS, pass the stack's outputs:
 //   npm run announce -- "maintenance at 18:00" --table <TableName> --callback-url <CallbackUrl> --region eu-west-1
-import { parseArgs } from 'node:util';
 import { parseRoomName } from '../functions/core/room.ts';
 import { buildChat, pushFanout } from '../functions/container.ts';
 import { SETTINGS } from '../functions/settings.ts';
 import { withLocalAwsEnv } from './aws-env.ts';
 import { DEFAULT_HOST, LOCAL_STAGE, LOCAL_TABLE_NAME, localPorts } from './local-defaults.ts';
+import { commandLine } from './command-line.ts';
 
 const USAGE = `usage: npm run announce -- "text" [--room ROOM]
        npm run announce -- "text" [--room ROOM] --table TABLE --callback-url URL --region REGION
@@ -20,38 +20,18 @@ const USAGE = `usage: npm run announce -- "text" [--room ROOM]
   --region REGION          the AWS region of the stack
   -h, --help               this text`;
 
-/** Exits with a one-line message: what went wrong and what to do, never a stack trace. */
-function fail(message: string, code = 1): never {
-  console.error(`announce: ${message}`);
-  process.exit(code);
-}
-
-let parsed: ReturnType<typeof parse>;
-function parse() {
-  return parseArgs({
-    allowPositionals: true,
-    options: {
-      room: { type: 'string' },
-      table: { type: 'string' },
-      'callback-url': { type: 'string' },
-      'dynamodb-endpoint': { type: 'string' },
-      region: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-}
-try {
-  parsed = parse();
-} catch (error) {
-  // Unknown or malformed options: node's message names the option; the usage says what exists.
-  console.error(`announce: ${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
-  process.exit(2);
-}
-const { values, positionals } = parsed;
-if (values.help) {
-  console.log(USAGE);
-  process.exit(0);
-}
+const { fail, parse } = commandLine('announce', USAGE);
+const { values, positionals } = parse({
+  allowPositionals: true,
+  options: {
+    room: { type: 'string' },
+    table: { type: 'string' },
+    'callback-url': { type: 'string' },
+    'dynamodb-endpoint': { type: 'string' },
+    region: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
 const text = positionals.join(' ').trim();
 if (!text) fail(`nothing to announce\n${USAGE}`, 2);
 const room = values.room === undefined ? undefined : parseRoomName(values.room);

@@ -3,13 +3,13 @@
 // A dropped connection is reopened with backoff, logging back in and rejoining the room it was in.
 import type { IncomingMessage } from 'node:http';
 import { createInterface, clearLine, cursorTo } from 'node:readline';
-import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import type { ServerEvent } from '../functions/core/events.ts';
 import { complete, Roster } from './chat-cli/completion.ts';
 import { chatUrl, reconnectDelayMs, tlsHint } from './chat-cli/connection.ts';
 import { colourWanted, parseServerEvent, renderEvent, renderNote } from './chat-cli/render.ts';
 import { DEFAULT_HOST, localPorts } from './local-defaults.ts';
+import { commandLine } from './command-line.ts';
 
 const USAGE = `usage: npm run chat -- [URL] [--nick NAME] [--token TOKEN]
   A terminal client. URL defaults to \`npm start\` on this machine (ws://${DEFAULT_HOST}:PORT/, PORT as it uses it);
@@ -19,35 +19,15 @@ const USAGE = `usage: npm run chat -- [URL] [--nick NAME] [--token TOKEN]
   --token TOKEN    sent as ?token= (for a stage that requires one)
   -h, --help       this text`;
 
-/** Exits with a one-line message: what went wrong and what to do, never a stack trace. */
-function fail(message: string, code = 1): never {
-  console.error(`chat: ${message}`);
-  process.exit(code);
-}
-
-let parsed: ReturnType<typeof parse>;
-function parse() {
-  return parseArgs({
-    allowPositionals: true,
-    options: {
-      nick: { type: 'string' },
-      token: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-}
-try {
-  parsed = parse();
-} catch (error) {
-  // Unknown or malformed options: node's message names the option; the usage says what exists.
-  console.error(`chat: ${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
-  process.exit(2);
-}
-const { values, positionals } = parsed;
-if (values.help) {
-  console.log(USAGE);
-  process.exit(0);
-}
+const { fail, parse } = commandLine('chat', USAGE);
+const { values, positionals } = parse({
+  allowPositionals: true,
+  options: {
+    nick: { type: 'string' },
+    token: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
 if (positionals.length > 1) fail(`one URL at most (got ${positionals.length})\n${USAGE}`, 2);
 const url = (() => {
   try {
