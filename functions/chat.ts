@@ -11,14 +11,20 @@ import { createCommands } from './chat/commands.ts';
 import type { ChatContext } from './chat/context.ts';
 import { createDelivery, systemEvent } from './chat/delivery.ts';
 import { createLogin, type LoginOutcome } from './chat/login.ts';
+import { createResume } from './chat/resume.ts';
 import { createRooms } from './chat/rooms.ts';
 import { blankConnection, createSenderLoader } from './chat/sender.ts';
 import type { ConnectAuth } from './connect-auth.ts';
 import { retryDeadline, type Fanout } from './fanout.ts';
 import { NO_METRICS, refusedLoginMetric, type MetricsRecorder } from './metrics.ts';
+import { DEFAULT_SETTINGS } from './settings.ts';
 import type { InvocationClock, WebSocketEvent, WebSocketResult } from './websocket-event.ts';
 
-export interface ChatOptions extends Omit<ChatContext, 'clock' | 'metrics'> {
+export interface ChatOptions extends Omit<ChatContext, 'clock' | 'metrics' | 'resumeGraceMs' | 'resumeTokenTtlSeconds'> {
+  /** Default: the `resumeGraceMs` setting's default. */
+  resumeGraceMs?: number;
+  /** Default: the `resumeTokenTtlSeconds` setting's default. */
+  resumeTokenTtlSeconds?: number;
   /** Default: none recorded. */
   metrics?: MetricsRecorder;
   /** The management API client for the API and stage this event came through. */
@@ -43,12 +49,19 @@ export interface Chat {
 const OK: WebSocketResult = { statusCode: 200 };
 
 export function createChat(options: ChatOptions): Chat {
-  const context: ChatContext = { ...options, clock: options.clock ?? Date.now, metrics: options.metrics ?? NO_METRICS };
+  const context: ChatContext = {
+    ...options,
+    clock: options.clock ?? Date.now,
+    metrics: options.metrics ?? NO_METRICS,
+    resumeGraceMs: options.resumeGraceMs ?? DEFAULT_SETTINGS.resumeGraceMs,
+    resumeTokenTtlSeconds: options.resumeTokenTtlSeconds ?? DEFAULT_SETTINGS.resumeTokenTtlSeconds,
+  };
   const { store, log, clock, metrics } = context;
   const delivery = createDelivery(context);
   const login = createLogin(context, delivery);
   const rooms = createRooms(context, delivery);
-  const commands = createCommands(context, delivery, login, rooms);
+  const resume = createResume(context, delivery);
+  const commands = createCommands(context, delivery, login, rooms, resume);
   const loadSender = createSenderLoader(context, delivery);
 
   return {
@@ -112,17 +125,18 @@ export function createChat(options: ChatOptions): Chat {
         const parsed = parseFrame(body);
         const command = parsed.ok ? parsed.command : null;
         const denied = parsed.ok ? accessError(parsed.command, sender) : parsed.error;
+        const { clientId } = parsed;
         if (denied?.code === 'INVALID_NICKNAME') metrics.record('loginsRefusedInvalid'); // `/nick` with a name the rules refuse
-        if (denied || !command) await delivery.reply(fanout, sender, errorEvent(denied ?? NOT_LOGGED_IN));
+        if (denied || !command) await delivery.reply(fanout, sender, errorEvent(denied ?? NOT_LOGGED_IN, undefined, clientId));
         else if (isGuestCommand(command)) await commands.guest(fanout, sender, command);
-        else if (isLoggedIn(sender)) await commands.member(fanout, sender, command, frameId);
-        else await delivery.reply(fanout, sender, errorEvent(NOT_LOGGED_IN)); // accessError refused it already
+        else if (isLoggedIn(sender)) await commands.member(fanout, sender, command, frameId, clientId);
+        else await delivery.reply(fanout, sender, errorEvent(NOT_LOGGED_IN, undefined, clientId)); // accessError refused it already
         return OK;
       }),
 
     async push(fanout, text, targets) {
       const reached = targets ?? (await rooms.all()).map((counted) => counted.room);
-      await Promise.all(reached.map((room) => delivery.broadcast(fanout, room, systemEvent(text, room), 'system')));
+      await Promise.all(reached.map((room) => delivery.publish(fanout, systemEvent(text, room), 'system')));
       return [...reached];
     },
 

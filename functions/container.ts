@@ -3,6 +3,7 @@
 // environment, read through functions/settings.ts: a bad value fails the container, naming it.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createChat, type Chat } from './chat.ts';
+import { createTimerScheduler } from './chat/later.ts';
 import { createConnectAuth } from './connect-auth.ts';
 import { createFanout, type Fanout } from './fanout.ts';
 import { createLogger } from './log.ts';
@@ -61,6 +62,9 @@ export function buildChat(env: Readonly<Record<string, string | undefined>>): Co
     connectGraceMs: settings.connectGraceMs,
     claimSettleMs: settings.claimSettleMs,
     rateLimit: { frames: settings.rateLimitFrames, windowMs: settings.rateLimitWindowMs },
+    resumeGraceMs: settings.resumeGraceMs,
+    resumeTokenTtlSeconds: settings.resumeTokenTtlSeconds,
+    ...(settings.leaveTimers ? { later: createTimerScheduler() } : {}),
     authorize: createConnectAuth({
       sharedSecret: settings.connectToken,
       jwtSecret: settings.connectJwtSecret,

@@ -9,6 +9,7 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import {
   ApiGatewayManagementApiClient,
+  DeleteConnectionCommand,
   GetConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
@@ -58,6 +59,8 @@ export interface Fanout {
   postToAll(connectionIds: readonly string[], data: Uint8Array): Promise<FanoutResult>;
   /** GET @connections/{id}: false only on a definite 410 (the socket is gone). */
   isConnected(connectionId: string): Promise<boolean>;
+  /** DELETE @connections/{id}: closes the socket (its `$disconnect` follows); gone already is fine. */
+  close(connectionId: string): Promise<void>;
   /** The same client, pool, bound and metrics for one invocation: no retry starts after `deadline` (epoch ms). */
   until(deadline: number): Fanout;
 }
@@ -103,6 +106,14 @@ export function createFanout(options: FanoutOptions): Fanout {
       if (isGone(error)) return false;
       log.warn('getConnection failed', { connectionId, error: describe(error) });
       return true; // unsure: never evict a user on a non-answer
+    }
+  }
+
+  async function close(connectionId: string): Promise<void> {
+    try {
+      await client.send(new DeleteConnectionCommand({ ConnectionId: connectionId }));
+    } catch (error) {
+      if (!isGone(error)) log.warn('deleteConnection failed', { connectionId, error: describe(error) });
     }
   }
 
@@ -163,6 +174,7 @@ export function createFanout(options: FanoutOptions): Fanout {
       },
 
       isConnected,
+      close,
       until: (next) => view(Math.min(deadline, next)),
     };
   }

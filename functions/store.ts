@@ -1,11 +1,12 @@
 // All DynamoDB access, behind one interface (store/types.ts). One table: connections, nickname claims,
-// room counters and history (keys in store/keys.ts). dynalite has no TransactWriteItems, so every
+// room counters, numbered room events, resume records (keys in store/keys.ts). dynalite has no TransactWriteItems, so every
 // multi-item change is a sequence of conditional writes, ordered so that a crash in between leaves at
 // most an orphaned claim (which login can detect and take over) or a room counter off by one.
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { claimItems } from './store/claims.ts';
 import { connectionItems } from './store/connections.ts';
-import { historyItems } from './store/history.ts';
+import { resumeItems } from './store/resumes.ts';
+import { roomEventItems } from './store/room-events.ts';
 import { rateWindow } from './store/rate-window.ts';
 import { createRequests } from './store/requests.ts';
 import { roomItems } from './store/rooms.ts';
@@ -24,7 +25,8 @@ export function createStore(client: DynamoDBClient, options: StoreOptions): Chat
     ...connections,
     ...claimItems(requests),
     ...roomItems(requests, options),
-    ...historyItems(requests, options.historyTtlSeconds ?? DEFAULT_SETTINGS.historyTtlSeconds),
+    ...roomEventItems(requests, options.historyTtlSeconds ?? DEFAULT_SETTINGS.historyTtlSeconds),
+    ...resumeItems(requests),
     ...rateWindow(requests, connections.getConnection),
   };
 }

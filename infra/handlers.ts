@@ -42,20 +42,28 @@ export interface RouteHandler extends HandlerSpec {
 //   Query, POST); message routes also read the sender (GetItem), re-create a lost item (PutItem), flip
 //   /i (UpdateItem), and evict recipients that answer 410 (DeleteItem);
 //   entering a room counts it in (UpdateItem of the room's counter); `/rooms` reads the rooms index (Query);
+//   `/resume` closes the connection it takes the name from (DELETE @connections);
+// - every room event is numbered (UpdateItem of the room's counter) and kept (PutItem);
 // - $disconnect deletes the connection and its claim, counts it out of its room (UpdateItem, DeleteItem of
-//   an emptied counter) and announces the leave: DeleteItem, UpdateItem, members Query, POST.
+//   an emptied counter), marks its user away (UpdateItem) and announces the leave: DeleteItem, UpdateItem,
+//   PutItem, members Query, POST.
 const CHAT_ITEMS: readonly ItemAction[] = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'];
-const CHAT: HandlerPermissions = { items: CHAT_ITEMS, queryMembers: true, queryRooms: true, connections: ['POST', 'GET'] };
+const CHAT: HandlerPermissions = { items: CHAT_ITEMS, queryMembers: true, queryRooms: true, connections: ['POST', 'GET', 'DELETE'] };
 // No GET: $disconnect never logs anyone in, so it never asks whether a name's holder is still there.
-const LEAVE: HandlerPermissions = { items: ['dynamodb:DeleteItem', 'dynamodb:UpdateItem'], queryMembers: true, queryRooms: false, connections: ['POST'] };
+const LEAVE: HandlerPermissions = {
+  items: ['dynamodb:DeleteItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'],
+  queryMembers: true,
+  queryRooms: false,
+  connections: ['POST'],
+};
 
 // Memory buys CPU on Lambda (1,769 MB = 1 vCPU). 512 MB where someone waits on the result
 // (the handshake, a chat line's fan-out: SigV4 signing per @connections call is CPU work) and where a
 // cold start's module init is felt; 256 MB for $disconnect, which nobody waits for.
 // Timeouts stay well under API Gateway's 29 s integration limit; fan-out gets the most room.
 export const ROUTE_HANDLERS: readonly RouteHandler[] = [
-  // $connect never lists rooms.
-  { routeKey: '$connect', id: 'OnConnect', entry: 'functions/handlers/connect.ts', purpose: 'handshake, optional ?nickname= login', memoryMb: 512, timeoutSeconds: 6, ...CHAT, queryRooms: false },
+  // $connect never lists rooms, nor resumes (so it closes no one).
+  { routeKey: '$connect', id: 'OnConnect', entry: 'functions/handlers/connect.ts', purpose: 'handshake, optional ?nickname= login', memoryMb: 512, timeoutSeconds: 6, ...CHAT, queryRooms: false, connections: ['POST', 'GET'] },
   { routeKey: '$disconnect', id: 'OnDisconnect', entry: 'functions/handlers/disconnect.ts', purpose: 'cleanup and leave announcement', memoryMb: 256, timeoutSeconds: 10, ...LEAVE },
   { routeKey: 'message', id: 'OnMessage', entry: 'functions/handlers/message.ts', purpose: 'JSON {"action":"message"} frames', memoryMb: 512, timeoutSeconds: 10, ...CHAT },
   { routeKey: '$default', id: 'OnDefault', entry: 'functions/handlers/default.ts', purpose: 'plain text frames', memoryMb: 512, timeoutSeconds: 10, ...CHAT },

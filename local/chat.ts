@@ -6,7 +6,8 @@ import { createInterface, clearLine, cursorTo } from 'node:readline';
 import WebSocket from 'ws';
 import type { ServerEvent } from '../functions/core/events.ts';
 import { complete, Roster } from './chat-cli/completion.ts';
-import { chatUrl, reconnectDelayMs, tlsHint } from './chat-cli/connection.ts';
+import { chatUrl, reconnectDelayMs, RECYCLE_AFTER_MS, tlsHint } from './chat-cli/connection.ts';
+import { SeenEvents } from './chat-cli/seen-events.ts';
 import { colourWanted, parseServerEvent, renderEvent, renderNote } from './chat-cli/render.ts';
 import { DEFAULT_HOST, localPorts } from './local-defaults.ts';
 import { commandLine } from './command-line.ts';
@@ -74,9 +75,15 @@ let quitting = false;
 // Lines typed before the connection is ready (open, and logged in if it logs in) wait here: the server
 // handles one connection's frames concurrently, so a message sent with /nick could overtake it.
 let ready = false;
-let restoring: 'login' | 'room' | undefined;
+let restoring: 'resume' | 'login' | 'room' | undefined;
 let loginAttempt = 0;
 const outbox: string[] = [];
+// What gets this user back after a drop without anyone seeing it: the token of the last login, and the
+// seqs of each room's events shown (the resume replays from the last one; an overlap is not shown twice).
+let resumeToken: string | undefined;
+const seen = new SeenEvents();
+let recycleTimer: NodeJS.Timeout | undefined;
+let recycling = false;
 
 function send(line: string): void {
   if (ready && socket?.readyState === WebSocket.OPEN) socket.send(line);
@@ -98,10 +105,20 @@ function connect(): void {
     attempt = 0;
     if (everOpen) {
       everReconnected = true;
-      note(`reconnected to ${url}`);
+      if (!recycling) note(`reconnected to ${url}`);
     }
     everOpen = true;
-    if (nickname !== undefined) {
+    clearTimeout(recycleTimer);
+    // Before API Gateway's 2-hour cap closes it: a new connection, resumed, with nothing to see.
+    recycleTimer = setTimeout(() => {
+      recycling = true;
+      ws.close(1000);
+    }, RECYCLE_AFTER_MS).unref();
+    if (nickname !== undefined && resumeToken !== undefined) {
+      restoring = 'resume';
+      const last = seen.last(room);
+      ws.send(`/resume ${resumeToken}${last === undefined ? '' : ` ${last}`}`);
+    } else if (nickname !== undefined) {
       restoring = 'login';
       loginAttempt = 0;
       ws.send(`/nick ${nickname}`);
@@ -114,9 +131,16 @@ function connect(): void {
       print(frame); // not an event this client knows (e.g. `?format=text`): as it came
       return;
     }
-    roster.update(event);
-    track(event);
-    for (const line of renderEvent(event, colour)) print(line);
+    const shown = seen.unseen(event, restoring === 'resume');
+    if (!shown) return; // a replayed event already on the screen
+    roster.update(shown);
+    track(shown);
+    if (shown.type === 'login' && restoring === 'resume') return; // `resumed` follows and says it
+    if (shown.type === 'resumed' && recycling && !shown.gap) {
+      recycling = false;
+      return;
+    }
+    for (const line of renderEvent(shown, colour)) print(line);
   });
   ws.on('unexpected-response', (_request, response: IncomingMessage) => {
     // A refused handshake: the status and the reason the server gave in the body.
@@ -141,6 +165,10 @@ function connect(): void {
       process.exit(0);
     }
     if (socket !== ws || (!everOpen && !refused)) return;
+    if (recycling) {
+      connect();
+      return;
+    }
     const delay = reconnectDelayMs(attempt);
     attempt += 1;
     note(`disconnected (${code}${reason.length ? ` ${reason.toString()}` : ''}); reconnecting in ${delay / 1000} s`, true);
@@ -152,12 +180,22 @@ function connect(): void {
 function track(event: ServerEvent): void {
   if (event.type === 'login') {
     nickname = event.nickname;
+    resumeToken = event.resume;
     if (restoring === 'login') {
       if (room !== 'lobby') {
         restoring = 'room';
         socket?.send(`/join ${room}`);
       } else becomeReady();
     }
+  } else if (event.type === 'resumed') {
+    room = event.room;
+    becomeReady();
+  } else if (event.type === 'error' && restoring === 'resume' && event.code === 'RESUME_FAILED') {
+    // The token is no longer good (expired, or the name was taken meanwhile): log in by name instead.
+    resumeToken = undefined;
+    restoring = 'login';
+    loginAttempt = 0;
+    if (nickname !== undefined) socket?.send(`/nick ${nickname}`);
   } else if (event.type === 'room') {
     room = event.room;
     if (restoring === 'room') becomeReady();

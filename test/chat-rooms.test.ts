@@ -119,15 +119,16 @@ describe('history', () => {
     const bob = await chat.login('bob');
     bob.send('/join books');
     await bob.next('room');
-    const replay = await historyOf(bob, 'books'); // one event for all three
-    expect(replay.map((e) => [e.room, e.from, e.text])).toEqual([
-      ['books', 'alice', 'one'],
-      ['books', 'alice', 'two'],
-      ['books', 'alice', 'three'],
+    const replay = await historyOf(bob, 'books'); // one event for all four
+    expect(replay.map((e) => [e.seq, e.type, e.room, e.type === 'message' ? e.from : null, e.text])).toEqual([
+      [1, 'system', 'books', null, 'alice joined'], // what the room saw is kept, its notices too
+      [2, 'message', 'books', 'alice', 'one'],
+      [3, 'message', 'books', 'alice', 'two'],
+      [4, 'message', 'books', 'alice', 'three'],
     ]);
     expect(replay[0]?.at).toMatch(/^\d{4}-\d\d-\d\dT/);
     bob.send('/history 2');
-    expect((await historyOf(bob, 'books')).map((e) => e.text)).toEqual(['two', 'three']);
+    expect((await historyOf(bob, 'books')).map((e) => e.text)).toEqual(['three', 'bob joined']);
   });
 
   it('keeps at most 50 per room, and each room its own', async () => {

@@ -14,7 +14,7 @@ describe('logging in', () => {
     const alice = await chat.connect();
     alice.send('/nick alice');
     const login = await alice.next('login');
-    expect(login).toEqual({ type: 'login', at: expect.stringMatching(ISO_UTC), nickname: 'alice' });
+    expect(login).toEqual({ type: 'login', at: expect.stringMatching(ISO_UTC), nickname: 'alice', resume: expect.stringMatching(/^[\w-]+\.[\w-]{43}$/u) });
     expect((await bob.next('system')).text).toBe('alice joined');
     expect((await alice.next('system')).text).toBe('alice joined');
   });
@@ -100,6 +100,7 @@ describe('messages', () => {
     for (const client of [alice, bob]) {
       expect(await client.next('message')).toEqual({
         type: 'message',
+        seq: expect.any(Number),
         at: expect.stringMatching(ISO_UTC),
         room: 'lobby',
         from: 'alice',

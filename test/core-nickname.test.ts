@@ -3,6 +3,9 @@ import { nicknameIdentity, nicknameKey, parseNickname } from '../functions/core/
 import { isMixedScript, resolvedScripts } from '../functions/core/scripts.ts';
 import { asciiDigits, CONFUSABLES_UNICODE_VERSION, lookalikeKey, normalisingChangesLook, skeleton } from '../functions/core/lookalikes.ts';
 
+/** Walks over every code point: seconds idle, several times that on a loaded machine. Only a hang guard. */
+const WHOLE_UNICODE_TIMEOUT_MS = 180_000;
+
 describe('parseNickname', () => {
   it.each(['alice', 'Bob_99', 'a.b-c', 'Zoë', 'Ωμέγα', 'ユキ', 'дмитрий', 'नमस्ते', 'x', 'a'.repeat(24)])('accepts %s', (name) => {
     expect(parseNickname(name).ok).toBe(true);
@@ -175,7 +178,7 @@ describe('scripts', () => {
     }
     // The key is the members index's sort key: DynamoDB refuses one over 1,024 bytes (dynalite does not).
     expect(widest * 24).toBeLessThanOrEqual(1024);
-  });
+  }, WHOLE_UNICODE_TIMEOUT_MS);
 
   it('bounds the key of any 24 characters, inside a word too, under the index key limit (no limit on the NFKC form needed)', () => {
     let widest = 0;
@@ -191,7 +194,7 @@ describe('scripts', () => {
     const widestName = parseNickname('\ufdfa'.repeat(24));
     expect(widestName.ok).toBe(true);
     if (widestName.ok) expect(Buffer.byteLength(widestName.key)).toBeLessThanOrEqual(1024);
-  });
+  }, WHOLE_UNICODE_TIMEOUT_MS);
 });
 
 describe('skeleton', () => {
@@ -211,7 +214,7 @@ describe('skeleton', () => {
       const once = skeleton(String.fromCodePoint(codePoint));
       if (skeleton(once) !== once) throw new Error(`U+${codePoint.toString(16)}: ${once} is not a prototype`);
     }
-  });
+  }, WHOLE_UNICODE_TIMEOUT_MS);
 
   it('leaves letters without a look-alike alone', () => {
     expect(skeleton('дж')).toBe('дж');
@@ -327,7 +330,7 @@ describe('imitation: a character whose compatibility form looks different is ref
     }
     // Long s (and with a dot), lunate sigma (small and capital), ypogegrammeni, a with right half ring, ﬅ.
     expect(refused).toEqual(['\u017f', '\u037a', '\u03f2', '\u03f9', '\u1e9a', '\u1e9b', '\ufb05']);
-  });
+  }, WHOLE_UNICODE_TIMEOUT_MS);
 
   it.each([
     ['full-width letters', '\uff41\uff4c\uff49\uff43\uff45', 'alice'],

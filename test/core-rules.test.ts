@@ -10,6 +10,7 @@ const commands: Record<ChatCommand['kind'], ChatCommand> = {
   nick: { kind: 'nick', nickname: 'bob', key: 'bob' },
   list: { kind: 'list' },
   help: { kind: 'help' },
+  resume: { kind: 'resume', token: 'x', afterSeq: null },
   ignore: { kind: 'ignore' },
   whoami: { kind: 'whoami' },
   private: { kind: 'private', to: 'bob', toKey: 'bob', text: 'hi' },
@@ -21,9 +22,9 @@ const commands: Record<ChatCommand['kind'], ChatCommand> = {
 };
 
 describe('accessError', () => {
-  it('lets a guest use only /nick, /help and /whoami', () => {
+  it('lets a guest use only /nick, /help, /whoami and /resume', () => {
     const allowed = Object.values(commands).filter((command) => accessError(command, guest) === null).map((c) => c.kind);
-    expect(allowed.sort()).toEqual(['help', 'nick', 'whoami']);
+    expect(allowed.sort()).toEqual(['help', 'nick', 'resume', 'whoami']);
     expect(accessError(commands.broadcast, guest)?.code).toBe('NOT_LOGGED_IN');
   });
 

@@ -79,7 +79,7 @@ describe('cdk-nag AwsSolutions', () => {
     const iam5 = report.pluginReports.flatMap((p) => p.violations.filter((v) => v.ruleName.startsWith('AwsSolutions-IAM5')));
     // (and, with tracing, X-Ray's "*", which has no resources to name).
     for (const v of iam5) {
-      expect(v.ruleName).toMatch(/^AwsSolutions-IAM5\[Resource::(arn:.*:execute-api:.*\/prod\/(POST|GET)\/@connections\/\*|\*)\]$/);
+      expect(v.ruleName).toMatch(/^AwsSolutions-IAM5\[Resource::(arn:.*:execute-api:.*\/prod\/(POST|GET|DELETE)\/@connections\/\*|\*)\]$/);
     }
   });
 });

@@ -217,6 +217,10 @@ describe('IAM grants match what each handler calls', () => {
       await ask(bob, '/i', 'ignore', viaMessageRoute);
       await ask(bob, '/i', 'ignore', viaMessageRoute);
       await ask(bob, `@ghost2${n} hi`, 'private', viaMessageRoute);
+      // A resume on a new connection takes the name from the old one, which it closes.
+      const dan = await login(`dan${n}`, viaMessageRoute);
+      const token = dan.received('login')[0]?.resume ?? '';
+      await ask(await connect(), `/resume ${token} 0`, 'resumed', viaMessageRoute);
     }
   });
 

@@ -26,10 +26,11 @@ const FUNCTIONS = [
  */
 const EXPECTED_GRANTS: Record<string, { items: string[]; queryMembers: boolean; queryRooms: boolean; connections: string[] }> = {
   OnConnect: { items: ['DeleteItem', 'GetItem', 'PutItem', 'UpdateItem'], queryMembers: true, queryRooms: false, connections: ['GET', 'POST'] },
-  OnDisconnect: { items: ['DeleteItem', 'UpdateItem'], queryMembers: true, queryRooms: false, connections: ['POST'] },
-  OnMessage: { items: ['DeleteItem', 'GetItem', 'PutItem', 'UpdateItem'], queryMembers: true, queryRooms: true, connections: ['GET', 'POST'] },
-  OnDefault: { items: ['DeleteItem', 'GetItem', 'PutItem', 'UpdateItem'], queryMembers: true, queryRooms: true, connections: ['GET', 'POST'] },
-  AnnounceFunction: { items: ['DeleteItem', 'UpdateItem'], queryMembers: true, queryRooms: true, connections: ['POST'] },
+  OnDisconnect: { items: ['DeleteItem', 'PutItem', 'UpdateItem'], queryMembers: true, queryRooms: false, connections: ['POST'] },
+  // DELETE: a resume closes the connection it takes the name from.
+  OnMessage: { items: ['DeleteItem', 'GetItem', 'PutItem', 'UpdateItem'], queryMembers: true, queryRooms: true, connections: ['DELETE', 'GET', 'POST'] },
+  OnDefault: { items: ['DeleteItem', 'GetItem', 'PutItem', 'UpdateItem'], queryMembers: true, queryRooms: true, connections: ['DELETE', 'GET', 'POST'] },
+  AnnounceFunction: { items: ['DeleteItem', 'PutItem', 'UpdateItem'], queryMembers: true, queryRooms: true, connections: ['POST'] },
 };
 
 /** The one resource of `type` whose logical id starts with `prefix`. */

@@ -7,6 +7,7 @@ import { complete, COMMANDS, Roster } from '../local/chat-cli/completion.ts';
 import { chatUrl, reconnectDelayMs, tlsHint } from '../local/chat-cli/connection.ts';
 import { colourWanted, nickColour, parseServerEvent, renderEvent } from '../local/chat-cli/render.ts';
 import { useLocalChat } from './support/chat.ts';
+import { connectionIdOf } from './support/client.ts';
 import { ROOT, tsNodeArgs } from './support/processes.ts';
 import { DEFAULT_WAIT_MS } from './support/wait.ts';
 
@@ -32,9 +33,9 @@ describe('completion', () => {
     const roster = new Roster();
     const events: ServerEvent[] = [
       { type: 'users', at: AT, room: 'lobby', users: ['alice', 'bob'], count: 2 },
-      { type: 'system', at: AT, room: 'lobby', text: 'carol joined' },
-      { type: 'system', at: AT, room: 'lobby', text: 'bob left' },
-      { type: 'system', at: AT, room: 'lobby', text: 'alice is now al' },
+      { type: 'system', seq: 1, at: AT, room: 'lobby', text: 'carol joined' },
+      { type: 'system', seq: 2, at: AT, room: 'lobby', text: 'bob left' },
+      { type: 'system', seq: 3, at: AT, room: 'lobby', text: 'alice is now al' },
     ];
     for (const event of events) roster.update(event);
     expect(roster.list()).toEqual(['al', 'carol']);
@@ -44,22 +45,22 @@ describe('completion', () => {
 });
 
 describe('rendering', () => {
-  const message: ServerEvent = { type: 'message', at: AT, room: 'lobby', from: 'bob', text: 'hi: there' };
+  const message: ServerEvent = { type: 'message', seq: 1, at: AT, room: 'lobby', from: 'bob', text: 'hi: there' };
   it('without colour, is exactly formatText', () => {
     expect(renderEvent(message, false)).toEqual(['[12:29:36] bob: hi: there']);
-    expect(renderEvent({ type: 'system', at: AT, room: 'lobby', text: 'bob joined' }, false)).toEqual(['[12:29:36] * bob joined']);
+    expect(renderEvent({ type: 'system', seq: 2, at: AT, room: 'lobby', text: 'bob joined' }, false)).toEqual(['[12:29:36] * bob joined']);
   });
   it('with colour, colours the nickname (the same each time), errors red and the server dim; the text is unchanged', () => {
     const [line = ''] = renderEvent(message, true);
     expect(line).toBe(`[12:29:36] ${nickColour('bob')}bob\u001b[0m: hi: there`);
     expect(nickColour('bob')).toBe(nickColour('bob'));
     expect(renderEvent({ type: 'error', at: AT, code: 'NO_SUCH_USER', message: 'no' }, true)).toEqual(['\u001b[31m[12:29:36] ! NO_SUCH_USER: no\u001b[0m']);
-    expect(renderEvent({ type: 'system', at: AT, text: 'bob left' }, true)).toEqual(['\u001b[2m[12:29:36] * bob left\u001b[0m']);
+    expect(renderEvent({ type: 'system', seq: 3, at: AT, room: 'lobby', text: 'bob left' }, true)).toEqual(['\u001b[2m[12:29:36] * bob left\u001b[0m']);
     const [privately = ''] = renderEvent({ type: 'private', at: AT, from: 'bob', to: 'alice', text: 'psst' }, true);
     expect(privately.replace(new RegExp(`${ESC}\\[\\d+m`, 'gu'), '')).toBe('[12:29:36] (private) bob → alice: psst');
   });
   it('colours history lines by their own sender, and keeps escapes for control characters', () => {
-    const lines = renderEvent({ type: 'history', at: AT, room: 'lobby', messages: [{ at: AT, room: 'lobby', from: 'alice', text: 'a\nb' }] }, true);
+    const lines = renderEvent({ type: 'history', at: AT, room: 'lobby', messages: [{ type: 'message', seq: 1, at: AT, room: 'lobby', from: 'alice', text: 'a\nb' }] }, true);
     expect(lines[1]).toBe(`[12:29:36] ${nickColour('alice')}alice\u001b[0m: a\\u{000a}b`);
   });
   it('colour only on a TTY without NO_COLOR', () => {
@@ -155,6 +156,27 @@ describe('npm run chat', () => {
     await bob.waitFor((event) => event.type === 'system' && event.text === 'carol left', '"carol left"');
     expect(cli.stdout).not.toMatch(ANSI); // piped: no colour
     expect(cli.stderr).toBe('');
+  });
+
+  it('resumes after its connection is dropped: the same name, what was said meanwhile once, the room told nothing', async () => {
+    const bob = await chat.login('bob');
+    const bobId = await connectionIdOf(bob);
+    const cli = new Cli([chat.chat.url, '--nick', 'dora']);
+    await cli.line(/^\[\d\d:\d\d:\d\d\] \* you are dora$/u);
+    await bob.waitFor((event) => event.type === 'system' && event.text === 'dora joined', '"dora joined"');
+    const doraId = chat.chat.gateway.connectionIds().find((id) => id !== bobId) ?? '';
+    chat.chat.gateway.dropConnection(doraId); // no close frame, no $disconnect: the socket just vanishes
+    await cli.line(/disconnected/u);
+    bob.send('while dora was away');
+    await cli.line(/welcome back, dora: you are in #lobby/u);
+    await cli.line(/bob: while dora was away$/u); // live or replayed, whichever came first
+    cli.type('still here');
+    await bob.waitFor((event) => event.type === 'message' && event.text === 'still here', 'her message after the resume');
+    expect(cli.stdout.split('\n').filter((line) => /while dora was away$/u.test(line))).toHaveLength(1);
+    await chat.settled(bob);
+    expect(bob.received('system').map((event) => event.text).filter((text) => text.includes('dora'))).toEqual(['dora joined']);
+    cli.type('/quit');
+    expect(await cli.exited).toBe(0);
   });
 
   it('--help prints the usage and exits 0', async () => {

@@ -128,6 +128,10 @@ function renderLogEntry(entry) {
     }
     case 'reconnected':
       return renderNote('Reconnected.');
+    case 'resumed':
+      return entry.gap
+        ? renderNote(`Back as ${entry.nickname} in #${entry.room}. Some of what was said while you were away is no longer kept.`, 'error')
+        : renderNote(`Back as ${entry.nickname} in #${entry.room}; anything said meanwhile is shown above.`);
     case 'cannot-connect':
       return renderNote(`Cannot connect to ${shownUrl(entry.url)}: ${entry.reason}`, 'error');
   }

@@ -61,6 +61,8 @@ export type LogEntry =
    */
   | { type: 'connect-failed'; url: string; delayMs: number }
   | { type: 'reconnected' }
+  /** Back on a new connection as the same user, in `room`; `gap`: some of what was said meanwhile is no longer kept. */
+  | { type: 'resumed'; nickname: string; room: string; gap: boolean }
   | { type: 'cannot-connect'; url: string; reason: string };
 
 /**
@@ -93,6 +95,8 @@ export declare const REFRESH_INTERVAL_MS: number;
 export declare const NICK_RETRY_DELAYS_MS: readonly number[];
 /** No retry is sent later than this after the drop: past it, a taken name is someone else's. */
 export declare const NICK_RETRY_WINDOW_MS: number;
+/** How long a connection is used before the session replaces it (API Gateway's cap is 2 hours). */
+export declare const RECYCLE_AFTER_MS: number;
 /** The member change a `system` announcement's text tells of, or null (an operator's push). */
 export declare function memberChange(announcement: string): MemberChange | null;
 

@@ -1,7 +1,10 @@
 // @ts-check
 // The chat client without the DOM: the connection (through ReconnectingSocket), the nickname it wants
-// and the login attempts, the retries while an old connection still holds that nickname, and what a
-// new connection must get back after a drop (nickname, room, ignore). Plain text frames out (exactly
+// and the login attempts, and what a new connection must get back after a drop: it resumes with the
+// token of its last login and the last seq it saw of its room (nickname, room, ignore and what was
+// said meanwhile come back; the room sees nothing), and falls back to logging in again (with retries
+// while an old connection still holds that nickname) when the server refuses the token. It replaces
+// its connection shortly before API Gateway's 2-hour cap the same way. Plain text frames out (exactly
 // what a wscat user types), JSON events in. It asks for the lists the page shows (/ls, /rooms) itself
 // and keeps those answers out of the log. The page (app.js) renders what it reports through `onChange`
 // and `onLog`; Node tests drive it with a fake or a `ws` socket and a fake clock.
@@ -26,6 +29,10 @@ export const REFRESH_INTERVAL_MS = 3000;
  */
 export const NICK_RETRY_DELAYS_MS = Object.freeze([1000, 2000, 2000]);
 export const NICK_RETRY_WINDOW_MS = 10_000;
+/** API Gateway closes every connection after 2 hours; the session moves to a new one 5 minutes before. */
+export const RECYCLE_AFTER_MS = (120 - 5) * 60 * 1000;
+/** Seqs remembered per room to drop a replayed event already shown; older ones cannot come back. */
+const SEEN_KEPT = 2000;
 
 /**
  * A login in progress: the nickname asked for and, after a drop, what the old connection had and when
@@ -114,6 +121,16 @@ export class ChatSession {
   #prompted = false;
   /** Whether the current run of failed attempts has been reported (once until a connection opens). */
   #failureReported = false;
+  /** The resume token of the last login (rotated by every login and resume). */
+  #resumeToken = /** @type {string | null} */ (null);
+  /** A `/resume` sent and not yet answered: what to fall back to if it is refused. */
+  #resuming = /** @type {Login | null} */ (null);
+  /** Per room, the seqs of events shown (for replays that overlap) and the highest. */
+  #seen = /** @type {Map<string, { numbers: Set<number>, last: number }>} */ (new Map());
+  /** @type {unknown} */
+  #recycleTimer;
+  /** Replacing the connection on purpose: nothing to tell the user. */
+  #recycling = false;
 
   /** @param {ChatSessionOptions} options */
   constructor(options) {
@@ -124,9 +141,7 @@ export class ChatSession {
       createSocket: options.createSocket,
       clock: this.#clock,
       random: options.random,
-      onOpen: () => {
-        if (this.#login) this.send(`/nick ${this.#login.nickname}`);
-      },
+      onOpen: () => this.#onOpen(),
       onMessage: (frame) => this.#onFrame(frame),
       onStatus: (status) => this.#onStatus(status),
     });
@@ -195,6 +210,34 @@ export class ChatSession {
   }
 
   // --- the connection ------------------------------------------------------------------------------
+  #onOpen() {
+    const login = this.#login;
+    if (!login) return;
+    const room = login.restore?.room ?? null;
+    if (this.#resumeToken && login.restore) {
+      // Resumed, the server restores the name, room and ignore flag, and replays what we missed.
+      this.#resuming = login;
+      const seq = room === null ? null : (this.#seen.get(room)?.last ?? null);
+      this.send(`/resume ${this.#resumeToken}${seq === null ? '' : ` ${seq}`}`);
+      return;
+    }
+    this.send(`/nick ${login.nickname}`);
+  }
+
+  /** Counts the 2-hour cap from the first login on a connection. */
+  #startRecycleTimer() {
+    if (this.#recycleTimer === undefined) this.#recycleTimer = this.#clock.setTimeout(() => this.#recycle(), RECYCLE_AFTER_MS);
+  }
+
+  /** Before the 2-hour cap: a new connection now, resumed like after a drop (no one sees a change). */
+  #recycle() {
+    this.#recycleTimer = undefined;
+    if (!this.#transport.isOpen) return;
+    this.#forget();
+    this.#recycling = true;
+    this.#transport.recycle();
+  }
+
   /** @param {SocketStatus} status */
   #onStatus(status) {
     if (status.state === 'waiting' || status.state === 'stopped') {
@@ -211,7 +254,7 @@ export class ChatSession {
     this.#update({ connection: status });
     if (status.state === 'open') {
       this.#failureReported = false;
-      if (status.connects > 1) this.#log({ type: 'reconnected' });
+      if (status.connects > 1 && !this.#recycling) this.#log({ type: 'reconnected' });
       if (!this.#login && !this.#state.nickname && !this.#prompted) {
         this.#prompted = true;
         this.#log({ type: 'pick-nickname', reason: 'start', nickname: null });
@@ -225,14 +268,24 @@ export class ChatSession {
    * @param {SocketStatus} status
    */
   #onDisconnected(status) {
+    this.#forget();
+    this.#update({ connection: status });
+  }
+
+  /** What this connection had: remembered to get it back on the next (resumed, or logged in again). */
+  #forget() {
     const { nickname, room, ignoring } = this.#state;
     if (nickname) this.#login = { nickname, restore: { room, ignoring, droppedAt: this.#clock.now() }, retries: 0 };
+    else if (this.#resuming) this.#login = this.#resuming; // dropped again before the resume was answered
+    this.#resuming = null;
     this.#cancelRetry(); // the next connection asks at once
     if (this.#refreshTimer !== undefined) this.#clock.clearTimeout(this.#refreshTimer);
+    if (this.#recycleTimer !== undefined) this.#clock.clearTimeout(this.#recycleTimer);
     this.#refreshTimer = undefined;
+    this.#recycleTimer = undefined;
     this.#quiet = { users: 0, rooms: 0 };
     this.#changesSinceAsked = [];
-    this.#update({ connection: status, nickname: null, wanted: this.#login?.nickname ?? null, room: null, ignoring: false, users: [], userCount: null });
+    this.#update({ nickname: null, wanted: this.#login?.nickname ?? null, room: null, ignoring: false, users: [], userCount: null });
   }
 
   // --- incoming frames -------------------------------------------------------------------------------
@@ -249,7 +302,8 @@ export class ChatSession {
     const event = /** @type {ChatEvent} */ (parsed);
     // API Gateway's own frames ({"message": "Internal server error", "connectionId", "requestId"}) have no type.
     if (event.type === undefined && typeof event.message === 'string') return this.#log({ type: 'gateway-error', message: event.message });
-    if (this.#handle(event)) this.#log({ type: 'event', event, me: this.#state.nickname });
+    const shown = this.#unseen(event);
+    if (shown && this.#handle(shown)) this.#log({ type: 'event', event: shown, me: this.#state.nickname });
     for (const entry of this.#afterEvent.splice(0)) this.#log(entry);
   }
 
@@ -261,8 +315,13 @@ export class ChatSession {
   #handle(event) {
     switch (event.type) {
       case 'login':
+        if (typeof event.resume === 'string') this.#resumeToken = event.resume;
+        if (this.#resuming) return false; // the resume's login: `resumed` follows, and says it
         this.#onLogin(text(event.nickname));
         return true;
+      case 'resumed':
+        this.#onResumed(text(event.nickname), text(event.room), event.gap === true);
+        return false;
       case 'system':
         // Joins, leaves and renames in our room (announcements are per room): shown in the list at
         // once, and confirmed by a /ls soon.
@@ -302,16 +361,85 @@ export class ChatSession {
         this.#update({ ignoring: event.ignoring === true });
         return true;
       case 'error':
+        if (event.code === 'RESUME_FAILED' && this.#resuming) return this.#onResumeFailed();
         return this.#onError(text(event.code));
       default:
         return true; // history (one event, its `messages` list), message, private, help, whoami, newer ones
     }
   }
 
+  /**
+   * The event as it should be shown: null for a room event already shown, a resume's replay without
+   * what arrived live (history asked for is shown whole); seqs noted as seen.
+   * @param {ChatEvent} event
+   * @returns {ChatEvent | null}
+   */
+  #unseen(event) {
+    if ((event.type === 'message' || event.type === 'system') && typeof event.seq === 'number' && typeof event.room === 'string') {
+      return this.#note(event.room, event.seq) ? event : null;
+    }
+    if (event.type === 'history' && Array.isArray(event.messages) && typeof event.room === 'string') {
+      const room = event.room;
+      const replay = this.#resuming !== null;
+      const fresh = event.messages.filter((kept) => {
+        const seq = /** @type {{ seq?: unknown }} */ (kept && typeof kept === 'object' ? kept : {}).seq;
+        return typeof seq !== 'number' || this.#note(room, seq) || !replay;
+      });
+      return fresh.length === event.messages.length ? event : { ...event, messages: fresh };
+    }
+    return event;
+  }
+
+  /**
+   * @param {string} room
+   * @param {number} seq
+   * @returns {boolean} whether it is new
+   */
+  #note(room, seq) {
+    let seen = this.#seen.get(room);
+    if (!seen) this.#seen.set(room, (seen = { numbers: new Set(), last: 0 }));
+    if (seen.numbers.has(seq)) return false;
+    seen.numbers.add(seq);
+    seen.last = Math.max(seen.last, seq);
+    if (seen.numbers.size > SEEN_KEPT) {
+      for (const old of seen.numbers) if (old <= seen.last - SEEN_KEPT) seen.numbers.delete(old);
+    }
+    return true;
+  }
+
+  /**
+   * @param {string} nickname
+   * @param {string} room
+   * @param {boolean} gap
+   */
+  #onResumed(nickname, room, gap) {
+    const login = this.#resuming;
+    this.#resuming = null;
+    this.#login = null;
+    this.#cancelRetry();
+    this.#update({ nickname, wanted: null, room, ignoring: login?.restore?.ignoring ?? false, users: [], userCount: null });
+    this.#startRecycleTimer();
+    if (!this.#recycling || gap) this.#log({ type: 'resumed', nickname, room, gap });
+    this.#recycling = false;
+    this.#refreshNow();
+  }
+
+  /** The server refused the token (expired, or the name was taken meanwhile): log in again by name. */
+  #onResumeFailed() {
+    const login = this.#resuming;
+    this.#resuming = null;
+    this.#resumeToken = null;
+    if (!login) return true;
+    this.#login = login;
+    this.send(`/nick ${login.nickname}`);
+    return false;
+  }
+
   /** @param {string} nickname */
   #onLogin(nickname) {
     const firstLogin = this.#state.nickname === null;
     const login = this.#login;
+    this.#startRecycleTimer();
     this.#login = null;
     this.#cancelRetry();
     // A first login on a connection is in the lobby; a rename keeps the room.
@@ -436,4 +564,5 @@ export class ChatSession {
 void (/** @satisfies {typeof import('./chat-session.js').ChatSession} */ (ChatSession));
 void (/** @satisfies {typeof import('./chat-session.js').NICK_RETRY_DELAYS_MS} */ (NICK_RETRY_DELAYS_MS));
 void (/** @satisfies {typeof import('./chat-session.js').NICK_RETRY_WINDOW_MS} */ (NICK_RETRY_WINDOW_MS));
+void (/** @satisfies {typeof import('./chat-session.js').RECYCLE_AFTER_MS} */ (RECYCLE_AFTER_MS));
 void (/** @satisfies {typeof import('./chat-session.js').memberChange} */ (memberChange));

@@ -120,6 +120,18 @@ export class ReconnectingSocket {
     this.#options.onStatus({ state: 'stopped' });
   }
 
+  /**
+   * Replaces an open connection with a new one at once, without a drop being reported (the old one
+   * is closed by us): before API Gateway's 2-hour cap closes it.
+   */
+  recycle() {
+    const socket = this.#socket;
+    this.#socket = null; // its close event is ours, not a drop
+    this.#openedAt = null;
+    socket?.close();
+    this.start();
+  }
+
   /** Skips the wait, e.g. when the browser comes back online or the user asks. */
   reconnectNow() {
     if (this.#timer !== undefined) this.start();

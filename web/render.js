@@ -94,6 +94,8 @@ export function renderEvent(event, me) {
       row.dataset.connectionId = str(event.connectionId);
       return row;
     }
+    case 'ack':
+      return line('ack', at, [`Sent (#${str(event.seq)})`]);
     case 'error': {
       const row = line('error', at, [element('span', 'code', str(event.code)), str(event.message)]);
       row.setAttribute('role', 'alert');
@@ -106,7 +108,8 @@ export function renderEvent(event, me) {
 }
 
 /**
- * `{"type":"history","room","messages":[{at,room,from,text}]}`: one block, oldest first.
+ * `{"type":"history","room","messages":[{type,seq,at,room,from?,text}]}`: one block, oldest first;
+ * a kept notice (`type: "system"`, no `from`) reads as one.
  * @param {ChatEvent} event
  * @param {string | null} me
  */
@@ -114,10 +117,12 @@ function renderHistoryBlock(event, me) {
   const messages = Array.isArray(event.messages) ? event.messages : [];
   const block = element('div', 'history');
   block.dataset.type = 'history-block';
-  block.append(line('history-head', event.at, [`History of #${str(event.room)}: ${messages.length} message${messages.length === 1 ? '' : 's'}`]));
+  block.append(line('history-head', event.at, [`History of #${str(event.room)}: ${messages.length} event${messages.length === 1 ? '' : 's'}`]));
   for (const item of messages) {
     const message = /** @type {Record<string, unknown>} */ (item && typeof item === 'object' ? item : {});
-    block.append(line('history', message.at, [who(str(message.from), me), str(message.text)]));
+    block.append(
+      message.type === 'system' ? line('history', message.at, [str(message.text)]) : line('history', message.at, [who(str(message.from), me), str(message.text)]),
+    );
   }
   return block;
 }

@@ -10,6 +10,7 @@ import type { ConnectionRecord } from '../store.ts';
 import type { ChatContext } from './context.ts';
 import type { Delivery } from './delivery.ts';
 import type { Login } from './login.ts';
+import type { Resume } from './resume.ts';
 import type { Rooms } from './rooms.ts';
 
 type Member = LoggedIn<ConnectionRecord>;
@@ -17,19 +18,28 @@ type Member = LoggedIn<ConnectionRecord>;
 export interface Commands {
   /** `/nick`, `/help`, `/whoami`: anyone may send them. */
   guest(fanout: Fanout, sender: ConnectionRecord, command: GuestCommand): Promise<void>;
-  /** Everything else, from a logged-in sender; `messageId` orders and dedupes its history entry. */
-  member(fanout: Fanout, sender: Member, command: MemberCommand, messageId: string): Promise<void>;
+  /**
+   * Everything else, from a logged-in sender. `frameId` is API Gateway's id of the frame; `clientId` the
+   * client's own (`{"id":…}`), which gets the message an ack and makes re-sending it safe.
+   */
+  member(fanout: Fanout, sender: Member, command: MemberCommand, frameId: string, clientId: string | null): Promise<void>;
 }
 
-export function createCommands({ store, log, metrics }: ChatContext, delivery: Delivery, login: Login, rooms: Rooms): Commands {
-  const { reply, broadcast, sendHistory, encode, evictIfGone } = delivery;
+export function createCommands(
+  { store, metrics, claimSettleMs }: ChatContext,
+  delivery: Delivery,
+  login: Login,
+  rooms: Rooms,
+  resume: Resume,
+): Commands {
+  const { reply, publish, sendHistory, encode, evictIfGone } = delivery;
 
   async function nick(fanout: Fanout, sender: ConnectionRecord, nickname: string, key: string): Promise<void> {
     const outcome = await login.logIn(fanout, sender, nickname, key);
     if (!outcome) return; // a newer /nick of this connection took effect instead
     if (!outcome.ok) metrics.record(refusedLoginMetric(outcome.error.code));
     if (!outcome.ok) return reply(fanout, sender, errorEvent(outcome.error));
-    await reply(fanout, sender, { type: 'login', at: timestamp(), nickname });
+    await reply(fanout, sender, { type: 'login', at: timestamp(), nickname, resume: outcome.resume });
     // Logging in enters the lobby, and entering a room shows its recent messages.
     if (!outcome.previous.nickname && !sender.ignoring) await sendHistory(fanout, sender, LOBBY, HISTORY_DEFAULT);
     await login.announceLogin(fanout, outcome.previous, nickname);
@@ -56,18 +66,23 @@ export function createCommands({ store, log, metrics }: ChatContext, delivery: D
     await reply(fanout, sender, { type: 'users', at: timestamp(), room: sender.room, users: listed, count });
   }
 
-  async function say(fanout: Fanout, sender: Member, text: string, messageId: string): Promise<void> {
+  async function say(fanout: Fanout, sender: Member, text: string, frameId: string, clientId: string | null): Promise<void> {
     const { room } = sender;
     const event = { type: 'message', at: timestamp(), room, from: sender.nickname, text } as const;
-    // Kept for /history while it fans out. The sender's frame number orders its messages within a
-    // millisecond; the message id keeps entries of different senders apart.
-    const order = `${String(sender.frameSeq).padStart(10, '0')}#${messageId}`;
-    // A failed history write is logged, not reported: the message itself went out.
-    const kept = store
-      .addHistory(room, { from: event.from, text: event.text, sentAt: event.at }, order)
-      .catch((error: unknown) => log.warn('history write failed', { room, error: String(error) }));
-    await broadcast(fanout, room, event, 'message');
-    await kept;
+    if (clientId === null || !sender.nicknameKey) {
+      await publish(fanout, event, 'message');
+      return;
+    }
+    // Claimed before it is numbered: the same id again (a retry, also from a resumed connection) finds
+    // the claim and is acknowledged with the same seq instead of being sent twice.
+    const senderKey = sender.nicknameKey;
+    const claim = await store.claimSentMessage(senderKey, clientId, frameId, claimSettleMs);
+    if (claim.status === 'pending') return; // the first send of this id is on its way; its ack will be too
+    const seq =
+      claim.status === 'stored'
+        ? claim.seq
+        : (await publish(fanout, event, 'message', { keep: (numbered) => store.storeSentMessage(senderKey, clientId, { ...event, seq: numbered.seq }) })).seq;
+    await reply(fanout, sender, { type: 'ack', at: timestamp(), id: clientId, seq });
   }
 
   async function whisper(fanout: Fanout, sender: Member, toKey: string, to: string, text: string): Promise<void> {
@@ -95,14 +110,16 @@ export function createCommands({ store, log, metrics }: ChatContext, delivery: D
           return reply(fanout, sender, { type: 'whoami', at: timestamp(), nickname: sender.nickname, connectionId: id });
         case 'nick':
           return nick(fanout, sender, command.nickname, command.key);
+        case 'resume':
+          return resume.command(fanout, sender, command.token, command.afterSeq);
       }
     },
 
-    async member(fanout, sender, command, messageId) {
+    async member(fanout, sender, command, frameId, clientId) {
       const id = sender.connectionId;
       switch (command.kind) {
         case 'broadcast':
-          return say(fanout, sender, command.text, messageId);
+          return say(fanout, sender, command.text, frameId, clientId);
         case 'private':
           return whisper(fanout, sender, command.toKey, command.to, command.text);
         case 'list':
@@ -117,6 +134,7 @@ export function createCommands({ store, log, metrics }: ChatContext, delivery: D
           return sendHistory(fanout, sender, sender.room, command.limit, true);
         case 'ignore': {
           const ignoring = await store.setIgnoring(id, sender.ignoring);
+          if (sender.nicknameKey) await store.updateResumePlace(sender.nicknameKey, id, { room: sender.room, ignoring });
           return reply(fanout, sender, { type: 'ignore', at: timestamp(), ignoring });
         }
       }

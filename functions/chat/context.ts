@@ -2,6 +2,7 @@
 import type { Logger } from '../log.ts';
 import type { MetricsRecorder } from '../metrics.ts';
 import type { ChatStore } from '../store.ts';
+import type { Scheduler } from './later.ts';
 
 export interface ChatContext {
   readonly store: ChatStore;
@@ -18,4 +19,10 @@ export interface ChatContext {
   readonly claimSettleMs: number;
   /** Frames each connection may send per window; more get one RATE_LIMITED and are dropped. 0 frames = no limit. */
   readonly rateLimit: { readonly frames: number; readonly windowMs: number };
+  /** A user whose socket went away is announced as left after this, unless they resume first. */
+  readonly resumeGraceMs: number;
+  /** How long a resume token is good for. */
+  readonly resumeTokenTtlSeconds: number;
+  /** Where deferred leaves wait; none: a leave is announced at once (a resume then says "joined"). */
+  readonly later?: Scheduler;
 }

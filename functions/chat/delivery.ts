@@ -1,12 +1,15 @@
-// Getting events to people: replies to one connection, broadcasts to a room, a room's history, and
-// the clean-up of connections whose socket answered 410 (removing one announces its leave).
+// Getting events to people: replies to one connection, room events (numbered, kept, broadcast), a
+// room's history, and the clean-up of connections whose socket answered 410 (removing one announces
+// its leave, after the resume grace when there is a way to wait: see later.ts).
 import {
   chatError,
   errorEvent,
   historyEvents,
   MAX_EVENT_BYTES,
   timestamp,
+  type RoomEvent,
   type ServerEvent,
+  type UnnumberedRoomEvent,
 } from '../core/events.ts';
 import { announcements, recipientFilter, type Audience } from '../core/rules.ts';
 import { encodeEvent, EVENT_FORMATS, type EventFormat } from '../core/text-format.ts';
@@ -26,8 +29,15 @@ export interface Delivery {
   reply(fanout: Fanout, to: Recipient, event: ServerEvent): Promise<void>;
   /** One event to every member of `room` who should get it (serialised once); cleans up any that are gone. */
   broadcast(fanout: Fanout, room: string, event: ServerEvent, audience: Audience, exclude?: string): Promise<void>;
-  /** A room's recent messages to one connection in as few `history` events as fit; `always` even if none. */
+  /**
+   * Numbers a room event, keeps it in the room's history (with `keep`, as that says) and broadcasts
+   * it; the two run side by side, and both are done when this returns the numbered event.
+   */
+  publish(fanout: Fanout, event: UnnumberedRoomEvent, audience: Audience, options?: PublishOptions): Promise<RoomEvent>;
+  /** A room's recent events to one connection in as few `history` events as fit; `always` even if none. */
   sendHistory(fanout: Fanout, to: Recipient, room: string, limit: number, always?: boolean): Promise<void>;
+  /** Kept events to one connection as `history` events, in order; `always` sends one even if none. */
+  sendEvents(fanout: Fanout, to: Recipient, room: string, events: readonly RoomEvent[], always?: boolean): Promise<void>;
   /**
    * Deletes the connection (with `connectedBefore`, only one older than that), frees its nickname, counts
    * it out of its room and announces its leave there. False when there was nothing (left) to remove.
@@ -37,11 +47,22 @@ export interface Delivery {
   evictIfGone(fanout: Fanout, connectionId: string): Promise<void>;
 }
 
-export function systemEvent(text: string, room: string): ServerEvent {
+export interface PublishOptions {
+  /** Left out of the broadcast (still numbered and kept): a connection inside its `$connect`. */
+  exclude?: string;
+  /**
+   * Keeps the numbered event, and its failure fails the publish (an ack must mean "kept"). Default: in
+   * the room's history, a failure only logged (the event went out).
+   */
+  keep?: (event: RoomEvent) => Promise<void>;
+}
+
+export function systemEvent(text: string, room: string): UnnumberedRoomEvent {
   return { type: 'system', at: timestamp(), room, text };
 }
 
-export function createDelivery({ store, log, clock, connectGraceMs, metrics }: ChatContext): Delivery {
+export function createDelivery(context: ChatContext): Delivery {
+  const { store, log, clock, connectGraceMs, metrics } = context;
   function encode(event: ServerEvent, format: EventFormat): Uint8Array {
     const data = encodeEvent(event, format);
     // Every reply is bounded by construction; one that is not is a bug, and must fail loudly, not vanish.
@@ -92,30 +113,63 @@ export function createDelivery({ store, log, clock, connectGraceMs, metrics }: C
     }
   }
 
+  async function publish(fanout: Fanout, event: UnnumberedRoomEvent, audience: Audience, options: PublishOptions = {}): Promise<RoomEvent> {
+    const numbered: RoomEvent = { ...event, seq: await store.nextSeq(event.room) };
+    const kept = options.keep
+      ? options.keep(numbered)
+      : store.addRoomEvent(numbered).catch((error: unknown) => log.warn('keeping a room event failed', { room: event.room, error: String(error) }));
+    const [keeping] = await Promise.allSettled([kept, broadcast(fanout, event.room, numbered, audience, options.exclude)]);
+    if (keeping.status === 'rejected') throw keeping.reason;
+    return numbered;
+  }
+
   async function removeConnection(fanout: Fanout, connectionId: string, connectedBefore?: number): Promise<boolean> {
     const removed = await store.deleteConnection(connectionId, connectedBefore);
     if (!removed) return false;
-    if (removed.nicknameKey) await store.releaseClaim(removed.nicknameKey, removed.connectionId);
+    // A claim this connection no longer holds was taken over by a resume: its user is still here, under
+    // the same name, on the new connection. Nothing to announce, nothing to mark.
+    const released = removed.nicknameKey ? await store.releaseClaim(removed.nicknameKey, removed.connectionId) : false;
     if (removed.room) await store.leaveRoom(removed.room);
-    if (removed.nickname && removed.room) {
-      await broadcast(fanout, removed.room, systemEvent(announcements.left(removed.nickname), removed.room), 'system');
-    }
+    if (!released || !removed.nickname || !removed.nicknameKey || !removed.room) return true;
+    const leave = { nicknameKey: removed.nicknameKey, nickname: removed.nickname, room: removed.room, awayFrom: removed.connectionId };
+    const deferred = context.later !== undefined && context.resumeGraceMs > 0;
+    const away = { at: clock(), room: removed.room, ignoring: removed.ignoring, leftAnnounced: !deferred };
+    const marked = await store.markAway(removed.nicknameKey, removed.connectionId, away);
+    // Not ours any more: a resume that took the name from this connection (silent), or someone else's login.
+    if (!marked && (await store.wasResumedFrom(removed.nicknameKey, removed.connectionId))) return true;
+    if (deferred && marked && context.later) {
+      context.later.schedule(context.resumeGraceMs, () =>
+        leaveUnlessResumed(fanout, leave).catch((error: unknown) => log.warn('a deferred leave failed', { error: String(error) })),
+      );
+    } else await announceLeft(fanout, leave.nickname, leave.room);
     return true;
+  }
+
+  /** After the grace: announces the leave unless its user resumed from that connection meanwhile. */
+  async function leaveUnlessResumed(fanout: Fanout, leave: { nicknameKey: string; nickname: string; room: string; awayFrom: string }): Promise<void> {
+    if (await store.claimLeftAnnouncement(leave.nicknameKey, leave.awayFrom)) await announceLeft(fanout, leave.nickname, leave.room);
+  }
+
+  async function announceLeft(fanout: Fanout, nickname: string, room: string): Promise<void> {
+    await publish(fanout, systemEvent(announcements.left(nickname), room), 'system');
   }
 
   async function evictIfGone(fanout: Fanout, connectionId: string): Promise<void> {
     if (await removeConnection(fanout, connectionId, clock() - connectGraceMs)) log.info('removed a gone connection', { connectionId });
   }
 
-  async function sendHistory(fanout: Fanout, to: Recipient, room: string, limit: number, always = false): Promise<void> {
-    const messages = (await store.history(room, limit)).map((entry) => ({ at: entry.sentAt, room, from: entry.from, text: entry.text }));
+  async function sendEvents(fanout: Fanout, to: Recipient, room: string, kept: readonly RoomEvent[], always = false): Promise<void> {
     // Batched by the size in the recipient's format (text escapes control characters, JSON others).
     const size = (event: ServerEvent) => encodeEvent(event, to.format).byteLength;
-    const events = historyEvents(room, messages, timestamp(), size);
+    const events = historyEvents(room, kept, timestamp(), size);
     if (events.length === 0 && always) events.push({ type: 'history', at: timestamp(), room, messages: [] });
     // One at a time: posts in parallel could arrive out of order.
     for (const event of events) await reply(fanout, to, event);
   }
 
-  return { encode, reply, broadcast, sendHistory, removeConnection, evictIfGone };
+  async function sendHistory(fanout: Fanout, to: Recipient, room: string, limit: number, always = false): Promise<void> {
+    await sendEvents(fanout, to, room, await store.history(room, limit), always);
+  }
+
+  return { encode, reply, broadcast, publish, sendHistory, sendEvents, removeConnection, evictIfGone };
 }

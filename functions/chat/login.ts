@@ -7,9 +7,13 @@ import type { Fanout } from '../fanout.ts';
 import type { ConnectionRecord } from '../store.ts';
 import type { ChatContext } from './context.ts';
 import { systemEvent, type Delivery } from './delivery.ts';
+import { issueToken } from './resume-secret.ts';
 
-/** The connection as it was before (for the announcement), the error to report, or null: overtaken. */
-export type LoginOutcome = { ok: true; previous: ConnectionRecord } | { ok: false; error: ChatError } | null;
+/**
+ * The connection as it was before (for the announcement) and the resume token for its `login` event,
+ * the error to report, or null: overtaken.
+ */
+export type LoginOutcome = { ok: true; previous: ConnectionRecord; resume: string } | { ok: false; error: ChatError } | null;
 
 export interface Login {
   /**
@@ -22,7 +26,7 @@ export interface Login {
   announceLogin(fanout: Fanout, previous: ConnectionRecord, nickname: string, exclude?: string): Promise<void>;
 }
 
-export function createLogin({ store, clock, connectGraceMs, claimSettleMs }: ChatContext, delivery: Delivery): Login {
+export function createLogin({ store, clock, connectGraceMs, claimSettleMs, resumeTokenTtlSeconds }: ChatContext, delivery: Delivery): Login {
   /**
    * A claim's holder has abandoned it when its connection item is gone or expired, when it has moved to
    * another name and the claim has settled (an orphan of a crash between writes), or when it still holds
@@ -70,15 +74,22 @@ export function createLogin({ store, clock, connectGraceMs, claimSettleMs }: Cha
       // The replaced name is freed only from older logins: a newer one may be claiming it right now.
       if (previous.nicknameKey && previous.nicknameKey !== key) {
         await store.releaseClaim(previous.nicknameKey, connectionId, { by: 'older', loginSeq });
+        await store.dropResume(previous.nicknameKey, connectionId); // its token gave back a name given up
       }
-      return { ok: true, previous };
+      const issued = issueToken(key);
+      const expiresAt = Math.floor(clock() / 1000) + resumeTokenTtlSeconds;
+      const place = { room: previous.room ?? LOBBY, ignoring: previous.ignoring };
+      const record = { nickname, tokenHash: issued.tokenHash, connectionId, loginSeq, expiresAt, ...place };
+      // A newer login of this connection issued its token first: that login's outcome (and token) stands.
+      if (!(await store.issueResume(key, record))) return null;
+      return { ok: true, previous, resume: issued.token };
     },
 
     async announceLogin(fanout, previous, nickname, exclude) {
       if (previous.nickname === nickname) return; // same name again: nothing changed for anyone else
       const text = previous.nickname ? announcements.renamed(previous.nickname, nickname) : announcements.joined(nickname);
       const room = previous.room ?? LOBBY; // a rename keeps the room; a first login is in the lobby
-      await delivery.broadcast(fanout, room, systemEvent(text, room), 'system', exclude);
+      await delivery.publish(fanout, systemEvent(text, room), 'system', exclude === undefined ? {} : { exclude });
     },
   };
 }

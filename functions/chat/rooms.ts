@@ -18,7 +18,7 @@ export interface Rooms {
 }
 
 export function createRooms({ store }: ChatContext, delivery: Delivery): Rooms {
-  const { reply, broadcast, sendHistory } = delivery;
+  const { reply, publish, sendHistory } = delivery;
 
   return {
     async moveTo(fanout, sender, room) {
@@ -35,11 +35,12 @@ export function createRooms({ store }: ChatContext, delivery: Delivery): Rooms {
       // A concurrent /join of the same room got there first: it counted, announced and replied.
       await store.leaveRoom(previousRoom);
       if (previousRoom === room) return;
+      if (sender.nicknameKey) await store.updateResumePlace(sender.nicknameKey, id, { room, ignoring: sender.ignoring });
       await reply(fanout, sender, { type: 'room', at: timestamp(), room });
       if (!sender.ignoring) await sendHistory(fanout, sender, room, HISTORY_DEFAULT);
       await Promise.all([
-        broadcast(fanout, previousRoom, systemEvent(announcements.left(sender.nickname), previousRoom), 'system'),
-        broadcast(fanout, room, systemEvent(announcements.joined(sender.nickname), room), 'system'),
+        publish(fanout, systemEvent(announcements.left(sender.nickname), previousRoom), 'system'),
+        publish(fanout, systemEvent(announcements.joined(sender.nickname), room), 'system'),
       ]);
     },
 

@@ -13,6 +13,7 @@ export const ERROR_CODES = [
   'TOO_LARGE',
   'RATE_LIMITED',
   'INVALID_ROOM',
+  'RESUME_FAILED',
   'INTERNAL_ERROR',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -33,14 +34,23 @@ export const USERS_LISTED = 1000;
 /** `/rooms` lists at most this many rooms (the lobby and the busiest), with the total beside them. */
 export const ROOMS_LISTED = 50;
 
-/** One kept message, as a `history` event lists it. */
-export interface HistoryMessage {
-  /** When it was sent (ISO-8601 UTC). */
-  at: string;
-  room: string;
-  from: string;
-  text: string;
-}
+/**
+ * An event a room sees and keeps: its messages and its system notices (joins, leaves, renames, pushes).
+ * `seq` numbers them per room, 1, 2, 3, … with no number skipped, so a client can see a gap; history
+ * lists them as they were sent.
+ */
+export type RoomEvent =
+  | { type: 'message'; seq: number; at: string; room: string; from: string; text: string }
+  | { type: 'system'; seq: number; at: string; room: string; text: string };
+
+/** A room event before the store numbered it. */
+export type UnnumberedRoomEvent = RoomEvent extends infer E ? (E extends unknown ? Omit<E, 'seq'> : never) : never;
+
+/** One kept room event, as a `history` event lists it. */
+export type HistoryMessage = RoomEvent;
+
+/** `/resume` replays at most this many events (the newest); older ones missing are a gap. */
+export const REPLAY_MAX = 1000;
 
 /** A room and how many are in it, as `/rooms` lists them. */
 export interface RoomCount {
@@ -49,9 +59,9 @@ export interface RoomCount {
 }
 
 export type ServerEvent =
-  | { type: 'login'; at: string; nickname: string }
-  | { type: 'system'; at: string; room?: string; text: string }
-  | { type: 'message'; at: string; room: string; from: string; text: string }
+  /** `resume`: the token that gets this nickname back on a new connection (`/resume TOKEN SEQ`). */
+  | { type: 'login'; at: string; nickname: string; resume: string }
+  | RoomEvent
   | { type: 'private'; at: string; from: string; to: string; text: string }
   /** At most USERS_LISTED names, sorted; `count` is everyone in the room. */
   | { type: 'users'; at: string; room: string; users: string[]; count: number }
@@ -62,7 +72,12 @@ export type ServerEvent =
   | { type: 'help'; at: string; text: string }
   | { type: 'ignore'; at: string; ignoring: boolean }
   | { type: 'whoami'; at: string; nickname: string | null; connectionId: string }
-  | { type: 'error'; at: string; code: ErrorCode; message: string };
+  /** A message sent with a client `id` is stored as room event `seq`. */
+  | { type: 'ack'; at: string; id: string; seq: number }
+  /** After `/resume`: the replay (history events) has been sent; `gap` when it could not reach back far enough. */
+  | { type: 'resumed'; at: string; nickname: string; room: string; replayed: number; gap: boolean }
+  /** `id`: the client id of the frame that failed, when it had one. */
+  | { type: 'error'; at: string; code: ErrorCode; message: string; id?: string };
 
 export type ServerEventType = ServerEvent['type'];
 
@@ -75,8 +90,8 @@ export function chatError(code: ErrorCode, message: string): ChatError {
   return { code, message };
 }
 
-export function errorEvent(error: ChatError, at = timestamp()): ServerEvent {
-  return { type: 'error', at, code: error.code, message: error.message };
+export function errorEvent(error: ChatError, at = timestamp(), id?: string | null): ServerEvent {
+  return { type: 'error', at, code: error.code, message: error.message, ...(id ? { id } : {}) };
 }
 
 /**
@@ -119,6 +134,8 @@ export const HELP_TEXT = [
   `  /rooms         the lobby and the ${ROOMS_LISTED - 1} busiest rooms, how many are in each, and how many rooms`,
   '  /history [N]   the last N messages of your room (default 20, at most 50)',
   '  /whoami        your nickname and connection id',
+  '  /resume T [S]  on a new connection: your nickname back from token T (from your login), and what',
+  '                 your room said after seq S',
   '  /i             toggle ignore: stop broadcasts to and from you (private messages still work)',
   '  /help          this text',
   '  @NAME TEXT     private message to NAME',

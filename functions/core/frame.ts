@@ -22,6 +22,8 @@ export type ChatCommand =
   | { kind: 'help' }
   | { kind: 'ignore' }
   | { kind: 'whoami' }
+  /** `afterSeq`: the last room event the client saw; null = none given (the usual recent history instead). */
+  | { kind: 'resume'; token: string; afterSeq: number | null }
   | { kind: 'private'; to: string; toKey: string; text: string }
   | { kind: 'broadcast'; text: string };
 
@@ -29,23 +31,41 @@ export type CommandKind = ChatCommand['kind'];
 
 export type ParseResult = { ok: true; command: ChatCommand } | { ok: false; error: ChatError };
 
+/** A parsed frame, with the client's `id` for its ack (null when it sent none, or it was unreadable). */
+export type FrameResult = ParseResult & { clientId: string | null };
+
+/** A client id (`{"id":"c-42"}`): short, plain ASCII, so it can be a key part and echoed safely. */
+const CLIENT_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
+/** A resume token as the server issues them (see resume-token.ts); anything else is refused unread. */
+const RESUME_TOKEN = /^[A-Za-z0-9_-]{1,200}\.[A-Za-z0-9_-]{43}$/;
+const MAX_SEQ_DIGITS = 15;
+
+type FrameText = { ok: true; text: string; clientId: string | null } | { ok: false; error: ChatError; clientId: string | null };
+
 /** Extracts the chat text from a frame body: the `text` of a JSON object frame, else the body itself. */
-export function frameText(body: string): { ok: true; text: string } | { ok: false; error: ChatError } {
-  if (!body.trimStart().startsWith('{')) return { ok: true, text: body };
+export function frameText(body: string): FrameText {
+  if (!body.trimStart().startsWith('{')) return { ok: true, text: body, clientId: null };
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);
   } catch {
-    return { ok: false, error: chatError('BAD_REQUEST', 'The frame starts with "{" but is not valid JSON.') };
+    return { ok: false, error: chatError('BAD_REQUEST', 'The frame starts with "{" but is not valid JSON.'), clientId: null };
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    return { ok: false, error: chatError('BAD_REQUEST', 'A JSON frame must be an object.') };
+    return { ok: false, error: chatError('BAD_REQUEST', 'A JSON frame must be an object.'), clientId: null };
   }
-  const text: unknown = (parsed as Record<string, unknown>).text;
+  // Own properties only: `{"__proto__":…}` parses to an own key, and nothing inherited is a field.
+  const field = (name: string): unknown => (Object.hasOwn(parsed, name) ? (parsed as Record<string, unknown>)[name] : undefined);
+  const id = field('id');
+  if (id !== undefined && (typeof id !== 'string' || !CLIENT_ID.test(id))) {
+    return { ok: false, error: chatError('BAD_REQUEST', 'A frame "id" is 1-64 characters: letters, digits, _ . : -'), clientId: null };
+  }
+  const clientId = id ?? null;
+  const text = field('text');
   if (typeof text !== 'string') {
-    return { ok: false, error: chatError('BAD_REQUEST', 'A JSON frame needs a string "text" field, e.g. {"action":"message","text":"hi"}.') };
+    return { ok: false, error: chatError('BAD_REQUEST', 'A JSON frame needs a string "text" field, e.g. {"action":"message","text":"hi"}.'), clientId };
   }
-  return { ok: true, text };
+  return { ok: true, text, clientId };
 }
 
 /** Parses chat text into a command, or the error to send back. */
@@ -66,10 +86,10 @@ export function parseChatText(raw: string): ParseResult {
   return { ok: true, command: { kind: 'broadcast', text } };
 }
 
-/** The whole path from a frame body to a command. */
-export function parseFrame(body: string): ParseResult {
+/** The whole path from a frame body to a command, with the client id its reply carries. */
+export function parseFrame(body: string): FrameResult {
   const extracted = frameText(body);
-  return extracted.ok ? parseChatText(extracted.text) : extracted;
+  return extracted.ok ? { ...parseChatText(extracted.text), clientId: extracted.clientId } : extracted;
 }
 
 function parseCommand(text: string): ParseResult {
@@ -105,6 +125,14 @@ function parseCommand(text: string): ParseResult {
       return { ok: true, command: { kind: 'ignore' } };
     case 'whoami':
       return { ok: true, command: { kind: 'whoami' } };
+    case 'resume': {
+      const [token = '', seq, extra] = rest;
+      const usage = 'Usage: /resume TOKEN [SEQ], with the token of your last login event and the last seq you saw';
+      if (!RESUME_TOKEN.test(token) || extra !== undefined) return fail('RESUME_FAILED', usage);
+      if (seq === undefined) return { ok: true, command: { kind: 'resume', token, afterSeq: null } };
+      if (!/^\d+$/u.test(seq) || seq.length > MAX_SEQ_DIGITS) return fail('RESUME_FAILED', usage);
+      return { ok: true, command: { kind: 'resume', token, afterSeq: Number(seq) } };
+    }
     default:
       return fail('UNKNOWN_COMMAND', `Unknown command "/${truncate(word)}". Type /help for the list.`);
   }

@@ -27,10 +27,10 @@ export function isLoggedIn<T extends { nickname: string | null; room: string | n
 }
 
 /** What a connection may send before it has logged in. */
-export type GuestCommand = Extract<ChatCommand, { kind: 'nick' | 'help' | 'whoami' }>;
+export type GuestCommand = Extract<ChatCommand, { kind: 'nick' | 'help' | 'whoami' | 'resume' }>;
 /** What only a logged-in connection may send. */
 export type MemberCommand = Exclude<ChatCommand, GuestCommand>;
-const ALLOWED_BEFORE_LOGIN: ReadonlySet<CommandKind> = new Set<GuestCommand['kind']>(['nick', 'help', 'whoami']);
+const ALLOWED_BEFORE_LOGIN: ReadonlySet<CommandKind> = new Set<GuestCommand['kind']>(['nick', 'help', 'whoami', 'resume']);
 
 export function isGuestCommand(command: ChatCommand): command is GuestCommand {
   return ALLOWED_BEFORE_LOGIN.has(command.kind);

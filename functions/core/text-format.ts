@@ -1,7 +1,7 @@
 // The human-readable form of every server event, for `?format=text` connections (wscat and other
 // terminals): one line per event, several real lines for /help, /ls, /rooms and history, in the style
 // of the telnet chats this descends from: `[12:29:36] alice: hi bob`. Pure: no I/O, no clock.
-import { HELP_TEXT, type ServerEvent } from './events.ts';
+import { HELP_TEXT, type RoomEvent, type ServerEvent } from './events.ts';
 
 /** How a connection wants its events: JSON objects (the default) or text lines. */
 export type EventFormat = 'json' | 'text';
@@ -45,16 +45,25 @@ export function formatText(event: ServerEvent): string {
       return [`${at} * ${event.count} ${event.count === 1 ? 'room' : 'rooms'} with anyone in them:`, ...event.rooms.map((r) => `  #${r.room} (${r.count})`)].join('\n');
     case 'history':
       if (event.messages.length === 0) return `${at} * no history in #${event.room}`;
-      return [`${at} * earlier in #${event.room}:`, ...event.messages.map((m) => `${clock(m.at)} ${visible(m.from)}: ${visible(m.text)}`)].join('\n');
+      return [`${at} * earlier in #${event.room}:`, ...event.messages.map((m) => roomLine(m))].join('\n');
     case 'help':
       return event.text === HELP_TEXT ? HELP_TEXT : visible(event.text);
     case 'ignore':
       return `${at} * ${event.ignoring ? 'ignoring broadcasts (private messages still reach you); /i to stop' : 'no longer ignoring broadcasts'}`;
     case 'whoami':
       return `${at} * you are ${event.nickname === null ? 'not logged in' : visible(event.nickname)} (connection ${event.connectionId})`;
+    case 'ack':
+      return `${at} * sent (${visible(event.id)}, #${event.seq})`;
+    case 'resumed':
+      return `${at} * welcome back, ${visible(event.nickname)}: you are in #${event.room}${event.replayed > 0 ? `; ${event.replayed} missed shown above` : ''}${event.gap ? '; some of what was said meanwhile is no longer kept' : ''}`;
     case 'error':
       return `${at} ! ${event.code}: ${visible(event.message)}`;
   }
+}
+
+/** A kept room event as history lists it: the message line, or the notice. */
+function roomLine(event: RoomEvent): string {
+  return event.type === 'message' ? `${clock(event.at)} ${visible(event.from)}: ${visible(event.text)}` : `${clock(event.at)} * ${visible(event.text)}`;
 }
 
 /** The bytes of `event` as a connection of `format` receives it. */

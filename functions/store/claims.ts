@@ -63,7 +63,7 @@ export function claimItems({ TableName, clock, send, conditional }: StoreRequest
           : release.by === 'older'
             ? { condition: ' AND (attribute_not_exists(loginSeq) OR loginSeq < :seq)', values: { ':seq': release.loginSeq } }
             : { condition: ' AND loginSeq = :seq', values: { ':seq': release.loginSeq } };
-      await conditional(
+      const deleted = await conditional(
         new DeleteCommand({
           TableName,
           Key: claimKey(key),
@@ -71,6 +71,7 @@ export function claimItems({ TableName, clock, send, conditional }: StoreRequest
           ExpressionAttributeValues: { ':me': connectionId, ...bySeq.values },
         }),
       );
+      return deleted !== undefined;
     },
   };
 }

@@ -58,17 +58,18 @@ export function connectionItems({ TableName, send, conditional }: StoreRequests)
       return output?.Attributes ? Number(output.Attributes.loginSeq) : null;
     },
 
-    async setNickname(connectionId, nickname, key, room, loginSeq) {
+    async setNickname(connectionId, nickname, key, room, loginSeq, ignoring) {
+      const flag = ignoring === undefined ? { set: '', values: {} } : { set: ', ignoring = :ignoring', values: { ':ignoring': ignoring } };
       const output = await conditional(
         new UpdateCommand({
           TableName,
           Key: connectionKey(connectionId),
           // A rename keeps the room; a first login joins `room`.
-          UpdateExpression: 'SET nickname = :nickname, #key = :key, #room = if_not_exists(#room, :room), nameSeq = :seq',
+          UpdateExpression: `SET nickname = :nickname, #key = :key, #room = if_not_exists(#room, :room), nameSeq = :seq${flag.set}`,
           // The name of a newer login stands: an older one finishing late must not undo it.
           ConditionExpression: 'attribute_exists(#pk) AND (attribute_not_exists(nameSeq) OR nameSeq < :seq)',
           ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#key': MEMBERS_INDEX_SORT_KEY, '#room': MEMBERS_INDEX_PARTITION_KEY },
-          ExpressionAttributeValues: { ':nickname': nickname, ':key': key, ':room': room, ':seq': loginSeq },
+          ExpressionAttributeValues: { ':nickname': nickname, ':key': key, ':room': room, ':seq': loginSeq, ...flag.values },
           ReturnValues: 'ALL_OLD',
         }),
       );

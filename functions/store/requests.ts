@@ -5,8 +5,10 @@ import { DynamoDBDocumentClient, QueryCommand, type GetCommand, type PutCommand,
 import {
   MEMBERS_INDEX,
   MEMBERS_INDEX_PARTITION_KEY,
+  MEMBERS_INDEX_SORT_KEY,
   ROOMS_INDEX,
   ROOMS_INDEX_PARTITION_KEY,
+  ROOMS_INDEX_SORT_KEY,
 } from '../table.ts';
 import { isAwsError } from '../aws-errors.ts';
 import type { StoreMetrics, StoreOptions } from './types.ts';
@@ -29,6 +31,8 @@ export interface IndexQuery {
   /** Default: the members index. */
   index?: typeof MEMBERS_INDEX | typeof ROOMS_INDEX;
   partition: string;
+  /** Only sort keys greater than this. */
+  after?: string;
   projection?: string;
   names?: Record<string, string>;
   /** Applied after the read (and after `pageSize`): what it drops still costs the read. */
@@ -90,12 +94,13 @@ export function createRequests(client: DynamoDBClient, options: StoreOptions): S
         new QueryCommand({
           TableName,
           IndexName: index,
-          KeyConditionExpression: '#partition = :partition',
+          KeyConditionExpression: query.after === undefined ? '#partition = :partition' : '#partition = :partition AND #sort > :after',
           ExpressionAttributeNames: {
             '#partition': index === ROOMS_INDEX ? ROOMS_INDEX_PARTITION_KEY : MEMBERS_INDEX_PARTITION_KEY,
+            ...(query.after === undefined ? {} : { '#sort': index === ROOMS_INDEX ? ROOMS_INDEX_SORT_KEY : MEMBERS_INDEX_SORT_KEY }),
             ...query.names,
           },
-          ExpressionAttributeValues: { ':partition': query.partition, ...query.values },
+          ExpressionAttributeValues: { ':partition': query.partition, ...(query.after === undefined ? {} : { ':after': query.after }), ...query.values },
           ...(query.projection ? { ProjectionExpression: query.projection } : {}),
           ...(query.filter ? { FilterExpression: query.filter } : {}),
           ...(query.select ? { Select: query.select } : {}),

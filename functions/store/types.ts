@@ -1,6 +1,6 @@
 // What the store keeps and the operations the chat may ask of it: records as the chat sees them,
 // not as DynamoDB stores them (functions/store/*.ts map between the two).
-import type { RoomCount } from '../core/events.ts';
+import type { RoomCount, RoomEvent } from '../core/events.ts';
 import type { Member } from '../core/rules.ts';
 import type { EventFormat } from '../core/text-format.ts';
 
@@ -49,12 +49,35 @@ export interface ClaimRecord {
   loginSeq: number;
 }
 
-/** A message kept for `/history`. */
-export interface HistoryEntry {
-  from: string;
-  text: string;
-  /** ISO-8601 UTC, as the message event carried it. */
-  sentAt: string;
+/** What became of a client id's claim (`claimSentMessage`). */
+export type SentMessageClaim =
+  /** This frame sends the message. */
+  | { status: 'claimed' }
+  /** Sent before, as event `seq` of `room`: acknowledge that again. */
+  | { status: 'stored'; seq: number; room: string }
+  /** Another frame with the id is sending it now. */
+  | { status: 'pending' };
+
+/** A nickname's resume state: the hash of its token, who uses the name, and where they were. */
+export interface ResumeRecord {
+  nickname: string;
+  /** SHA-256 of the token's secret, base64url; the token itself is never stored. */
+  tokenHash: string;
+  /** The connection using the name; null once it went away. */
+  connectionId: string | null;
+  /** The login of that connection that issued the token. */
+  loginSeq: number;
+  room: string;
+  ignoring: boolean;
+  /** Epoch seconds (DynamoDB TTL): the token is refused after this. */
+  expiresAt: number;
+  /** The connection that went away, and when (epoch ms). */
+  awayFrom: string | null;
+  awayAt: number | null;
+  /** The connection the last resume took the name over from (so its deferred leave stays silent). */
+  resumedFrom: string | null;
+  /** The connection whose leave the room was told of. */
+  leftAnnounced: string | null;
 }
 
 /** The outcome of counting one incoming frame against its connection's rate window. */
@@ -93,7 +116,7 @@ export interface ChatStore {
    */
   beginLogin(connectionId: string): Promise<number | null>;
   /** Sets the nickname and room membership, unless a newer login of the connection already set one. */
-  setNickname(connectionId: string, nickname: string, key: string, room: string, loginSeq: number): Promise<NicknameChange>;
+  setNickname(connectionId: string, nickname: string, key: string, room: string, loginSeq: number, ignoring?: boolean): Promise<NicknameChange>;
   /** Flips `ignoring` from `from`; returns the value now stored (a concurrent flip wins). */
   setIgnoring(connectionId: string, from: boolean): Promise<boolean>;
   /**
@@ -104,8 +127,8 @@ export interface ChatStore {
   /** Replaces exactly `previous` (same holder and claim time): compare-and-swap on an abandoned claim. */
   takeOverClaim(previous: ClaimRecord, nickname: string, connectionId: string, connectedAt: number, loginSeq: number): Promise<boolean>;
   getClaim(key: string): Promise<ClaimRecord | null>;
-  /** Deletes the claim only while `connectionId` holds it, and only if `release` allows. */
-  releaseClaim(key: string, connectionId: string, release?: ClaimRelease): Promise<void>;
+  /** Deletes the claim only while `connectionId` holds it, and only if `release` allows; true if it did. */
+  releaseClaim(key: string, connectionId: string, release?: ClaimRelease): Promise<boolean>;
   /** Logged-in members of a room, a page at a time, from the sparse index (never a Scan). */
   members(room: string): AsyncGenerator<Member[]>;
   /** Moves a logged-in connection to `room`; returns the item as it was, or null if not logged in. */
@@ -123,10 +146,49 @@ export interface ChatStore {
   allRooms(): AsyncGenerator<RoomCount[]>;
   /** The counter of one room (0 when it is empty). */
   roomCount(room: string): Promise<number>;
-  /** `order` breaks ties between entries of the same millisecond (and makes a retried write idempotent). */
-  addHistory(room: string, entry: HistoryEntry, order: string): Promise<void>;
-  /** The newest `limit` entries of `room`, oldest first. */
-  history(room: string, limit: number): Promise<HistoryEntry[]>;
+  /** The next event number of `room` (1 for its first), atomically: no two callers get the same. */
+  nextSeq(room: string): Promise<number>;
+  /** The last number given out in `room` (0: none yet, or the counter expired with the room's history). */
+  latestSeq(room: string): Promise<number>;
+  /** Keeps a numbered room event in its room's history. */
+  addRoomEvent(event: RoomEvent): Promise<void>;
+  /**
+   * Claims a client id of a sender (its nickname key) before the message is numbered; a claim left
+   * unnumbered for `settleMs` (its sender crashed) is taken over.
+   */
+  claimSentMessage(senderKey: string, clientId: string, frameId: string, settleMs: number): Promise<SentMessageClaim>;
+  /** Numbers a claimed message and puts it in its room's history. */
+  storeSentMessage(senderKey: string, clientId: string, event: Extract<RoomEvent, { type: 'message' }>): Promise<void>;
+  /** The newest `limit` kept events of `room`, oldest first. */
+  history(room: string, limit: number): Promise<RoomEvent[]>;
+  /** The newest `limit` kept events of `room` after `afterSeq`, oldest first. */
+  historyAfter(room: string, afterSeq: number, limit: number): Promise<RoomEvent[]>;
+  /** Writes the resume record of a login; false when a newer login of the same connection wrote one. */
+  issueResume(
+    key: string,
+    record: Pick<ResumeRecord, 'nickname' | 'tokenHash' | 'loginSeq' | 'room' | 'ignoring' | 'expiresAt'> & { connectionId: string },
+  ): Promise<boolean>;
+  getResume(key: string): Promise<ResumeRecord | null>;
+  /**
+   * Replaces the token hash `fromHash` (if still current and unexpired) and gives the record to a
+   * new connection; returns the record as it was, or null when the token is no longer current.
+   */
+  rotateResume(
+    key: string,
+    fromHash: string,
+    /** `resumedFrom`: the connection that had the name (its leave stays silent). */
+    to: { tokenHash: string; connectionId: string; loginSeq: number; expiresAt: number; now: number; resumedFrom: string | null },
+  ): Promise<ResumeRecord | null>;
+  /** Where the user of `connectionId` is now, for a later resume. */
+  updateResumePlace(key: string, connectionId: string, place: { room: string; ignoring: boolean }): Promise<void>;
+  /** The connection went away; false when the record is not its own any more (resumed, or another login). */
+  markAway(key: string, connectionId: string, away: { at: number; room: string; ignoring: boolean; leftAnnounced: boolean }): Promise<boolean>;
+  /** Whether the last resume of the name took it from `connectionId` (a conditional write: no read grant needed). */
+  wasResumedFrom(key: string, connectionId: string): Promise<boolean>;
+  /** True once for the connection that went away, unless its user resumed from it: then announce the leave. */
+  claimLeftAnnouncement(key: string, awayFrom: string): Promise<boolean>;
+  /** Deletes the record while `connectionId` owns it (the name was given up). */
+  dropResume(key: string, connectionId: string): Promise<void>;
   /**
    * Counts one incoming frame in the connection's rate window (a fixed window of `windowMs` opened by the
    * first frame after the previous one ended) and returns the connection as it is now: reading the sender

@@ -1,6 +1,9 @@
 // The parts of `npm run chat`'s connection that are decisions, not I/O: where to connect, how long to
 // wait before reconnecting, and what to say about a TLS failure.
 
+/** API Gateway closes every connection after 2 hours: the client moves to a new one 5 minutes before. */
+export const RECYCLE_AFTER_MS = (120 - 5) * 60 * 1000;
+
 /** 1 s, doubling, at most 15 s: quick after a blip, gentle on a server that is down. */
 export function reconnectDelayMs(attempt: number): number {
   return Math.min(1000 * 2 ** attempt, 15_000);

@@ -1,6 +1,6 @@
 // How `npm run chat` shows server events: the lines formatText renders (the same as `?format=text`),
 // coloured for a terminal. Pure: no I/O, so colour and parsing are tested without a terminal.
-import { ERROR_CODES, type ErrorCode, type ServerEvent } from '../../functions/core/events.ts';
+import { ERROR_CODES, type ErrorCode, type RoomEvent, type ServerEvent } from '../../functions/core/events.ts';
 import { formatText } from '../../functions/core/text-format.ts';
 
 const ESC = '\u001b[';
@@ -24,11 +24,11 @@ export function nickColour(name: string): string {
 }
 
 const CLOCK_WIDTH = '[00:00:00] '.length;
-const LOGIN_PREFIX = formatText({ type: 'login', at: '', nickname: '' });
+const LOGIN_PREFIX = formatText({ type: 'login', at: '', nickname: '', resume: '' });
 
 /** A name as formatText prints it (escapes included): taken from formatText itself, so the two never differ. */
 function shown(name: string): string {
-  return formatText({ type: 'login', at: '', nickname: name }).slice(LOGIN_PREFIX.length);
+  return formatText({ type: 'login', at: '', nickname: name, resume: '' }).slice(LOGIN_PREFIX.length);
 }
 
 const paint = (colour: string, text: string): string => `${colour}${text}${RESET}`;
@@ -54,7 +54,13 @@ export function renderEvent(event: ServerEvent, colour: boolean): string[] {
     }
     case 'history': {
       const [header = '', ...rest] = lines;
-      return [paint(DIM, header), ...rest.map((line, i) => messageLine(line, event.messages[i]?.from ?? ''))];
+      return [
+        paint(DIM, header),
+        ...rest.map((line, i) => {
+          const kept = event.messages[i];
+          return kept?.type === 'message' ? messageLine(line, kept.from) : paint(DIM, line);
+        }),
+      ];
     }
     case 'error':
       return lines.map((line) => paint(RED, line));
@@ -91,11 +97,10 @@ function isServerEvent(value: unknown): value is ServerEvent {
   const v = value;
   switch (v.type) {
     case 'login':
-      return isString(v.nickname);
+      return isString(v.nickname) && isString(v.resume);
     case 'system':
-      return isString(v.text) && (v.room === undefined || isString(v.room));
     case 'message':
-      return isString(v.room) && isString(v.from) && isString(v.text);
+      return isRoomEvent(v);
     case 'private':
       return isString(v.from) && isString(v.to) && isString(v.text);
     case 'users':
@@ -105,16 +110,27 @@ function isServerEvent(value: unknown): value is ServerEvent {
     case 'rooms':
       return Array.isArray(v.rooms) && v.rooms.every((r) => isRecord(r) && isString(r.room) && typeof r.count === 'number') && typeof v.count === 'number';
     case 'history':
-      return isString(v.room) && Array.isArray(v.messages) && v.messages.every((m) => isRecord(m) && isString(m.at) && isString(m.room) && isString(m.from) && isString(m.text));
+      return isString(v.room) && Array.isArray(v.messages) && v.messages.every(isRoomEvent);
     case 'help':
       return isString(v.text);
     case 'ignore':
       return typeof v.ignoring === 'boolean';
     case 'whoami':
       return (v.nickname === null || isString(v.nickname)) && isString(v.connectionId);
+    case 'ack':
+      return isString(v.id) && isSeq(v.seq);
+    case 'resumed':
+      return isString(v.nickname) && isString(v.room) && typeof v.replayed === 'number' && typeof v.gap === 'boolean';
     case 'error':
-      return isErrorCode(v.code) && isString(v.message);
+      return isErrorCode(v.code) && isString(v.message) && (v.id === undefined || isString(v.id));
     default:
       return false;
   }
+}
+
+const isSeq = (value: unknown): value is number => typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
+
+function isRoomEvent(value: unknown): value is RoomEvent {
+  if (!isRecord(value) || !isString(value.at) || !isString(value.room) || !isString(value.text) || !isSeq(value.seq)) return false;
+  return value.type === 'system' || (value.type === 'message' && isString(value.from));
 }

@@ -40,7 +40,8 @@ export function useLocalChat(options: LocalChatOptions = {}): ChatHarness {
   let dynamodb: DynamoDBClient | undefined;
   const open: ChatClient[] = [];
   beforeAll(async () => {
-    chat = await startLocalChat({ port: 0, ...options });
+    // Leaves are announced at once unless a test asks for the resume grace (most wait for "X left").
+    chat = await startLocalChat({ port: 0, ...options, env: { RESUME_GRACE_MS: '0', ...options.env } });
   });
   afterEach(async () => {
     await Promise.all(open.splice(0).map((client) => client.close()));

@@ -13,7 +13,9 @@ export interface Interleaving<T extends object> {
   run(tasks: ReadonlyArray<() => Promise<unknown>>, choose: Chooser): Promise<number[]>;
 }
 
-export function interleave<T extends object>(target: T): Interleaving<T> {
+/** `only`: the methods gated (default: all); the others run at once, inside whichever task called them. */
+export function interleave<T extends object>(target: T, only?: ReadonlySet<keyof T>): Interleaving<T> {
+  const gatedNames: ReadonlySet<PropertyKey> | undefined = only ? new Set<PropertyKey>(only) : undefined;
   let waiting: Array<() => void> = [];
   let changed: () => void = () => {};
   let running = false;
@@ -22,6 +24,7 @@ export function interleave<T extends object>(target: T): Interleaving<T> {
     get(object, property, receiver) {
       const value: unknown = Reflect.get(object, property, receiver);
       if (typeof value !== 'function') return value;
+      if (gatedNames && !gatedNames.has(property)) return (...args: unknown[]) => Reflect.apply(value, object, args);
       return async (...args: unknown[]) => {
         if (running) {
           await new Promise<void>((open) => {

@@ -3,6 +3,7 @@
 // between them shows up as a failing test on one side.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatStore } from '../../functions/store.ts';
+import type { RoomEvent } from '../../functions/core/events.ts';
 import { outcomeOf } from './outcomes.ts';
 import type { TestTable } from './table.ts';
 
@@ -185,20 +186,74 @@ export function defineStoreTests(startTable: () => Promise<TestTable>, traits: E
       expect(nextWindow.status === 'counted' && nextWindow.framesInWindow).toBe(1);
     });
 
-    it('keeps history newest last, limited, and a retried message once', async () => {
+    it('keeps room events newest last, limited, in seq order, a retried write once', async () => {
       const start = Date.now() - 60_000; // recent: entries older than the history TTL are not served
       const at = (second: number) => new Date(start + second * 1000).toISOString();
-      await store.addHistory('hist', { from: 'a', text: 'one', sentAt: at(1) }, 'x1');
-      await store.addHistory('hist', { from: 'b', text: 'two \u{1f600}'.repeat(1000), sentAt: at(2) }, 'x2');
-      await store.addHistory('hist', { from: 'c', text: 'three', sentAt: at(3) }, 'x3');
-      await store.addHistory('hist', { from: 'c', text: 'three', sentAt: at(3) }, 'x3'); // a retried event
+      const message = (seq: number, from: string, text: string): RoomEvent => ({ type: 'message', seq, at: at(seq), room: 'hist', from, text });
+      await store.addRoomEvent(message(1, 'a', 'one'));
+      await store.addRoomEvent(message(2, 'b', 'two \u{1f600}'.repeat(1000)));
+      await store.addRoomEvent({ type: 'system', seq: 3, at: at(3), room: 'hist', text: 'c joined' });
+      await store.addRoomEvent(message(4, 'c', 'three'));
+      await store.addRoomEvent(message(4, 'c', 'three')); // a retried write
       const lastTwo = await store.history('hist', 2);
-      expect(lastTwo.map((entry) => entry.from)).toEqual(['b', 'c']);
-      expect(lastTwo[0]?.text).toBe('two \u{1f600}'.repeat(1000));
-      expect(await store.history('hist', 50)).toHaveLength(3);
+      expect(lastTwo).toEqual([{ type: 'system', seq: 3, at: at(3), room: 'hist', text: 'c joined' }, message(4, 'c', 'three')]);
+      expect((await store.history('hist', 50)).map((event) => event.seq)).toEqual([1, 2, 3, 4]);
+      expect((await store.history('hist', 50))[1]).toEqual(message(2, 'b', 'two \u{1f600}'.repeat(1000)));
+      expect((await store.historyAfter('hist', 2, 50)).map((event) => event.seq)).toEqual([3, 4]);
+      expect((await store.historyAfter('hist', 0, 2)).map((event) => event.seq)).toEqual([3, 4]); // the newest of what is after
       const twoDaysAgo = new Date(Date.now() - 2 * 86_400_000).toISOString();
-      await store.addHistory('stale', { from: 'a', text: 'old news', sentAt: twoDaysAgo }, 'x0');
+      await store.addRoomEvent({ type: 'message', seq: 1, at: twoDaysAgo, room: 'stale', from: 'a', text: 'old news' });
       expect(await store.history('stale', 50)).toEqual([]); // TTL deletion lags; past its time it is not history
+    });
+
+    it('numbers room events 1, 2, 3 per room, concurrent callers each their own number', async () => {
+      const room = `seq-${newId()}`;
+      expect(await store.latestSeq(room)).toBe(0);
+      const numbers = await Promise.all(Array.from({ length: 20 }, () => store.nextSeq(room)));
+      expect([...numbers].sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+      expect(await store.nextSeq(`other-${room}`)).toBe(1);
+      expect(await store.latestSeq(room)).toBe(20);
+    });
+
+    it('claims a client id once: a second claim finds it pending, then stored with its seq and room', async () => {
+      const sender = `sender-${newId()}`;
+      expect(await store.claimSentMessage(sender, 'c-1', 'frame-1', 60_000)).toEqual({ status: 'claimed' });
+      expect(await store.claimSentMessage(sender, 'c-1', 'frame-2', 60_000)).toEqual({ status: 'pending' });
+      const event = { type: 'message', seq: 7, at: new Date().toISOString(), room: 'acked', from: 'Ann', text: 'hi' } as const;
+      await store.storeSentMessage(sender, 'c-1', event);
+      expect(await store.claimSentMessage(sender, 'c-1', 'frame-3', 60_000)).toEqual({ status: 'stored', seq: 7, room: 'acked' });
+      expect(await store.history('acked', 5)).toEqual([event]);
+      // Another sender's id of the same spelling is its own.
+      expect(await store.claimSentMessage(`${sender}-2`, 'c-1', 'frame-4', 60_000)).toEqual({ status: 'claimed' });
+      // An unnumbered claim older than the settle time is an orphan: taken over.
+      expect(await store.claimSentMessage(`${sender}-2`, 'c-1', 'frame-5', -1)).toEqual({ status: 'claimed' });
+    });
+
+    it('rotates a resume token once, and agrees with a deferred leave on who told the room', async () => {
+      const key = `resumer-${newId()}`;
+      const now = Date.now();
+      const expiresAt = Math.floor(now / 1000) + 600;
+      const issued = { nickname: 'Res', tokenHash: 'h1', connectionId: 'c1', loginSeq: 1, room: 'lobby', ignoring: false, expiresAt };
+      expect(await store.issueResume(key, issued)).toBe(true);
+      expect(await store.issueResume(key, { ...issued, tokenHash: 'older' })).toBe(false); // not a newer login of c1
+      await store.updateResumePlace(key, 'c1', { room: 'den', ignoring: true });
+      expect(await store.markAway(key, 'c1', { at: now, room: 'den', ignoring: true, leftAnnounced: false })).toBe(true);
+      const rotation = { connectionId: 'c2', loginSeq: 1, expiresAt, now, resumedFrom: 'c1' };
+      const [first, second] = await Promise.all([
+        store.rotateResume(key, 'h1', { ...rotation, tokenHash: 'h2' }),
+        store.rotateResume(key, 'h1', { ...rotation, tokenHash: 'h3' }),
+      ]);
+      expect([first, second].filter((won) => won !== null)).toHaveLength(1); // one token, one resume
+      expect((first ?? second)?.room).toBe('den');
+      expect((first ?? second)?.awayFrom).toBe('c1');
+      expect(await store.claimLeftAnnouncement(key, 'c1')).toBe(false); // resumed from c1: the room hears nothing
+      expect(await store.rotateResume(key, 'h1', { ...rotation, tokenHash: 'h4' })).toBeNull(); // used up
+      expect(await store.markAway(key, 'c1', { at: now, room: 'den', ignoring: true, leftAnnounced: false })).toBe(false);
+      expect(await store.markAway(key, 'c2', { at: now, room: 'den', ignoring: true, leftAnnounced: false })).toBe(true);
+      expect(await store.claimLeftAnnouncement(key, 'c2')).toBe(true);
+      expect(await store.claimLeftAnnouncement(key, 'c2')).toBe(false); // once
+      await store.dropResume(key, 'c1'); // not its owner: kept
+      expect(await store.getResume(key)).not.toBeNull();
     });
 
     it('moves members between rooms', async () => {
