@@ -51,6 +51,7 @@ export async function startDynaliteThread(options: { port?: number; host?: strin
     close: () =>
       (closed ??= (async () => {
         const exited = once(worker, 'exit');
+        worker.ref(); // until it has exited: the awaited close is then all that keeps the process alive
         worker.postMessage('close');
         await exited;
       })()),
