@@ -202,4 +202,13 @@ describe('a handler calling back over https', () => {
     await alice.close();
     await waitUntil(async () => (await storedIds()).length === 0);
   });
+
+  it('reaches the gateway from a handler that hard-codes https://${apiId}.execute-api.${region}.amazonaws.com/${stage}', async () => {
+    useLocalAwsProcessEnv();
+    const gateway = await startTestGateway({ routes: { $default: { module: fixture('aws-host-echo.mjs') } }, tls: { dir: tempDir() } });
+    const client = await openClient(gateway.url);
+
+    client.socket.send('hello AWS host');
+    expect(await client.nextMessage()).toBe('echo: hello AWS host');
+  });
 });

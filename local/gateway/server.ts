@@ -329,7 +329,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
   const host = urlHost(config.host);
   const api: ApiFacts = { apiId: config.apiId, stage: config.stage, domainName: `${host}:${port}` };
   // Handlers in this process reach https://${domainName}/${stage} with no setup of their own.
-  if (certificates) releaseTrust = trustGatewayCa(port, names, certificates.caPem);
+  if (certificates) releaseTrust = trustGatewayCa({ port, names, caPem: certificates.caPem, apiId: config.apiId, host: config.host });
 
   async function shutdown(): Promise<void> {
     shuttingDown = true;
