@@ -22,11 +22,20 @@ export interface FloodProbeOptions {
   dynamoThread?: boolean;
 }
 
+export interface LatencySummary {
+  samples: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
 export interface FloodProbeResult {
   rateLimitedFramesPerSecond: number;
   roomOf5BroadcastsPerSecond: number;
   listFramesPerSecond: number;
-  honestNick: { samples: number; p50Ms: number; p99Ms: number; maxMs: number };
+  honestNick: LatencySummary;
+  /** The same users' /nick just before each flood: what the machine gives without one. */
+  idleNick: LatencySummary;
   loadAverage: { before: number[]; after: number[] };
   targets: { name: string; value: number; target: string; met: boolean }[];
 }
@@ -36,7 +45,8 @@ const FLOOD_FRAMES = 1500;
 const HONEST_USERS = 3;
 /** Each honest user's pause between /nick round trips, so it stays inside its own rate window. */
 const HONEST_PAUSE_MS = 20;
-const HONEST_NICKS_PER_ROUND = 25; // under the default 30 frames per 10 s
+const HONEST_NICKS_PER_ROUND = 22; // with the login and the idle ones, under the default 30 frames per 10 s
+const IDLE_NICKS_PER_ROUND = 5;
 const NO_ADMISSION_LIMITS = { perConnection: 1e9, total: 1e9, queuedPerConnection: 1e9 };
 
 export async function runFloodProbe(options: FloodProbeOptions = {}): Promise<FloodProbeResult> {
@@ -53,9 +63,14 @@ export async function runFloodProbe(options: FloodProbeOptions = {}): Promise<Fl
   const limited = await startLocalChat({ ...base, log: tally.log, env: { RATE_LIMIT_FRAMES: '30', RATE_LIMIT_WINDOW_MS: '10000' } });
   let rateLimitedFramesPerSecond: number;
   const latencies: number[] = [];
+  const idle: number[] = [];
   try {
     rateLimitedFramesPerSecond = await measureRateLimited(limited, tally);
-    for (let round = 0; round < rounds; round += 1) latencies.push(...(await measureHonestDuringFlood(limited, tally, round)));
+    for (let round = 0; round < rounds; round += 1) {
+      const measured = await measureHonestDuringFlood(limited, tally, round);
+      latencies.push(...measured.flood);
+      idle.push(...measured.idle);
+    }
   } finally {
     await limited.close();
   }
@@ -71,13 +86,13 @@ export async function runFloodProbe(options: FloodProbeOptions = {}): Promise<Fl
     await open.close();
   }
 
-  latencies.sort((a, b) => a - b);
-  const honestNick = { samples: latencies.length, p50Ms: percentile(latencies, 0.5), p99Ms: percentile(latencies, 0.99), maxMs: latencies.at(-1) ?? Number.NaN };
+  const honestNick = summarise(latencies);
   return {
     rateLimitedFramesPerSecond,
     roomOf5BroadcastsPerSecond,
     listFramesPerSecond,
     honestNick,
+    idleNick: summarise(idle),
     loadAverage: { before, after: loadavg() },
     targets: [
       { name: 'honest /nick p99 during the flood', value: honestNick.p99Ms, target: '< 500 ms', met: honestNick.p99Ms < 500 },
@@ -109,9 +124,12 @@ async function measureRateLimited(chat: LocalChat, tally: FloodTally): Promise<n
 }
 
 /** One round: 6 fresh flooders send 1,500 frames in all while 3 honest users rename themselves in turn. */
-async function measureHonestDuringFlood(chat: LocalChat, tally: FloodTally, round: number): Promise<number[]> {
+async function measureHonestDuringFlood(chat: LocalChat, tally: FloodTally, round: number): Promise<{ flood: number[]; idle: number[] }> {
   const honest = await Promise.all(Array.from({ length: HONEST_USERS }, (_, n) => ProbeClient.login(chat.url, `honest${round}x${n}`)));
   const flooders = await Promise.all(Array.from({ length: FLOODERS }, (_, n) => ProbeClient.login(chat.url, `flood${round}x${n}`)));
+  await chat.gateway.whenIdle();
+  const idle: number[] = [];
+  for (let k = 0; k < IDLE_NICKS_PER_ROUND; k += 1) for (const [n, user] of honest.entries()) idle.push(await user.nick(`i${round}x${n}n${k}`));
   let flooding = true;
   const latencies: number[] = [];
   const renames = honest.map(async (user, n) => {
@@ -127,7 +145,7 @@ async function measureHonestDuringFlood(chat: LocalChat, tally: FloodTally, roun
   await Promise.all(renames);
   await Promise.all([...honest, ...flooders].map((client) => client.close()));
   await chat.gateway.whenIdle();
-  return latencies;
+  return { flood: latencies, idle };
 }
 
 /** 5 users in one room; each sends 40 frames of `kind` at once; frames/s until every reply or broadcast is in. */
@@ -172,6 +190,11 @@ class FloodTally {
   }
 }
 
+function summarise(values: number[]): LatencySummary {
+  const sorted = [...values].sort((a, b) => a - b);
+  return { samples: sorted.length, p50Ms: percentile(sorted, 0.5), p99Ms: percentile(sorted, 0.99), maxMs: sorted.at(-1) ?? Number.NaN };
+}
+
 function percentile(sorted: readonly number[], p: number): number {
   if (!sorted.length) return Number.NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] ?? Number.NaN;
@@ -179,13 +202,15 @@ function percentile(sorted: readonly number[], p: number): number {
 
 export function formatFloodProbe(result: FloodProbeResult): string {
   const round = (n: number) => Math.round(n).toLocaleString('en-US');
+  const latency = (l: LatencySummary) => `p50 ${round(l.p50Ms)} ms, p99 ${round(l.p99Ms)} ms, max ${round(l.maxMs)} ms (${l.samples} samples)`;
   const load = (values: number[]) => values.map((v) => v.toFixed(2)).join(' ');
   return [
     `load average before ${load(result.loadAverage.before)}, after ${load(result.loadAverage.after)} (1, 5, 15 min)`,
     `rate-limited frames:        ${round(result.rateLimitedFramesPerSecond)} frames/s`,
     `broadcasts, room of 5:      ${round(result.roomOf5BroadcastsPerSecond)} frames/s`,
     `/ls, room of 5:             ${round(result.listFramesPerSecond)} frames/s`,
-    `honest /nick during flood:  p50 ${round(result.honestNick.p50Ms)} ms, p99 ${round(result.honestNick.p99Ms)} ms, max ${round(result.honestNick.maxMs)} ms (${result.honestNick.samples} samples)`,
+    `honest /nick during flood:  ${latency(result.honestNick)}`,
+    `the same, no flood:         ${latency(result.idleNick)}`,
     ...result.targets.map((t) => `${t.met ? 'MET ' : 'MISS'} ${t.name}: ${round(t.value)} (target ${t.target})`),
   ].join('\n');
 }
