@@ -2,6 +2,7 @@
 // Pure (no CDK App needed) so tests can check parsing and validation directly.
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { parseSetting, SETTING_NAMES, SETTINGS, type SettingName } from '../functions/settings.ts';
+import { STAGE_THROTTLE_OPTIONS } from './stage-throttle.ts';
 
 export type RemovalMode = 'destroy' | 'retain';
 export const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'] as const;
@@ -35,8 +36,8 @@ export interface ChatConfig {
 export const STACK_OPTIONS = {
   stackName: { context: 'stackName', env: 'WSCHAT_STACK_NAME', default: 'Wschat' },
   stageName: { context: 'stage', env: 'WSCHAT_STAGE', default: 'prod' },
-  burstLimit: { context: 'throttleBurst', env: 'WSCHAT_THROTTLE_BURST', default: 100 },
-  rateLimit: { context: 'throttleRate', env: 'WSCHAT_THROTTLE_RATE', default: 50 },
+  burstLimit: STAGE_THROTTLE_OPTIONS.burstLimit,
+  rateLimit: STAGE_THROTTLE_OPTIONS.rateLimit,
   logRetentionDays: { context: 'logRetentionDays', env: 'WSCHAT_LOG_RETENTION_DAYS', default: 14 },
   removal: { context: 'removalPolicy', env: 'WSCHAT_REMOVAL_POLICY', default: 'retain' },
   logLevel: { context: 'logLevel', env: 'WSCHAT_LOG_LEVEL', default: 'INFO' },
@@ -100,6 +101,11 @@ export function loadConfig(context: ContextLookup, env: Record<string, string | 
     return n;
   };
 
+  const throttleValue = (name: keyof typeof STAGE_THROTTLE_OPTIONS): number => {
+    const { min, max, integer } = STAGE_THROTTLE_OPTIONS[name];
+    return required(name, min, max, integer);
+  };
+
   const retentionDays = required('logRetentionDays', 1, 3653, true);
   // Only the values CloudWatch Logs accepts; anything else would fail at deploy time, so fail at synth.
   const allowedRetention = Object.values(RetentionDays).filter((v): v is number => typeof v === 'number');
@@ -135,8 +141,7 @@ export function loadConfig(context: ContextLookup, env: Record<string, string | 
     stackName: text('stackName', /^[A-Za-z][A-Za-z0-9-]{0,127}$/, 'a CloudFormation stack name'),
     // API Gateway stage names: letters, digits, hyphen, underscore (`$default` is HTTP APIs only).
     stageName: text('stageName', /^[A-Za-z0-9_-]{1,128}$/, 'a stage name ([A-Za-z0-9_-], up to 128)'),
-    // Ceilings are API Gateway's default account quotas (burst 5,000, 10,000 requests/s).
-    throttle: { burstLimit: required('burstLimit', 0, 5000, true), rateLimit: required('rateLimit', 0, 10000, false) },
+    throttle: { burstLimit: throttleValue('burstLimit'), rateLimit: throttleValue('rateLimit') },
     logRetention: retentionDays as RetentionDays,
     removal,
     logLevel,

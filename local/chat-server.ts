@@ -6,6 +6,7 @@ import { readSettings, SETTINGS } from '../functions/settings.ts';
 import { withLocalAwsEnv } from './aws-env.ts';
 import { DEFAULT_HOST, DEFAULT_PORT, LOCAL_STAGE, LOCAL_TABLE_NAME } from './local-defaults.ts';
 import { ensureTable, localDynamoClient, startDynalite, type Emulator } from './dynamodb.ts';
+import { startDynaliteThread } from './dynalite-thread.ts';
 import { startLocalGateway, type LocalGateway, type LocalGatewayOptions, type RouteTarget } from './gateway/index.ts';
 import { startTtlSweeper, type TtlSweeper } from './ttl-sweeper.ts';
 
@@ -18,11 +19,16 @@ export interface LocalChatOptions {
   dynamodbEndpoint?: string;
   /** Port of the embedded dynalite (0 = any free one); fixed in `npm start` so `npm run announce` finds it. */
   dynamodbPort?: number;
+  /** Run the embedded dynalite on a worker thread, off the gateway's event loop (`npm start`); default in-process. */
+  dynamodbThread?: boolean;
   /** Load handlers by module path and re-import them when their files change. */
   hotReload?: boolean;
   log?: LocalGatewayOptions['log'];
   limits?: LocalGatewayOptions['limits'];
   faults?: LocalGatewayOptions['faults'];
+  /** The gateway's fair admission (defaults: DEFAULT_ADMISSION) and route throttling (default off). */
+  admission?: LocalGatewayOptions['admission'];
+  throttle?: LocalGatewayOptions['throttle'];
   /** Extra handler environment (e.g. FANOUT_CONCURRENCY); validated at start, applied before the handlers first run. */
   env?: Record<string, string>;
   /** Files served over plain HTTP on the same port; default: the browser client in web/. */
@@ -54,7 +60,8 @@ export async function startLocalChat(options: LocalChatOptions = {}): Promise<Lo
   // the variable, instead of every event once the chat is up.
   readSettings({ ...process.env, [SETTINGS.tableName.env]: tableName, ...options.env }, 'the environment');
   let emulator: Emulator | undefined;
-  const dynamodbEndpoint = options.dynamodbEndpoint ?? (emulator = await startDynalite(options.dynamodbPort ?? 0)).endpoint;
+  const startEmulator = () => (options.dynamodbThread ? startDynaliteThread({ port: options.dynamodbPort ?? 0 }) : startDynalite(options.dynamodbPort ?? 0));
+  const dynamodbEndpoint = options.dynamodbEndpoint ?? (emulator = await startEmulator()).endpoint;
   try {
     return await startOn(dynamodbEndpoint, tableName, options, emulator);
   } catch (error) {
@@ -98,6 +105,8 @@ async function startOn(dynamodbEndpoint: string, tableName: string, options: Loc
     staticDir: options.staticDir ?? WEB_CLIENT_DIR,
     ...(options.limits ? { limits: options.limits } : {}),
     ...(options.faults ? { faults: options.faults } : {}),
+    ...(options.admission ? { admission: options.admission } : {}),
+    ...(options.throttle ? { throttle: options.throttle } : {}),
     ...(options.tls ? { tls: options.tls } : {}),
   });
   process.env[SETTINGS.callbackUrl.env] = gateway.callbackUrl;

@@ -11,6 +11,7 @@ import { TlsSetupError } from './gateway/index.ts';
 import { exposureWarning } from './exposure.ts';
 import { DEFAULT_HOST, localPorts } from './local-defaults.ts';
 import { ttlSweepIntervalFromEnv } from './ttl-sweeper.ts';
+import { StageThrottleError, stageThrottleFromEnv, type StageThrottle } from '../infra/stage-throttle.ts';
 
 const started = performance.now();
 const host = process.env.HOST ?? DEFAULT_HOST;
@@ -18,7 +19,9 @@ const tableName = process.env[SETTINGS.tableName.env];
 const dynamodbEndpoint = process.env[SETTINGS.dynamodbEndpoint.env];
 const TLS_DIR = fileURLToPath(new URL('../.wschat/tls/', import.meta.url));
 let chat: LocalChat;
+let throttle: StageThrottle | undefined;
 try {
+  throttle = throttleFromEnv(process.env.THROTTLE) ? stageThrottleFromEnv(process.env) : undefined;
   const { port, dynamodbPort } = localPorts(process.env);
   const options: LocalChatOptions = {
     port,
@@ -26,6 +29,8 @@ try {
     ...(tableName ? { tableName } : {}),
     ...(dynamodbEndpoint ? { dynamodbEndpoint } : {}),
     dynamodbPort,
+    dynamodbThread: true,
+    ...(throttle ? { throttle } : {}),
     hotReload: process.env.HOT_RELOAD !== 'false',
     log: process.env.QUIET === 'true' ? false : (line: string) => console.log(line),
     ttlSweepIntervalMs: ttlSweepIntervalFromEnv(process.env.TTL_SWEEP_INTERVAL_MS),
@@ -45,11 +50,18 @@ try {
 
 /** One line for what a user can fix (a bad setting, a taken port); anything else is a bug and rethrown. */
 function startFailure(error: unknown): string {
-  if (error instanceof SettingError) return error.message;
+  if (error instanceof SettingError || error instanceof StageThrottleError) return error.message;
   if (error instanceof Error && 'port' in error && 'code' in error && error.code === 'EADDRINUSE') {
     return `port ${String(error.port)} is in use (another npm start?). Set PORT (the chat) and DYNAMODB_PORT (its emulator, default PORT+1) to free ones.`;
   }
   throw error;
+}
+
+/** THROTTLE=true emulates the stack's stage throttling (WSCHAT_THROTTLE_BURST / _RATE, as `npm run deploy` reads them). */
+function throttleFromEnv(value: string | undefined): boolean {
+  if (value === undefined || value === '' || value === 'false') return false;
+  if (value === 'true') return true;
+  throw new StageThrottleError(`env THROTTLE: ${JSON.stringify(value)} is not "true" or "false"`);
 }
 
 // Before the banner, so it is the first thing read.
@@ -64,6 +76,7 @@ if (warning) console.error(`\n${warning}\n`);
 console.log(`wschat is listening on ${chat.url} (ready in ${Math.round(performance.now() - started)} ms)`);
 console.log(`  DynamoDB: ${chat.dynamodbEndpoint} (table ${chat.tableName})`);
 console.log(`  management API: ${chat.callbackUrl}/@connections/{id}`);
+if (throttle) console.log(`  throttling: burst ${throttle.burstLimit}, ${throttle.rateLimit}/s per route (THROTTLE=true, the stack's WSCHAT_THROTTLE_BURST / _RATE)`);
 console.log(`Browser:  ${chat.url.replace(/^ws/, 'http')}/`);
 console.log(`Connect:  npx wscat -c ${chat.url}          then type /nick alice, /help, hello`);
 console.log(`      or  npx wscat -c "${chat.url}/?nickname=bob"`);

@@ -84,6 +84,24 @@ describe('npm start', () => {
     expect(stderr.trim()).toBe(`npm start: port ${port} is in use (another npm start?). Set PORT (the chat) and DYNAMODB_PORT (its emulator, default PORT+1) to free ones.`);
   });
 
+  it('says the same when the emulator\'s port (its worker thread) is taken', async () => {
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const taken = (holder.address() as AddressInfo).port;
+    // DYNAMODB_ENDPOINT unset (this process's points at the test's chat), so npm start embeds its own.
+    const { code, stderr } = await run('local/start.ts', [], { PORT: '0', DYNAMODB_PORT: String(taken), DYNAMODB_ENDPOINT: '', QUIET: 'true', TLS: 'false' });
+    await new Promise((resolve) => holder.close(resolve));
+    expect(code).toBe(1);
+    expect(stderr.trim()).toBe(`npm start: port ${taken} is in use (another npm start?). Set PORT (the chat) and DYNAMODB_PORT (its emulator, default PORT+1) to free ones.`);
+  });
+
+  it('refuses throttling settings the stack would refuse, in one line', async () => {
+    const bad = await run('local/start.ts', [], { PORT: '0', DYNAMODB_PORT: '0', QUIET: 'true', THROTTLE: 'yes' });
+    expect([bad.code, bad.stderr.trim()]).toEqual([1, 'npm start: env THROTTLE: "yes" is not "true" or "false"']);
+    const burst = await run('local/start.ts', [], { PORT: '0', DYNAMODB_PORT: '0', QUIET: 'true', THROTTLE: 'true', WSCHAT_THROTTLE_BURST: '2.5' });
+    expect([burst.code, burst.stderr.trim()]).toEqual([1, 'npm start: env WSCHAT_THROTTLE_BURST: "2.5" is not an integer in [0, 5000]']);
+  });
+
   it('moves the emulator with PORT unless DYNAMODB_PORT is set, and refuses a port that is not one', () => {
     expect(localPorts({})).toEqual({ port: 3001, dynamodbPort: 3002 });
     expect(localPorts({ PORT: '3021' })).toEqual({ port: 3021, dynamodbPort: 3022 });

@@ -15,8 +15,21 @@ import { LOCAL_AWS_ENV } from '../local/aws-env.ts';
 import type { LocalGateway } from '../local/gateway/index.ts';
 import { managementClient, onlyConnectionId, openClient, rawRequest, sampleConnectionsTable, startTestGateway } from './support/gateway.ts';
 import { ROOT } from './support/processes.ts';
+import { waitUntil } from './support/wait.ts';
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/tls-broadcast/${name}`, import.meta.url));
+const v2Fixture = (name: string) => fileURLToPath(new URL(`./fixtures/sdk-v2-shape/${name}`, import.meta.url));
+
+/** Region and credentials from the process, as Lambda gives them (its reserved variables are not per function). */
+function useLocalAwsProcessEnv(): void {
+  for (const [name, value] of Object.entries(LOCAL_AWS_ENV)) {
+    const previous = process.env[name];
+    process.env[name] ??= value;
+    onTestFinished(() => {
+      if (previous === undefined) delete process.env[name];
+    });
+  }
+}
 const run = promisify(execFile);
 
 function tempDir(): string {
@@ -117,13 +130,7 @@ describe('a handler calling back over https', () => {
 
     // Each function gets its table and endpoint from its own environment, as a deployed stack sets them;
     // region and credentials are the process's (Lambda's reserved variables cannot be set per function).
-    for (const [name, value] of Object.entries(LOCAL_AWS_ENV)) {
-      const previous = process.env[name];
-      process.env[name] ??= value;
-      onTestFinished(() => {
-        if (previous === undefined) delete process.env[name];
-      });
-    }
+    useLocalAwsProcessEnv();
     const environment = { TABLE_NAME: 'tls-connections', AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint };
     const gateway = await startTestGateway({
       routes: {
@@ -156,5 +163,52 @@ describe('a handler calling back over https', () => {
     expect(await bob.nextMessage()).toBe('sent, 1 gone');
     expect(await storedIds()).toEqual([...gateway.connectionIds()].sort());
     expect(await storedIds()).not.toContain(carolId);
+  });
+
+  it('runs SDK v2-shaped handlers (service-object clients, https:// endpoint): $connect posts to the others, broadcast, 410 cleanup, disconnect', async () => {
+    const { endpoint: dynamoEndpoint, storedIds } = await sampleConnectionsTable('v2-connections');
+    useLocalAwsProcessEnv();
+    const environment = { TABLE_NAME: 'v2-connections', AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint };
+    const gateway = await startTestGateway({
+      routes: {
+        $connect: { module: v2Fixture('connect.mjs'), environment },
+        $disconnect: { module: v2Fixture('ondisconnect.mjs'), environment },
+        sendmessage: { module: v2Fixture('sendmessage.mjs'), environment },
+      },
+      routeResponses: ['sendmessage'],
+      tls: { dir: tempDir() },
+    });
+    const secure = secureOf(gateway);
+
+    const alice = await openClient(secure.url);
+    const aliceId = onlyConnectionId(gateway);
+    const bob = await openClient(secure.url);
+    const bobId = gateway.connectionIds().find((id) => id !== aliceId) ?? '';
+    // Bob's $connect told Alice, through the management API, before his handshake completed.
+    expect(await alice.nextMessage()).toBe(`joined ${bobId}`);
+
+    alice.socket.send(JSON.stringify({ action: 'sendmessage', data: 'hi from v2' }));
+    expect([await alice.nextMessage(), await bob.nextMessage()]).toEqual(['hi from v2', 'hi from v2']);
+    expect(await alice.nextMessage()).toBe('sent, 0 gone');
+
+    // Bob vanishes without $disconnect: the next broadcast's 410 removes his row.
+    gateway.dropConnection(bobId);
+    await bob.whenClosed();
+    alice.socket.send(JSON.stringify({ action: 'sendmessage', data: 'anyone?' }));
+    expect([await alice.nextMessage(), await alice.nextMessage()]).toEqual(['anyone?', 'sent, 1 gone']);
+    expect(await storedIds()).toEqual([aliceId]);
+
+    // A clean close runs $disconnect, which forgets Alice.
+    await alice.close();
+    await waitUntil(async () => (await storedIds()).length === 0);
+  });
+
+  it('reaches the gateway from a handler that hard-codes https://${apiId}.execute-api.${region}.amazonaws.com/${stage}', async () => {
+    useLocalAwsProcessEnv();
+    const gateway = await startTestGateway({ routes: { $default: { module: fixture('aws-host-echo.mjs') } }, tls: { dir: tempDir() } });
+    const client = await openClient(gateway.url);
+
+    client.socket.send('hello AWS host');
+    expect(await client.nextMessage()).toBe('echo: hello AWS host');
   });
 });

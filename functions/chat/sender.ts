@@ -3,6 +3,7 @@
 import { chatError, errorEvent } from '../core/events.ts';
 import { isRateLimited } from '../core/rules.ts';
 import type { Fanout } from '../fanout.ts';
+import { createRateRefusals } from '../rate-refusals.ts';
 import type { ConnectionRecord } from '../store.ts';
 import type { WebSocketEvent } from '../websocket-event.ts';
 import type { ChatContext } from './context.ts';
@@ -15,8 +16,13 @@ import type { Delivery } from './delivery.ts';
 export type SenderLoader = (fanout: Fanout, event: WebSocketEvent, messageId: string) => Promise<ConnectionRecord | null>;
 
 export function createSenderLoader({ store, clock, rateLimit, metrics }: ChatContext, delivery: Delivery): SenderLoader {
+  const refusals = createRateRefusals(rateLimit.windowMs);
   return async (fanout, event, messageId) => {
     const { connectionId, connectedAt } = event.requestContext;
+    if (refusals.refuses(connectionId, clock())) {
+      metrics.record('rateLimited'); // dropped as the store would have dropped it, without asking it
+      return null;
+    }
     let counted = await store.countFrame(connectionId, messageId, clock(), rateLimit.windowMs);
     if (counted.status === 'missing') {
       await store.createConnection(connectionId, connectedAt);
@@ -34,6 +40,7 @@ export function createSenderLoader({ store, clock, rateLimit, metrics }: ChatCon
     if (counted.status === 'contended') return counted.connection;
     if (!isRateLimited(counted.framesInWindow, rateLimit.frames)) return counted.connection;
     metrics.record('rateLimited');
+    refusals.overLimit(connectionId, counted.windowStart);
     if (counted.framesInWindow === rateLimit.frames + 1) {
       // Told once per window; the rest of the flood is dropped without a post each.
       const seconds = Math.ceil(rateLimit.windowMs / 1000);

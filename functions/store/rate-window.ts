@@ -48,8 +48,9 @@ export function rateWindow(
         for (const attempt of attempts) {
           const output = await conditional(new UpdateCommand({ TableName, Key: connectionKey(connectionId), ...attempt, ReturnValues: 'ALL_NEW' }));
           if (output?.Attributes) {
-            rememberWindow(connectionId, Number(output.Attributes.windowStart));
-            return { status: 'counted', connection: toConnection(output.Attributes), framesInWindow: Number(output.Attributes.frames) };
+            const windowStart = Number(output.Attributes.windowStart);
+            rememberWindow(connectionId, windowStart);
+            return { status: 'counted', connection: toConnection(output.Attributes), framesInWindow: Number(output.Attributes.frames), windowStart };
           }
         }
         const current = await getConnection(connectionId);

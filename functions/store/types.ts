@@ -82,7 +82,7 @@ export interface ResumeRecord {
 
 /** The outcome of counting one incoming frame against its connection's rate window. */
 export type FrameCount =
-  | { status: 'counted'; connection: ConnectionRecord; framesInWindow: number }
+  | { status: 'counted'; connection: ConnectionRecord; framesInWindow: number; windowStart: number }
   | { status: 'duplicate' }
   | { status: 'missing' }
   /** Concurrent frames kept changing the window: the connection as read, this frame left uncounted. */

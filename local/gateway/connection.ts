@@ -100,6 +100,15 @@ export class GatewayConnection implements ConnectionFacts {
     }
   }
 
+  /** Stops reading the socket (fair admission: this connection's queue is full); TCP pushes back on the client. */
+  pauseReading(): void {
+    if (this.isOpen) this.socket.pause();
+  }
+
+  resumeReading(): void {
+    if (this.isOpen) this.socket.resume();
+  }
+
   /** Server-side close by DELETE @connections. */
   closeForDelete(): void {
     this.end({ ...CLOSE_FOR_DELETE, cause: 'delete' });

@@ -5,7 +5,7 @@ import { randomApiId } from './ids.ts';
 import { resolveLogSink, type LogSink } from './event-log.ts';
 import { handlerSource, type HandlerSource } from './module-loader.ts';
 import { compileRouteSelectionExpression, type RouteKeyEvaluator } from './route-selection.ts';
-import type { GatewayFaults, GatewayLimits, LocalGatewayOptions } from './types.ts';
+import type { AdmissionLimits, GatewayFaults, GatewayLimits, LocalGatewayOptions, ThrottleSettings } from './types.ts';
 
 export const AWS_LIMITS: GatewayLimits = {
   frameBytes: 32 * 1024,
@@ -15,6 +15,12 @@ export const AWS_LIMITS: GatewayLimits = {
   handlerTimeoutMs: 29_000,
   clientBufferBytes: 1024 * 1024,
 };
+
+/**
+ * Local only (AWS gives every invocation its own environment): small enough that a flood from a few
+ * connections leaves room for everyone else, large enough that a slow frame does not hold up the next.
+ */
+export const DEFAULT_ADMISSION: AdmissionLimits = { perConnection: 2, total: 32, queuedPerConnection: 256 };
 
 const PREDEFINED_ROUTES = new Set(['$connect', '$disconnect', '$default']);
 
@@ -27,6 +33,8 @@ export interface ResolvedOptions {
   handlers: Map<string, HandlerSource>;
   routeResponses: ReadonlySet<string>;
   limits: GatewayLimits;
+  admission: AdmissionLimits;
+  throttle: ThrottleSettings | undefined;
   faults: GatewayFaults | undefined;
   log: LogSink | undefined;
   /** Absolute path, or undefined: no static files. */
@@ -57,6 +65,11 @@ export function resolveOptions(options: LocalGatewayOptions): ResolvedOptions {
     if (!(value > 0)) throw new Error(`local gateway: limits.${name} must be a positive number`);
   }
 
+  const admission = { ...DEFAULT_ADMISSION, ...definedOnly(options.admission ?? {}) };
+  for (const [name, value] of Object.entries(admission)) {
+    if (!Number.isInteger(value) || value < 1) throw new Error(`local gateway: admission.${name} must be a positive integer`);
+  }
+
   return {
     port: options.port ?? 3001,
     host: options.host ?? '127.0.0.1',
@@ -66,6 +79,8 @@ export function resolveOptions(options: LocalGatewayOptions): ResolvedOptions {
     handlers,
     routeResponses: new Set(options.routeResponses ?? []),
     limits,
+    admission,
+    throttle: checkThrottle(options.throttle),
     faults: options.faults,
     log: resolveLogSink(options.log),
     staticDir: options.staticDir === undefined ? undefined : resolve(options.staticDir),
@@ -95,6 +110,16 @@ function checkEnvironment(routeKey: string, environment: unknown): void {
     bytes += Buffer.byteLength(key) + Buffer.byteLength(value);
   }
   if (bytes > ENVIRONMENT_BYTES) throw new Error(`${where}: ${bytes} bytes, more than Lambda's 4 KB`);
+}
+
+/** The ranges API Gateway accepts for a stage's default route throttling. */
+function checkThrottle(throttle: LocalGatewayOptions['throttle']): ThrottleSettings | undefined {
+  if (throttle === undefined) return undefined;
+  if (typeof throttle !== 'object' || throttle === null) throw new Error('local gateway: throttle must be { burstLimit, rateLimit }');
+  const { burstLimit, rateLimit } = throttle;
+  if (!Number.isInteger(burstLimit) || burstLimit < 0) throw new Error('local gateway: throttle.burstLimit must be an integer ≥ 0');
+  if (typeof rateLimit !== 'number' || !Number.isFinite(rateLimit) || rateLimit < 0) throw new Error('local gateway: throttle.rateLimit must be a number ≥ 0 (per second)');
+  return { burstLimit, rateLimit };
 }
 
 function resolveTlsDir(option: LocalGatewayOptions['tls']): string | undefined {

@@ -1,11 +1,13 @@
 // Wiring: one HTTP server carries both the WebSocket endpoint (/ or /{stage}) and the @connections API.
 // $connect runs inside the upgrade (ws's async verifyClient), so the connection exists only once it
-// returns 2xx; messages are routed and invoked concurrently, as separate Lambda invocations are.
+// returns 2xx; messages are routed, throttled as the stage would, and invoked concurrently, as separate
+// Lambda invocations are, through a fair admission queue (admission.ts) so no connection starves another.
 import { createServer, STATUS_CODES, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { FairAdmission } from './admission.ts';
 import { GatewayConnection, type ConnectionEnd } from './connection.ts';
 import { createConnectionsApi } from './connections-api.ts';
 import { buildConnectEvent, buildDisconnectEvent, buildMessageEvent, type ApiFacts, type ConnectionFacts } from './lambda-events.ts';
@@ -16,6 +18,7 @@ import { describeError, formatEventLine, type EventLogFields } from './event-log
 import { resolveOptions } from './options.ts';
 import { chooseRoute } from './route-selection.ts';
 import { createStaticFiles } from './static-files.ts';
+import { routeThrottle } from './throttle.ts';
 import { certificateNames, ensureLocalCertificates, trustGatewayCa, type LocalCertificates } from './tls.ts';
 import type { GatewayEvent, LocalGateway, LocalGatewayOptions } from './types.ts';
 
@@ -47,6 +50,11 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
   /** Every upgrade socket not yet closed. */
   const sockets = new Set<Duplex>();
   const invocations = new Set<Promise<InvocationOutcome>>();
+  const throttleAllows = routeThrottle(config.throttle);
+  const admission = new FairAdmission(config.admission, {
+    pause: (connectionId) => connections.get(connectionId)?.pauseReading(),
+    resume: (connectionId) => connections.get(connectionId)?.resumeReading(),
+  });
   let shuttingDown = false;
   let closed: Promise<void> | undefined;
   // process.env answers per function only while a gateway has functions with their own environment.
@@ -99,6 +107,10 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
       if (shuttingDown) return accept(false, 503);
       logEvent({ ...logFields, detail: 'no $connect integration' });
       return accept(true);
+    }
+    if (!throttleAllows('$connect')) {
+      logEvent({ ...logFields, status: 429, detail: 'throttled' });
+      return accept(false, 429, '{"message":"Too Many Requests"}', { 'Content-Type': 'application/json' });
     }
     const event = buildConnectEvent(api, facts, { rawHeaders: req.rawHeaders, url: req.url ?? '/', port }, now);
     const { outcome, durationMs } = await invoke('$connect', event);
@@ -184,15 +196,32 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
       logEvent({ eventType: 'MESSAGE', routeKey: '(no route)', connectionId: connection.connectionId, status: 'Forbidden' });
       return;
     }
+    if (!throttleAllows(routeKey)) {
+      // Over the stage's route throttle: refused at the door, as API Gateway does, with no invocation.
+      connection.sendText(awsErrorFrame('Too Many Requests', connection.connectionId, awsStyleId()));
+      logEvent({ eventType: 'MESSAGE', routeKey, connectionId: connection.connectionId, status: 429, detail: 'throttled' });
+      return;
+    }
+    // Built on arrival, so requestTime is when the gateway received the frame, however long it queues.
     const event = buildMessageEvent(api, connection, routeKey, text, Date.now());
-    void invoke(routeKey, event).then(({ outcome, durationMs }) => {
-      if (outcome.kind !== 'returned') {
-        connection.sendText(awsErrorFrame('Internal server error', connection.connectionId, event.requestContext.requestId));
-      } else if (config.routeResponses.has(routeKey) && outcome.result?.body !== undefined) {
-        connection.sendText(outcome.result.body);
-      }
-      logEvent({ eventType: 'MESSAGE', routeKey, connectionId: connection.connectionId, status: '', durationMs }, outcome);
-    });
+    admission.submit(connection.connectionId, () =>
+      invoke(routeKey, event).then(({ outcome, durationMs }) => {
+        if (outcome.kind !== 'returned') {
+          connection.sendText(awsErrorFrame('Internal server error', connection.connectionId, event.requestContext.requestId));
+        } else if (config.routeResponses.has(routeKey) && outcome.result?.body !== undefined) {
+          connection.sendText(outcome.result.body);
+        }
+        logEvent({ eventType: 'MESSAGE', routeKey, connectionId: connection.connectionId, status: '', durationMs }, outcome);
+      }),
+    );
+  }
+
+  /** Until nothing runs and nothing waits for admission (a finished invocation may start a queued one). */
+  async function settleInvocations(): Promise<void> {
+    while (invocations.size || admission.queued) {
+      if (invocations.size) await Promise.all([...invocations]);
+      else await new Promise((resolve) => setImmediate(resolve));
+    }
   }
 
   // --- $disconnect ------------------------------------------------------------------------------------
@@ -300,14 +329,14 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
   const host = urlHost(config.host);
   const api: ApiFacts = { apiId: config.apiId, stage: config.stage, domainName: `${host}:${port}` };
   // Handlers in this process reach https://${domainName}/${stage} with no setup of their own.
-  if (certificates) releaseTrust = trustGatewayCa(port, names, certificates.caPem);
+  if (certificates) releaseTrust = trustGatewayCa({ port, names, caPem: certificates.caPem, apiId: config.apiId, host: config.host });
 
   async function shutdown(): Promise<void> {
     shuttingDown = true;
     for (const socket of connectingSockets) socket.destroy();
     for (const connection of [...connections.values()]) connection.closeForShutdown();
-    // $disconnect (and any message or $connect handler still running) may call back into @connections.
-    while (invocations.size) await Promise.all([...invocations]);
+    // $disconnect (and any message or $connect handler still running or queued) may call back into @connections.
+    await settleInvocations();
     await closeSockets([...sockets], SHUTDOWN_CLOSE_GRACE_MS);
     wss.close();
     for (const socket of undecided) socket.destroy();
@@ -329,10 +358,9 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
       : {}),
     port,
     connectionIds: () => [...connections.keys()],
+    queuedMessages: () => admission.queued,
     dropConnection: (id) => connections.get(id)?.drop(),
-    whenIdle: async () => {
-      while (invocations.size) await Promise.all([...invocations]);
-    },
+    whenIdle: settleInvocations,
     close: () => (closed ??= shutdown()),
   };
 }

@@ -163,13 +163,33 @@ interface TrustedGateway {
   port: number;
   names: ReadonlySet<string>;
   caPem: string;
+  /** The API's id: `https://{apiId}.execute-api.{region}.amazonaws.com` (port 443) is sent to this gateway. */
+  apiId: string;
+  /** Where the gateway listens, for those redirected connections. */
+  connectHost: string;
 }
 
 const trusted = new Set<TrustedGateway>();
 let originalConnect: typeof tls.connect | undefined;
 
-export function trustGatewayCa(port: number, names: readonly string[], caPem: string): () => void {
-  const entry: TrustedGateway = { port, names: new Set(names), caPem };
+export interface GatewayTrust {
+  port: number;
+  /** The names the gateway's certificate covers. */
+  names: readonly string[];
+  caPem: string;
+  apiId: string;
+  /** The address the gateway listens on (a wildcard address is reached on loopback). */
+  host: string;
+}
+
+/**
+ * Makes the handlers in this process trust the gateway's CA, and sends their connections to the API's
+ * AWS host name (`{apiId}.execute-api.{region}.amazonaws.com:443`, hard-coded by some handlers) to the
+ * gateway. Returns the undo.
+ */
+export function trustGatewayCa({ port, names, caPem, apiId, host }: GatewayTrust): () => void {
+  const connectHost = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  const entry: TrustedGateway = { port, names: new Set(names), caPem, apiId, connectHost };
   trusted.add(entry);
   if (!originalConnect) {
     const original = tls.connect;
@@ -179,8 +199,8 @@ export function trustGatewayCa(port: number, names: readonly string[], caPem: st
       configurable: true,
       writable: true,
       value: function connectTrustingGateways(this: unknown, ...args: unknown[]): unknown {
-        const ca = caFor(args[0]);
-        if (ca !== undefined && typeof args[0] === 'object') args[0] = { ...args[0], ca };
+        const options = gatewayOptionsFor(args[0]);
+        if (options) args[0] = options;
         return Reflect.apply(original, this, args);
       },
     });
@@ -194,12 +214,30 @@ export function trustGatewayCa(port: number, names: readonly string[], caPem: st
   };
 }
 
-/** The CA to add to the options of a tls.connect(options) call, if it goes to a trusted gateway. */
-function caFor(options: unknown): string | undefined {
+/**
+ * The options a tls.connect(options) call goes out with: with the gateway's CA if it goes to a trusted
+ * gateway; redirected to the gateway if it goes to that API's AWS host name; undefined = unchanged.
+ */
+function gatewayOptionsFor(options: unknown): object | undefined {
   if (typeof options !== 'object' || options === null) return undefined;
   if (('ca' in options && options.ca !== undefined) || ('secureContext' in options && options.secureContext !== undefined)) return undefined;
-  const port = 'port' in options ? Number(options.port) : NaN;
+  const port = 'port' in options && options.port !== undefined ? Number(options.port) : 443;
   const host = 'host' in options && typeof options.host === 'string' ? options.host.replace(/^\[|\]$/g, '') : 'localhost';
-  for (const entry of trusted) if (entry.port === port && entry.names.has(host)) return entry.caPem;
+  for (const entry of trusted) {
+    if (entry.port === port && entry.names.has(host)) return { ...options, ca: entry.caPem };
+    if (port === 443 && isAwsHostOf(entry.apiId, host)) {
+      // servername: a name the certificate covers (the request's Host header still says the AWS name).
+      return { ...options, host: entry.connectHost, port: entry.port, servername: 'localhost', ca: entry.caPem };
+    }
+  }
   return undefined;
+}
+
+/** `{apiId}.execute-api.{region}.amazonaws.com`, any region (one DNS label), case-insensitive as DNS is. */
+function isAwsHostOf(apiId: string, host: string): boolean {
+  const prefix = `${apiId}.execute-api.`.toLowerCase();
+  const suffix = '.amazonaws.com';
+  const name = host.toLowerCase();
+  if (!name.startsWith(prefix) || !name.endsWith(suffix)) return false;
+  return /^[a-z0-9-]+$/.test(name.slice(prefix.length, name.length - suffix.length));
 }

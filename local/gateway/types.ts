@@ -99,6 +99,29 @@ export interface GatewayLimits {
   clientBufferBytes: number;
 }
 
+/**
+ * How message invocations are admitted (local only: on AWS each runs in its own Lambda environment).
+ * Each connection's frames queue on their own; the queues are served round-robin.
+ */
+export interface AdmissionLimits {
+  /** Invocations of one connection's frames running at once; default 2 (≥ 2: a slow frame does not hold up the next). */
+  perConnection: number;
+  /** Message invocations running at once, all connections together; default 32. */
+  total: number;
+  /** Frames a connection may have waiting before its socket is paused (read again at half); default 256. */
+  queuedPerConnection: number;
+}
+
+/**
+ * API Gateway's stage/route throttling (token bucket), off unless given: each route has its own bucket
+ * of `burstLimit` tokens refilled at `rateLimit` per second. A message over it gets AWS's
+ * `{"message": "Too Many Requests", …}` frame and no invocation; a `$connect` over it a 429.
+ */
+export interface ThrottleSettings {
+  burstLimit: number;
+  rateLimit: number;
+}
+
 export interface GatewayFaults {
   /** Share (0–1) of POST @connections calls answered 410 GoneException without delivering. */
   postGoneRate?: number;
@@ -128,6 +151,10 @@ export interface LocalGatewayOptions {
   /** Route keys configured with a route response: the handler's returned body is sent back to the client. */
   routeResponses?: string[];
   limits?: Partial<GatewayLimits>;
+  /** Fair admission of message invocations (above); checked at start-up. */
+  admission?: Partial<AdmissionLimits>;
+  /** Route throttling as the stage's default route settings set it; default: none (off). */
+  throttle?: ThrottleSettings;
   faults?: GatewayFaults;
   /** One line per event (route, connection, status, duration); true = console.log. Default false. */
   log?: boolean | ((line: string) => void);
@@ -153,6 +180,8 @@ export interface LocalGateway {
   port: number;
   /** Connections that are open (their $connect returned 2xx and they have not closed). */
   connectionIds(): string[];
+  /** Frames received and waiting for admission (none started yet). Test hook: no AWS equivalent. */
+  queuedMessages(): number;
   /** Destroys the socket without running $disconnect, as when AWS's best-effort $disconnect is lost. */
   dropConnection(id: string): void;
   /**
