@@ -6,14 +6,14 @@ import { join } from 'node:path';
 import { DEFAULT_SETTINGS } from '../functions/settings.ts';
 import { PROJECT_ROOT } from '../infra/bundling.ts';
 import type { BenchArgs } from './args.ts';
-import { measureBundles, type BundleFigures } from './bundles.ts';
-import { PASSES, runFanout, type Block, type HeapFigures } from './fanout.ts';
-import type { Sample } from './measure.ts';
-import { measurePostCpu, type PostCpuFigures } from './post-cpu.ts';
-import { createProgress, type Progress } from './progress.ts';
-import { measureStartup, type StartupFigures } from './startup.ts';
-import { summarize, type Summary } from './stats.ts';
-import { splitVariant, VARIANTS, type Variant } from './variants.ts';
+import { measureBundles, type BundleFigures } from './probes/bundles.ts';
+import { PASSES, runFanout, type Block, type HeapFigures } from './fanout/run-fanout.ts';
+import type { Sample } from './fanout/measure-broadcast.ts';
+import { measurePostCpu, type PostCpuFigures } from './probes/post-cpu.ts';
+import { createProgress, type Progress } from './support/progress.ts';
+import { measureStartup, type StartupFigures } from './probes/startup.ts';
+import { summarize, type Summary } from './report/stats.ts';
+import { splitVariant, VARIANTS, type Variant } from './fanout/variants.ts';
 
 export interface BlockResult {
   label: string;

@@ -2,8 +2,8 @@
 // ones it should count (recipients, posts, DynamoDB requests by operation). No timings are asserted.
 import { describe, expect, it } from 'vitest';
 import { runBench } from '../bench/harness.ts';
-import { formatReport } from '../bench/report.ts';
-import { evaluateTargets } from '../bench/targets.ts';
+import { formatReport } from '../bench/report/console-report.ts';
+import { evaluateTargets } from '../bench/report/targets.ts';
 
 const silent = { phase() {}, tick() {}, note() {}, done() {} };
 

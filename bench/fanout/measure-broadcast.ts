@@ -1,9 +1,9 @@
 // One broadcast, measured: from the sender's send to the last recipient's receipt, with the posts,
 // DynamoDB requests and capacity it caused and its handler's duration. Broadcasts run one at a time,
 // so everything the meters count between the send and the handler's return belongs to this one.
-import { difference, isRead } from './dynamo-meter.ts';
+import { difference, isRead } from '../support/dynamo-meter.ts';
 import type { BenchEnvironment } from './environment.ts';
-import { postsBetween, snapshotPosts } from './post-meter.ts';
+import { postsBetween, snapshotPosts } from '../support/post-meter.ts';
 import type { Receivers } from './receivers.ts';
 import type { Variant } from './variants.ts';
 

@@ -1,5 +1,5 @@
 // Per-variant summary of the broadcast samples: the figures the table prints and the JSON keeps.
-import type { Sample } from './measure.ts';
+import type { Sample } from '../fanout/measure-broadcast.ts';
 
 export interface Summary {
   recipients: number;

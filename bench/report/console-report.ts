@@ -1,7 +1,7 @@
 // The terminal report: one table per client count with every variant's ratio to bare-posts (the floor
 // of posting through API Gateway) and naive/ours, then the sweep, tuning and split tables, CPU per post,
 // bundles, start-up, and the targets (MET/MISS).
-import type { BenchResults, BlockResult, SizeResult } from './harness.ts';
+import type { BenchResults, BlockResult, SizeResult } from '../harness.ts';
 import { broadcastCost } from './pricing.ts';
 import type { Target } from './targets.ts';
 import { fixed, kib, textTable, thousands } from './text-table.ts';

@@ -13,10 +13,10 @@
 //   The most favourable case for the Scan: it reads nothing but ids.
 import { ScanCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
-import { isAwsError } from '../functions/aws-errors.ts';
-import { LOBBY } from '../functions/core/room.ts';
-import { MEMBERS_INDEX_PARTITION_KEY as ROOM, PARTITION_KEY } from '../functions/table.ts';
-import type { WebSocketEvent, WebSocketResult } from '../functions/websocket-event.ts';
+import { isAwsError } from '../../functions/aws-errors.ts';
+import { LOBBY } from '../../functions/core/room.ts';
+import { MEMBERS_INDEX_PARTITION_KEY as ROOM, PARTITION_KEY } from '../../functions/table.ts';
+import type { WebSocketEvent, WebSocketResult } from '../../functions/websocket-event.ts';
 
 export type NaiveTable = 'chat-table' | 'sample-table';
 

@@ -12,10 +12,10 @@ import { Agent as HttpsAgent } from 'node:https';
 import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import pLimit from 'p-limit';
-import { createConnectionPoster, encodePathSegment } from '../functions/connection-poster.ts';
-import { DEFAULT_SETTINGS } from '../functions/settings.ts';
-import { LOCAL_CREDENTIALS } from '../local/aws-env.ts';
-import { percentile } from './stats.ts';
+import { createConnectionPoster, encodePathSegment } from '../../functions/connection-poster.ts';
+import { DEFAULT_SETTINGS } from '../../functions/settings.ts';
+import { LOCAL_CREDENTIALS } from '../../local/aws-env.ts';
+import { percentile } from '../report/stats.ts';
 
 export interface PostCpuFigures {
   posts: number;
