@@ -60,3 +60,34 @@ export function summarize(samples: readonly Sample[]): Summary {
     deliveriesPerSecond: p50 > 0 ? recipients / (p50 / 1000) : Number.NaN,
   };
 }
+
+/** One run's delivery figures, kept beside the medians they make. */
+export interface RunFigures {
+  p50: number;
+  p95: number;
+  handlerP50: number | null;
+}
+
+export const median = (values: readonly number[]): number => percentile(ascending(values), 50);
+
+/**
+ * Several independent runs of one block as one summary: delivery p50 and p95 (and handler p50) are the
+ * medians of the runs' own, so one run on a busier minute moves them less than pooling would; the
+ * counts (posts, requests, capacity) are means over every broadcast of every run.
+ */
+export function summarizeRuns(runs: readonly (readonly Sample[])[]): { summary: Summary; perRun: RunFigures[] } {
+  const perRun = runs.map((samples) => {
+    const { deliveryMs, handlerMs } = summarize(samples);
+    return { p50: deliveryMs.p50, p95: deliveryMs.p95, handlerP50: handlerMs?.p50 ?? null };
+  });
+  const pooled = summarize(runs.flat());
+  const p50 = median(perRun.map((run) => run.p50).filter(Number.isFinite));
+  const handlerP50s = perRun.flatMap((run) => (run.handlerP50 === null ? [] : [run.handlerP50]));
+  const summary: Summary = {
+    ...pooled,
+    deliveryMs: { ...pooled.deliveryMs, p50, p95: median(perRun.map((run) => run.p95).filter(Number.isFinite)) },
+    handlerMs: pooled.handlerMs && { ...pooled.handlerMs, p50: median(handlerP50s) },
+    deliveriesPerSecond: p50 > 0 ? pooled.recipients / (p50 / 1000) : Number.NaN,
+  };
+  return { summary, perRun };
+}

@@ -1,5 +1,6 @@
 // The fan-out targets of the benchmark (docs/scaling.md), checked against the figures: every timing is a
-// median (of a block's broadcasts, of the CPU rounds, of the import and start-up runs). A target that
+// median (a delivery time is the median of the runs' medians of their broadcasts; CPU per post, of the
+// CPU rounds; init and start-up, of their runs). A target that
 // cannot be judged from this run (e.g. no 1,000-client run) is reported as such, not as passed.
 import type { BenchResults, BlockResult, SizeResult } from '../harness.ts';
 import { broadcastCost } from './pricing.ts';
