@@ -41,6 +41,10 @@ describe('npm run bench, in miniature', () => {
     expect(block('ours').summary.dynamoRequestsByOperation.Scan).toBeUndefined();
     expect(block('ours').summary.readUnitsPerMessage).toBeGreaterThan(0);
     expect(block('ours').summary.handlerMs?.p50).toBeGreaterThan(0);
+    // The split of a broadcast's time: before the first post, and the posting (none on the raw-ws floor).
+    expect(block('ours').summary.toFirstPostMs).toBeGreaterThan(0);
+    expect(block('ours').summary.postingMs).toBeGreaterThanOrEqual(0);
+    expect(block('raw-ws').summary.toFirstPostMs).toBeNull();
     // The references: one Scan each, a post per connection found.
     expect(block('naive').summary.dynamoRequestsByOperation).toEqual({ Scan: 1 });
     expect(block('naive').summary.postsPerRecipient).toBe(1);

@@ -2,6 +2,7 @@
 // counts (delivery, ratios to bare-posts, DynamoDB per broadcast), the concurrency tuning and the split.
 import type { BenchResults, BlockResult, SizeResult } from '../harness.ts';
 import { broadcastCost } from './pricing.ts';
+import { splitOverBare } from './stats.ts';
 import { fixed, textTable, thousands } from './text-table.ts';
 
 const SWEEP_VARIANTS = ['ours', 'naive', 'naive-sample', 'sdk-posts', 'bare-posts', 'raw-ws'];
@@ -32,6 +33,8 @@ function variantRow(result: BlockResult): string[] {
     result.perRun.length > 1 ? result.perRun.map((run) => fixed(run.p50, 0)).join(' ') : '-',
     fixed(s.deliveryMs.max),
     fixed(s.handlerMs?.p50),
+    fixed(s.toFirstPostMs),
+    fixed(s.postingMs),
     fixed(s.postsPerRecipient, 2),
     fixed(s.dynamoRequestsPerMessage, 1),
     fixed(s.readUnitsPerMessage, 1),
@@ -49,6 +52,8 @@ const VARIANT_HEADERS = [
   'p50 per run',
   'max ms',
   'handler p50',
+  'to 1st post',
+  'posting',
   'posts/recip',
   'DDB req/msg',
   'RCU/msg',
@@ -77,6 +82,10 @@ export function formatSize(size: SizeResult): string {
   const ours = find(size, 'ours');
   const naive = find(size, 'naive');
   if (ours && naive) lines.push(`  naive/ours p50 ${fixed(naive.summary.deliveryMs.p50 / ours.summary.deliveryMs.p50, 2)}×`);
+  if (ours && bare) {
+    const { beforeMs, posting } = splitOverBare(ours.summary, bare.summary);
+    lines.push(`  ours over bare-posts: +${fixed(beforeMs)} ms before the first post, posting (first → last post) ${fixed(posting, 2)}× bare-posts'`);
+  }
   return lines.join('\n');
 }
 
@@ -84,20 +93,25 @@ export function formatSweep(results: BenchResults): string {
   if (results.fanout.length < 2) return '';
   const variants = SWEEP_VARIANTS.filter((variant) => results.fanout.some((size) => find(size, variant)));
   const ratio = (size: SizeResult, variant: string, to: string) => fixed(p50(size, variant) / p50(size, to), 2);
-  const rows = results.fanout.map((size) => [
-    thousands(size.clients),
-    `${size.runs.length}×${size.broadcasts}`,
-    loadRange(size),
-    ...variants.map((variant) => {
-      const d = find(size, variant)?.summary.deliveryMs;
-      return d ? `${fixed(d.p50)} / ${fixed(d.p95)}` : '-';
-    }),
-    ratio(size, 'ours', 'bare-posts'),
-    ratio(size, 'naive', 'bare-posts'),
-    ratio(size, 'sdk-posts', 'bare-posts'),
-    ratio(size, 'naive', 'ours'),
-  ]);
-  const headers = ['recipients', 'runs×msgs', 'load', ...variants, 'ours/bare', 'naive/bare', 'sdk/bare', 'naive/ours'];
+  const rows = results.fanout.map((size) => {
+    const over = splitOverBare(find(size, 'ours')?.summary, find(size, 'bare-posts')?.summary);
+    return [
+      thousands(size.clients),
+      `${size.runs.length}×${size.broadcasts}`,
+      loadRange(size),
+      ...variants.map((variant) => {
+        const d = find(size, variant)?.summary.deliveryMs;
+        return d ? `${fixed(d.p50)} / ${fixed(d.p95)}` : '-';
+      }),
+      ratio(size, 'ours', 'bare-posts'),
+      ratio(size, 'naive', 'bare-posts'),
+      ratio(size, 'sdk-posts', 'bare-posts'),
+      ratio(size, 'naive', 'ours'),
+      `+${fixed(over.beforeMs)}`,
+      fixed(over.posting, 2),
+    ];
+  });
+  const headers = ['recipients', 'runs×msgs', 'load', ...variants, 'ours/bare', 'naive/bare', 'sdk/bare', 'naive/ours', 'ours−bare ms to 1st post', 'posting ours/bare'];
   return [
     '\nSweep: p50 / p95 ms, send → last receipt, medians of the runs (raw-ws is a bare WebSocket server, not API Gateway)',
     textTable(headers, rows),
