@@ -59,16 +59,17 @@ export const USAGE = `npm run bench -- [options]
   --no-bundles           skip bundling the handlers and timing their init
   --no-post-cpu          skip the CPU-per-post comparison (SDK vs functions/connection-poster.ts)
   --no-startup           skip timing \`npm start\`
-  --quick                a minute's smoke run: 10 and 100 clients, 1 run of 5 broadcasts, a 10-member
-                         Scan probe, no bundles, CPU per post or start-up (options after it still apply)
+  --quick                a smoke run of seconds: 10 and 100 clients, 1 run of 5 broadcasts, 1 warm-up,
+                         a 10-member Scan probe, no bundles, CPU per post or start-up (--clients, --sweep,
+                         --runs, --broadcasts, --warmup and --scan-room given with it still apply)
   --out FILE             JSON results (default bench/results/latest.json)`;
 
-const list = (value: string | undefined, fallback: number[]): number[] =>
-  value === undefined || value === '' ? fallback : value.split(',').map((item) => positive(item));
+const list = (value: string | undefined, fallback: number[], name: string): number[] =>
+  value === undefined || value === '' ? fallback : value.split(',').map((item) => positive(item, name));
 
-function positive(value: string): number {
+function positive(value: string, name: string): number {
   const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 1) throw new Error(`not a positive integer: ${value}`);
+  if (!Number.isInteger(parsed) || parsed < 1) throw new Error(`--${name}: not a positive integer: ${value}`);
   return parsed;
 }
 
@@ -118,19 +119,19 @@ export function parseBenchArgs(raw: string[]): BenchArgs | 'help' {
   const quick = values.quick === true;
   const sizes = quick ? [10, 100] : SWEEP;
   return {
-    clients: values.clients !== undefined ? [positive(values.clients)] : list(values.sweep, sizes),
-    runs: values.runs !== undefined ? positive(values.runs) : quick ? 1 : undefined,
-    broadcasts: values.broadcasts !== undefined ? positive(values.broadcasts) : quick ? 5 : undefined,
+    clients: values.clients !== undefined ? [positive(values.clients, 'clients')] : list(values.sweep, sizes, 'sweep'),
+    runs: values.runs !== undefined ? positive(values.runs, 'runs') : quick ? 1 : undefined,
+    broadcasts: values.broadcasts !== undefined ? positive(values.broadcasts, 'broadcasts') : quick ? 5 : undefined,
     warmup: values.warmup !== undefined ? nonNegative(values.warmup, 'warmup') : quick ? 1 : 3,
     variants,
-    concurrency: values.concurrency ? positive(values.concurrency) : undefined,
-    tune: values.tune !== undefined ? list(values.tune, DEFAULT_TUNE) : [],
-    workers: values.workers ? list(values.workers, []) : [],
+    concurrency: values.concurrency ? positive(values.concurrency, 'concurrency') : undefined,
+    tune: values.tune !== undefined ? list(values.tune, DEFAULT_TUNE, 'tune') : [],
+    workers: values.workers ? list(values.workers, [], 'workers') : [],
     postLatencyMs: values['post-latency'] === undefined ? 20 : nonNegative(values['post-latency'], 'post-latency'),
     bundles: !values['no-bundles'] && !quick,
     postCpu: !values['no-post-cpu'] && !quick,
     startup: !values['no-startup'] && !quick,
-    scanRoom: values['no-scan'] ? null : values['scan-room'] !== undefined ? positive(values['scan-room']) : quick ? 10 : SCAN_ROOM,
+    scanRoom: values['no-scan'] ? null : values['scan-room'] !== undefined ? positive(values['scan-room'], 'scan-room') : quick ? 10 : SCAN_ROOM,
     out: values.out ?? 'bench/results/latest.json',
   };
 }
