@@ -1,12 +1,12 @@
 // One client count through a list of blocks (a variant, optionally with its own FANOUT_CONCURRENCY).
 // The gateway blocks share one environment and one set of logged-in clients, and run interleaved; the
 // raw-ws floor gets its own server and clients.
-import { resetContainer } from '../functions/container.ts';
+import { resetContainer } from '../../functions/container.ts';
 import { startEnvironment, SAMPLE_TABLE_NAME, type BenchEnvironment, type EnvironmentOptions } from './environment.ts';
 import { startFloor } from './raw-ws-floor.ts';
-import { heapAfterGc } from './heap.ts';
+import { heapAfterGc } from '../probes/heap.ts';
 import { logInAll } from './login.ts';
-import { measureBroadcast, type Sample } from './measure.ts';
+import { measureBroadcast, type Sample } from './measure-broadcast.ts';
 import { Receivers } from './receivers.ts';
 import type { Variant } from './variants.ts';
 

@@ -4,8 +4,8 @@
 // connection is also written to the sample's own table, as the sample's $connect would.
 import { PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import pLimit from 'p-limit';
-import { LOBBY } from '../functions/core/room.ts';
-import type { ChatStore } from '../functions/store.ts';
+import { LOBBY } from '../../functions/core/room.ts';
+import type { ChatStore } from '../../functions/store.ts';
 
 export async function logInAll(
   store: ChatStore,

@@ -1,7 +1,7 @@
 // Wraps route handlers to time each invocation and to know when they have finished, so a broadcast's
 // window closes only after its handler has returned (its last posts may land after the last receipt),
 // and a broadcast whose handler failed is given up on at once instead of at the timeout.
-import type { WebSocketEvent, WebSocketResult } from '../functions/websocket-event.ts';
+import type { WebSocketEvent, WebSocketResult } from '../../functions/websocket-event.ts';
 
 export type RouteHandler = (event: WebSocketEvent) => Promise<WebSocketResult>;
 

@@ -1,9 +1,9 @@
 // One broadcast, measured: from the sender's send to the last recipient's receipt, with the posts,
 // DynamoDB requests and capacity it caused and its handler's duration. Broadcasts run one at a time,
 // so everything the meters count between the send and the handler's return belongs to this one.
-import { difference, isRead } from './dynamo-meter.ts';
+import { difference, isRead } from '../support/dynamo-meter.ts';
 import type { BenchEnvironment } from './environment.ts';
-import { postsBetween, snapshotPosts } from './post-meter.ts';
+import { postsBetween, snapshotPosts } from '../support/post-meter.ts';
 import type { Receivers } from './receivers.ts';
 import type { Variant } from './variants.ts';
 
@@ -14,6 +14,13 @@ const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 export interface Sample {
   /** Send → last recipient's receipt. */
   deliveryMs: number;
+  /**
+   * Send → the first POST @connections reaching the gateway (the handler's work before it posts: its
+   * DynamoDB reads, parsing, the chat's rules), and first → last POST (the posting itself); null where
+   * nothing posts (the raw-ws floor).
+   */
+  toFirstPostMs: number | null;
+  postingMs: number | null;
   /** The handler invocation's duration; null on the raw-ws floor (there is none). */
   handlerMs: number | null;
   recipients: number;
@@ -40,6 +47,7 @@ export async function measureBroadcast(
   const dynamoBefore = env && (await env.dynamo.read());
   const postsBefore = env && snapshotPosts(env.posts.counters);
   env?.handlers.take();
+  env?.posts.mark();
   const mark = env?.handlers.mark() ?? 0;
   const receipt = receivers.expect(tag, timeoutMs);
   const sentAt = performance.now();
@@ -62,8 +70,11 @@ export async function measureBroadcast(
     if (isRead(operation)) readUnits += units;
     else writeUnits += units;
   }
+  const posted = posts !== undefined && posts.posts > 0;
   return {
     deliveryMs: complete ? lastAt - sentAt : Number.NaN,
+    toFirstPostMs: posted ? posts.firstAt - sentAt : null,
+    postingMs: posted ? posts.lastAt - posts.firstAt : null,
     handlerMs: env ? durations.reduce((sum, ms) => sum + ms, 0) : null,
     recipients: receivers.size,
     received,

@@ -12,10 +12,10 @@ import { Agent as HttpsAgent } from 'node:https';
 import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import pLimit from 'p-limit';
-import { createConnectionPoster, encodePathSegment } from '../functions/connection-poster.ts';
-import { DEFAULT_SETTINGS } from '../functions/settings.ts';
-import { LOCAL_CREDENTIALS } from '../local/aws-env.ts';
-import { percentile } from './stats.ts';
+import { createConnectionPoster, encodePathSegment } from '../../functions/connection-poster.ts';
+import { DEFAULT_SETTINGS } from '../../functions/settings.ts';
+import { LOCAL_CREDENTIALS } from '../../local/aws-env.ts';
+import { median } from '../report/stats.ts';
 
 export interface PostCpuFigures {
   posts: number;
@@ -79,8 +79,6 @@ export async function measurePostCpu(posts = 3000, rounds = 6): Promise<PostCpuF
     sink.kill();
   }
 }
-
-const median = (values: number[]) => percentile([...values].sort((a, b) => a - b), 50);
 
 async function cpuPerPost(post: (id: string) => Promise<void>, posts: number): Promise<number> {
   const limit = pLimit(DEFAULT_SETTINGS.fanoutConcurrency);

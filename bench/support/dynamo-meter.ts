@@ -1,4 +1,4 @@
-// The metered emulator (bench/dynamo-worker.mjs) on its own thread, and the counters it keeps.
+// The metered emulator (bench/support/dynamo-worker.mjs) on its own thread, and the counters it keeps.
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 

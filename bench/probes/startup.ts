@@ -4,9 +4,9 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PROJECT_ROOT } from '../infra/bundling.ts';
+import { PROJECT_ROOT } from '../../infra/bundling.ts';
 import WebSocket from 'ws';
-import { percentile } from './stats.ts';
+import { percentile } from '../report/stats.ts';
 
 export interface StartupFigures {
   /** `npm start`: spawn → first accepted WebSocket handshake, ms. */

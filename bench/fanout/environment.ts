@@ -3,21 +3,21 @@
 // (the naive sample pattern, the K-worker split), and the meters. Ours and the references share the
 // gateway, the table and the clients, so they see exactly the same load.
 import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { resetContainer } from '../functions/container.ts';
-import { DEFAULT_SETTINGS } from '../functions/settings.ts';
-import { handler as connectHandler } from '../functions/handlers/connect.ts';
-import { handler as defaultHandler } from '../functions/handlers/default.ts';
-import { handler as disconnectHandler } from '../functions/handlers/disconnect.ts';
-import { handler as messageHandler } from '../functions/handlers/message.ts';
-import { createStore, type ChatStore } from '../functions/store.ts';
-import { withLocalAwsEnv } from '../local/aws-env.ts';
-import { ensureTable, localDynamoClient } from '../local/dynamodb.ts';
-import { startLocalGateway, type LocalGateway, type RouteTarget } from '../local/gateway/index.ts';
-import { startMeteredDynamo, type MeteredDynamo } from './dynamo-meter.ts';
+import { resetContainer } from '../../functions/container.ts';
+import { DEFAULT_SETTINGS } from '../../functions/settings.ts';
+import { handler as connectHandler } from '../../functions/handlers/connect.ts';
+import { handler as defaultHandler } from '../../functions/handlers/default.ts';
+import { handler as disconnectHandler } from '../../functions/handlers/disconnect.ts';
+import { handler as messageHandler } from '../../functions/handlers/message.ts';
+import { createStore, type ChatStore } from '../../functions/store.ts';
+import { withLocalAwsEnv } from '../../local/aws-env.ts';
+import { ensureTable, localDynamoClient } from '../../local/dynamodb.ts';
+import { startLocalGateway, type LocalGateway, type RouteTarget } from '../../local/gateway/index.ts';
+import { startMeteredDynamo, type MeteredDynamo } from '../support/dynamo-meter.ts';
 import { HandlerClock, type RouteHandler } from './handler-clock.ts';
 import { createNaiveHandler } from './naive-handler.ts';
 import { createBarePostsHandler, createSdkPostsHandler, type PostHandler, type PostHandlerOptions } from './post-handlers.ts';
-import { startPostMeter, type PostMeter } from './post-meter.ts';
+import { startPostMeter, type PostMeter } from '../support/post-meter.ts';
 import { createSplitHandler } from './split-handler.ts';
 
 export const TABLE_NAME = 'wschat-bench';

@@ -1,5 +1,6 @@
 // Counts POST @connections (postToConnection) calls as the gateway's HTTP server sees them, with their
-// status, through Node's built-in diagnostics channels: no change to the gateway, nothing on the path.
+// status and when the first and last of a broadcast arrived, through Node's built-in diagnostics
+// channels: no change to the gateway, nothing on the path.
 import diagnostics from 'node:diagnostics_channel';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
@@ -7,6 +8,9 @@ export interface PostCounters {
   posts: number;
   /** Answers other than 200, by status (410 Gone, 429 throttled, …). */
   failedByStatus: Record<string, number>;
+  /** performance.now() of the first and the latest post to arrive since `PostMeter.mark()` (NaN: none yet). */
+  firstAt: number;
+  lastAt: number;
 }
 
 interface ServerMessage {
@@ -18,13 +22,18 @@ const isPostToConnection = (request: IncomingMessage) => request.method === 'POS
 
 export interface PostMeter {
   readonly counters: PostCounters;
+  /** Starts a broadcast's window: firstAt and lastAt are of the posts after this. */
+  mark(): void;
   stop(): void;
 }
 
 export function startPostMeter(): PostMeter {
-  const counters: PostCounters = { posts: 0, failedByStatus: {} };
+  const counters: PostCounters = { posts: 0, failedByStatus: {}, firstAt: Number.NaN, lastAt: Number.NaN };
   const onStart = (message: unknown) => {
-    if (isPostToConnection((message as ServerMessage).request)) counters.posts += 1;
+    if (!isPostToConnection((message as ServerMessage).request)) return;
+    counters.posts += 1;
+    counters.lastAt = performance.now();
+    if (Number.isNaN(counters.firstAt)) counters.firstAt = counters.lastAt;
   };
   const onFinish = (message: unknown) => {
     const { request, response } = message as ServerMessage;
@@ -36,6 +45,10 @@ export function startPostMeter(): PostMeter {
   diagnostics.subscribe('http.server.response.finish', onFinish);
   return {
     counters,
+    mark() {
+      counters.firstAt = Number.NaN;
+      counters.lastAt = Number.NaN;
+    },
     stop() {
       diagnostics.unsubscribe('http.server.request.start', onStart);
       diagnostics.unsubscribe('http.server.response.finish', onFinish);
@@ -44,7 +57,7 @@ export function startPostMeter(): PostMeter {
 }
 
 export function snapshotPosts(counters: PostCounters): PostCounters {
-  return { posts: counters.posts, failedByStatus: { ...counters.failedByStatus } };
+  return { ...counters, failedByStatus: { ...counters.failedByStatus } };
 }
 
 export function postsBetween(after: PostCounters, before: PostCounters): PostCounters {
@@ -53,5 +66,5 @@ export function postsBetween(after: PostCounters, before: PostCounters): PostCou
     const delta = count - (before.failedByStatus[status] ?? 0);
     if (delta) failedByStatus[status] = delta;
   }
-  return { posts: after.posts - before.posts, failedByStatus };
+  return { posts: after.posts - before.posts, failedByStatus, firstAt: after.firstAt, lastAt: after.lastAt };
 }

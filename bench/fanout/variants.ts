@@ -1,12 +1,12 @@
 // What the sender sends for each variant. Every variant delivers the same bytes to each recipient
 // (a `message` event of the same shape and size), tagged so the clients can tell broadcasts apart.
-import { LOBBY } from '../functions/core/room.ts';
+import { LOBBY } from '../../functions/core/room.ts';
 
 export type VariantName = 'ours' | 'naive' | 'naive-sample' | 'sdk-posts' | 'bare-posts' | 'raw-ws' | `split-${number}`;
 
 export interface Variant {
   name: VariantName;
-  /** Where it runs: the gateway with the handlers, or a bare WebSocket server (bench/raw-ws-floor.ts). */
+  /** Where it runs: the gateway with the handlers, or a bare WebSocket server (bench/fanout/raw-ws-floor.ts). */
   server: 'gateway' | 'raw-ws';
   /** The frame the sender sends for the broadcast tagged `tag`. */
   frame(tag: string): string;
@@ -21,7 +21,7 @@ export const VARIANTS: Record<'ours' | 'naive' | 'naive-sample' | 'sdk-posts' | 
   naive: { name: 'naive', server: 'gateway', frame: (tag) => JSON.stringify({ action: 'naive', text: text(tag) }) },
   // The sample posts its `data` verbatim: the sender supplies the finished event.
   'naive-sample': { name: 'naive-sample', server: 'gateway', frame: (tag) => JSON.stringify({ action: 'naive-sample', data: messageEvent(tag) }) },
-  // No DynamoDB, the gateway's connections as recipients (bench/post-handlers.ts).
+  // No DynamoDB, the gateway's connections as recipients (bench/fanout/post-handlers.ts).
   'sdk-posts': { name: 'sdk-posts', server: 'gateway', frame: (tag) => JSON.stringify({ action: 'sdk-posts', text: text(tag) }) },
   'bare-posts': { name: 'bare-posts', server: 'gateway', frame: (tag) => JSON.stringify({ action: 'bare-posts', text: text(tag) }) },
   // Not API Gateway at all: a WebSocket server writing the frame to its sockets (another architecture's floor).

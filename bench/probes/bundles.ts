@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
-import { BUNDLING, PROJECT_ROOT } from '../infra/bundling.ts';
-import { percentile } from './stats.ts';
+import { BUNDLING, PROJECT_ROOT } from '../../infra/bundling.ts';
+import { percentile } from '../report/stats.ts';
 
 const run = promisify(execFile);
 

@@ -11,9 +11,9 @@ import { Agent as HttpAgent, request } from 'node:http';
 import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import pLimit from 'p-limit';
-import { encodePathSegment } from '../functions/connection-poster.ts';
-import { LOBBY } from '../functions/core/room.ts';
-import type { WebSocketEvent, WebSocketResult } from '../functions/websocket-event.ts';
+import { encodePathSegment } from '../../functions/connection-poster.ts';
+import { LOBBY } from '../../functions/core/room.ts';
+import type { WebSocketEvent, WebSocketResult } from '../../functions/websocket-event.ts';
 
 export interface PostHandlerOptions {
   callbackUrl: string;

@@ -13,10 +13,10 @@
 //   The most favourable case for the Scan: it reads nothing but ids.
 import { ScanCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
-import { isAwsError } from '../functions/aws-errors.ts';
-import { LOBBY } from '../functions/core/room.ts';
-import { MEMBERS_INDEX_PARTITION_KEY as ROOM, PARTITION_KEY } from '../functions/table.ts';
-import type { WebSocketEvent, WebSocketResult } from '../functions/websocket-event.ts';
+import { isAwsError } from '../../functions/aws-errors.ts';
+import { LOBBY } from '../../functions/core/room.ts';
+import { MEMBERS_INDEX_PARTITION_KEY as ROOM, PARTITION_KEY } from '../../functions/table.ts';
+import type { WebSocketEvent, WebSocketResult } from '../../functions/websocket-event.ts';
 
 export type NaiveTable = 'chat-table' | 'sample-table';
 
@@ -31,19 +31,19 @@ type Item = Record<string, AttributeValue>;
 
 const CONNECTION_PREFIX = 'CONN#';
 
-export function createNaiveHandler(options: NaiveOptions): (event: WebSocketEvent) => Promise<WebSocketResult> {
-  const { dynamodb, tableName } = options;
+/** The sample's read of its recipients: every item of the table, page after page (bench/probes/scan-capacity.ts costs it too). */
+export async function scanWholeTable(dynamodb: DynamoDBClient, tableName: string): Promise<Item[]> {
+  const items: Item[] = [];
+  let ExclusiveStartKey: Item | undefined;
+  do {
+    const page = await dynamodb.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey, ReturnConsumedCapacity: 'TOTAL' }));
+    items.push(...(page.Items ?? []));
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  return items;
+}
 
-  async function scanAll(): Promise<Item[]> {
-    const items: Item[] = [];
-    let ExclusiveStartKey: Item | undefined;
-    do {
-      const page = await dynamodb.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey, ReturnConsumedCapacity: 'TOTAL' }));
-      items.push(...(page.Items ?? []));
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
-    return items;
-  }
+export function createNaiveHandler(options: NaiveOptions): (event: WebSocketEvent) => Promise<WebSocketResult> {
 
   /** Who gets the message, and the bytes they get. */
   function recipientsAndData(items: Item[], event: WebSocketEvent): { ids: string[]; data: string } {
@@ -59,7 +59,7 @@ export function createNaiveHandler(options: NaiveOptions): (event: WebSocketEven
   }
 
   return async (event) => {
-    const { ids, data } = recipientsAndData(await scanAll(), event);
+    const { ids, data } = recipientsAndData(await scanWholeTable(options.dynamodb, options.tableName), event);
     const managementApi = new ApiGatewayManagementApiClient({ endpoint: options.callbackUrl });
     const posts = ids.map(async (connectionId) => {
       try {
