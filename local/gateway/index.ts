@@ -4,6 +4,10 @@ export { startLocalGateway } from './server.ts';
 export { AWS_LIMITS } from './options.ts';
 export { TlsSetupError } from './tls.ts';
 export type {
+  AuthorizerHandler,
+  AuthorizerTarget,
+  GatewayAuthorizerEvent,
+  GatewayAuthorizerOptions,
   FunctionEnvironmentVariables,
   GatewayEvent,
   GatewayFaults,
