@@ -1,0 +1,48 @@
+// Sign-in with a shared token kept in Secrets Manager (CONNECT_AUTH=token), end to end: the real SDK
+// client of the authorizer against a GetSecretValue stand-in on loopback, the chat under the local
+// gateway. The secret is read once and cached (a failed read is not), refused handshakes write nothing.
+import { afterAll, describe, expect, it } from 'vitest';
+import { resetAuthorizerContainer } from '../functions/authorizer-container.ts';
+import { useLocalChat } from './support/chat.ts';
+import { HandshakeRefused } from './support/client.ts';
+import { SecretsManagerStandIn } from './support/secrets-manager.ts';
+import { partitionKeys } from './support/table.ts';
+
+const TOKEN = 'f3b1c9d2-the-shared-token-of-this-test';
+const ARN = 'arn:aws:secretsmanager:local:000000000000:secret:wschat-connect-token-AbCdEf';
+const secrets = await SecretsManagerStandIn.start(ARN, TOKEN);
+afterAll(() => secrets.close());
+
+const chat = useLocalChat({
+  env: { CONNECT_AUTH: 'token', CONNECT_TOKEN_SECRET_ARN: ARN, AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint },
+});
+const tableItems = async () => (await partitionKeys(chat.chat.dynamodbEndpoint, chat.chat.tableName)).length;
+
+describe('sign-in with a shared token from Secrets Manager (CONNECT_AUTH=token)', () => {
+  it('fails the handshake (500) while the secret cannot be read, and reads it again on the next one', async () => {
+    resetAuthorizerContainer(); // a cold start
+    secrets.failing = true;
+    const readsBefore = secrets.reads;
+    await expect(chat.connect({ token: TOKEN })).rejects.toEqual(new HandshakeRefused(500));
+    secrets.failing = false;
+    await chat.connect({ token: TOKEN });
+    expect(secrets.reads).toBeGreaterThan(readsBefore + 1); // the SDK retried the 500s; then one more read
+  });
+
+  it('accepts the token, refuses a wrong one (403) and none (401), reading the secret once', async () => {
+    resetAuthorizerContainer();
+    const readsBefore = secrets.reads;
+    const before = await tableItems();
+    await expect(chat.connect()).rejects.toEqual(new HandshakeRefused(401));
+    await expect(chat.connect({ token: 'guess', nickname: 'mallory' })).rejects.toEqual(new HandshakeRefused(403));
+    await expect(chat.connect({ token: `${TOKEN}x` })).rejects.toEqual(new HandshakeRefused(403));
+    expect(await tableItems()).toBe(before);
+
+    const alice = await chat.connect({ token: TOKEN, nickname: 'alice' });
+    alice.send('/whoami');
+    expect((await alice.next('whoami')).nickname).toBe('alice');
+    await chat.connect({ token: TOKEN });
+    expect(secrets.reads - readsBefore).toBe(1);
+    expect([...secrets.targets]).toEqual(['secretsmanager.GetSecretValue']);
+  });
+});
