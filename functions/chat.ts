@@ -3,13 +3,14 @@
 // commands (commands.ts), logins (login.ts), rooms (rooms.ts) and getting events to people
 // (delivery.ts). Identity always comes from the event's connection id, never from the frame.
 import { chatError, errorEvent, type RoomCount } from './core/events.ts';
-import { parseFrame } from './core/frame.ts';
+import { parseFrame, type ChatCommand } from './core/frame.ts';
 import { parseNickname } from './core/nickname.ts';
 import { accessError, isGuestCommand, isLoggedIn, NOT_LOGGED_IN } from './core/rules.ts';
 import { isEventFormat } from './core/text-format.ts';
 import { createCommands } from './chat/commands.ts';
 import type { ChatContext } from './chat/context.ts';
 import { createDelivery, systemEvent } from './chat/delivery.ts';
+import { claimedNicknameError } from './chat/claimed-nickname.ts';
 import { createLogin, type LoginOutcome } from './chat/login.ts';
 import { createRooms } from './chat/rooms.ts';
 import { blankConnection, createSenderLoader } from './chat/sender.ts';
@@ -27,6 +28,8 @@ export interface ChatOptions extends Omit<ChatContext, 'clock' | 'metrics'> {
   clock?: () => number;
   /** Checks a `$connect` before anything is written; none = everyone may connect. */
   authorize?: ConnectAuth | null;
+  /** A signed-in connection may use only its authorizer's `name` as nickname (chat/claimed-nickname.ts). */
+  nicknameFromClaim?: boolean;
 }
 
 export interface Chat {
@@ -68,6 +71,11 @@ export function createChat(options: ChatOptions): Chat {
           return { statusCode: 400, body: name.error.message };
         }
         if (format === null) return { statusCode: 400, body: 'Invalid format: ?format= is "json" (the default) or "text".' };
+        const notYours = name && options.nicknameFromClaim ? claimedNicknameError(event, name.key) : null;
+        if (notYours) {
+          metrics.record(refusedLoginMetric(notYours.code));
+          return { statusCode: 403, body: notYours.message };
+        }
         await store.createConnection(connectionId, connectedAt, format);
         if (!name) return OK;
         let outcome: LoginOutcome;
@@ -111,7 +119,7 @@ export function createChat(options: ChatOptions): Chat {
         const body = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : (event.body ?? '');
         const parsed = parseFrame(body);
         const command = parsed.ok ? parsed.command : null;
-        const denied = parsed.ok ? accessError(parsed.command, sender) : parsed.error;
+        const denied = parsed.ok ? (accessError(parsed.command, sender) ?? notYourNickname(event, parsed.command)) : parsed.error;
         if (denied?.code === 'INVALID_NICKNAME') metrics.record('loginsRefusedInvalid'); // `/nick` with a name the rules refuse
         if (denied || !command) await delivery.reply(fanout, sender, errorEvent(denied ?? NOT_LOGGED_IN));
         else if (isGuestCommand(command)) await commands.guest(fanout, sender, command);
@@ -128,6 +136,10 @@ export function createChat(options: ChatOptions): Chat {
 
     roomCounts: () => rooms.all(),
   };
+
+  function notYourNickname(event: WebSocketEvent, command: ChatCommand) {
+    return command.kind === 'nick' && options.nicknameFromClaim ? claimedNicknameError(event, command.key) : null;
+  }
 
   /** Unexpected failures (e.g. DynamoDB still throttling after the SDK's retries) reach the sender as an error. */
   async function guarded(

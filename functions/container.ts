@@ -61,6 +61,7 @@ export function buildChat(env: Readonly<Record<string, string | undefined>>): Co
     connectGraceMs: settings.connectGraceMs,
     claimSettleMs: settings.claimSettleMs,
     rateLimit: { frames: settings.rateLimitFrames, windowMs: settings.rateLimitWindowMs },
+    nicknameFromClaim: settings.nicknameFromClaim,
     authorize: createConnectAuth({
       sharedSecret: settings.connectToken,
       jwtSecret: settings.connectJwtSecret,
