@@ -143,7 +143,8 @@ export const SETTINGS = {
     unset: '"N users online"',
     meaning: 'the text of the scheduled push',
   },
-  // The `$connect` check: the secrets never go in a template, and the rest only means something with them.
+  // The legacy in-`$connect` check (local only): the secrets never go in a template. The lifetime bound
+  // applies to the authorizer's JWTs too, and is deployable.
   connectToken: {
     env: 'CONNECT_TOKEN',
     kind: 'string',

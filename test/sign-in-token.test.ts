@@ -2,7 +2,9 @@
 // client of the authorizer against a GetSecretValue stand-in on loopback, the chat under the local
 // gateway. The secret is read once and cached (a failed read is not), refused handshakes write nothing.
 import { afterAll, describe, expect, it } from 'vitest';
+import { createAuthorizer, sharedTokenCheck, UNAUTHORIZED } from '../functions/authorizer.ts';
 import { resetAuthorizerContainer } from '../functions/authorizer-container.ts';
+import type { Logger } from '../functions/log.ts';
 import { useLocalChat } from './support/chat.ts';
 import { HandshakeRefused } from './support/client.ts';
 import { SecretsManagerStandIn } from './support/secrets-manager.ts';
@@ -44,5 +46,34 @@ describe('sign-in with a shared token from Secrets Manager (CONNECT_AUTH=token)'
     await chat.connect({ token: TOKEN });
     expect(secrets.reads - readsBefore).toBe(1);
     expect([...secrets.targets]).toEqual(['secretsmanager.GetSecretValue']);
+  });
+});
+
+describe('what the authorizer logs', () => {
+  it('the verdict, its reason and the allowed sub: never the token, right or wrong', async () => {
+    const lines: string[] = [];
+    const record = (message: string, extra?: Record<string, unknown>) => void lines.push(JSON.stringify({ message, ...extra }));
+    const log: Logger = { debug: record, info: record, warn: record, error: record };
+    const authorize = createAuthorizer(sharedTokenCheck(() => Promise.resolve(TOKEN), 60_000), log);
+    const event = (query: Record<string, string>, headers: Record<string, string> = {}) => ({
+      type: 'REQUEST' as const,
+      methodArn: 'arn:aws:execute-api:local:000000000000:api/stage/$connect',
+      queryStringParameters: query,
+      headers,
+      requestContext: { connectionId: 'c-1' },
+    });
+
+    expect((await authorize(event({ token: TOKEN }))).policyDocument.Statement[0].Effect).toBe('Allow');
+    expect((await authorize(event({}, { Authorization: `Bearer ${TOKEN}` }))).policyDocument.Statement[0].Effect).toBe('Allow');
+    expect((await authorize(event({ token: `${TOKEN}-guess` }))).policyDocument.Statement[0].Effect).toBe('Deny');
+    await expect(authorize(event({}))).rejects.toThrow(new Error(UNAUTHORIZED));
+
+    expect(lines.map((line) => JSON.parse(line) as { message: string; reason?: string; sub?: string })).toEqual([
+      { message: 'connect allowed', connectionId: 'c-1', sub: 'shared-token' },
+      { message: 'connect allowed', connectionId: 'c-1', sub: 'shared-token' },
+      { message: 'connect refused', connectionId: 'c-1', reason: 'WRONG_TOKEN' },
+      { message: 'connect refused', connectionId: 'c-1', reason: 'NO_TOKEN' },
+    ]);
+    expect(lines.join('\n')).not.toContain(TOKEN);
   });
 });
