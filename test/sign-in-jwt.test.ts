@@ -20,8 +20,11 @@ await issuer.addKey('RS256', 'rsa-1');
 await issuer.addKey('ES256', 'ec-1');
 
 // No JWKS_URL: the keys are found through the issuer's discovery document. No cooldown, so a rotation
-// is seen at the first token that names the new key (the cooldown itself is checked below).
-const chat = useLocalChat({ env: { CONNECT_AUTH: 'jwt', JWT_ISSUER: issuer.issuer, JWT_AUDIENCE: AUDIENCE, JWKS_COOLDOWN_SECONDS: '0' } });
+// is seen at the first token that names the new key (the cooldown itself is checked below). A legacy
+// CONNECT_TOKEN beside it changes nothing: with CONNECT_AUTH the authorizer alone decides.
+const chat = useLocalChat({
+  env: { CONNECT_AUTH: 'jwt', JWT_ISSUER: issuer.issuer, JWT_AUDIENCE: AUDIENCE, JWKS_COOLDOWN_SECONDS: '0', CONNECT_TOKEN: 'a-legacy-token' },
+});
 
 const now = () => Math.floor(Date.now() / 1000);
 const claims = { sub: 'user-ada', aud: AUDIENCE, preferred_username: 'ada' };
@@ -43,9 +46,10 @@ describe('sign-in with a JWT (CONNECT_AUTH=jwt)', () => {
     expect((await client.next('login')).nickname).toBe('ada');
   });
 
-  it('answers 401 without a token, before anything runs', async () => {
+  it('answers 401 without a token, before anything runs; the legacy token is no JWT', async () => {
     const before = await tableItems();
     await expect(chat.connect()).rejects.toEqual(new HandshakeRefused(401));
+    await expect(chat.connect({ token: 'a-legacy-token' })).rejects.toEqual(new HandshakeRefused(403));
     await expect(chat.connect({ nickname: 'mallory' })).rejects.toEqual(new HandshakeRefused(401));
     expect(await tableItems()).toBe(before);
   });
