@@ -1,6 +1,8 @@
 // Sign-in with a shared token kept in Secrets Manager (CONNECT_AUTH=token), end to end: the real SDK
 // client of the authorizer against a GetSecretValue stand-in on loopback, the chat under the local
 // gateway. The secret is read once and cached (a failed read is not), refused handshakes write nothing.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createAuthorizer, sharedTokenCheck, UNAUTHORIZED } from '../functions/authorizer.ts';
 import { resetAuthorizerContainer } from '../functions/authorizer-container.ts';
@@ -8,6 +10,7 @@ import type { Logger } from '../functions/log.ts';
 import { useLocalChat } from './support/chat.ts';
 import { HandshakeRefused } from './support/client.ts';
 import { SecretsManagerStandIn } from './support/secrets-manager.ts';
+import { ROOT, tsNodeArgs } from './support/processes.ts';
 import { partitionKeys } from './support/table.ts';
 
 const TOKEN = 'f3b1c9d2-the-shared-token-of-this-test';
@@ -75,5 +78,31 @@ describe('what the authorizer logs', () => {
       { message: 'connect refused', connectionId: 'c-1', reason: 'NO_TOKEN' },
     ]);
     expect(lines.join('\n')).not.toContain(TOKEN);
+  });
+});
+
+describe('npm run chat against a chat that requires sign-in', () => {
+  /** Runs the terminal client until it gives up; its exit code and everything it printed. */
+  async function runChat(...args: string[]): Promise<{ code: number; output: string }> {
+    try {
+      const { stdout, stderr } = await promisify(execFile)(process.execPath, tsNodeArgs('local/chat.ts', chat.chat.url, ...args), { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } });
+      return { code: 0, output: stdout + stderr };
+    } catch (error) {
+      const failed = error as { code?: number; stdout?: string; stderr?: string };
+      return { code: failed.code ?? -1, output: `${failed.stdout ?? ''}${failed.stderr ?? ''}` };
+    }
+  }
+
+  it('says a 401 wants --token, and never prints the token it was given', async () => {
+    const none = await runChat();
+    expect(none.code).toBe(1);
+    expect(none.output).toContain('refused the connection: HTTP 401');
+    expect(none.output).toContain('pass --token TOKEN');
+
+    const wrong = await runChat('--token', 'a-wrong-secret-token');
+    expect(wrong.code).toBe(1);
+    expect(wrong.output).toContain('token=***');
+    expect(wrong.output).toContain('refused the connection: HTTP 403');
+    expect(wrong.output).not.toContain('a-wrong-secret-token');
   });
 });
