@@ -112,12 +112,16 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     const event = buildConnectEvent(api, facts, { rawHeaders: req.rawHeaders, url: req.url ?? '/', port }, now);
     if (config.authorizer) {
       // Before $connect, as on AWS: a refused handshake never reaches the integration.
-      const verdict = await config.authorizer.authorize(event, methodArn, async (source, authorizerEvent) => (await invoke('$connect authorizer', authorizerEvent, source)).outcome);
+      const started = performance.now();
+      const runAuthorizer = async (source: HandlerSource, authorizerEvent: GatewayAuthorizerEvent) => (await invoke('$connect authorizer', authorizerEvent, source)).outcome;
+      const verdict = await config.authorizer.authorize(event, methodArn, runAuthorizer);
       if (!verdict.allowed) {
-        logEvent({ ...logFields, status: verdict.status, detail: verdict.detail });
+        logEvent({ ...logFields, status: verdict.status, durationMs: performance.now() - started, detail: verdict.detail });
         return accept(false, verdict.status, verdict.body, { 'Content-Type': 'application/json' });
       }
-      facts.authorizer = event.requestContext.authorizer = verdict.context;
+      // Each event its own copy: a handler that changes its event changes no other's.
+      facts.authorizer = verdict.context;
+      event.requestContext.authorizer = { ...verdict.context };
     }
     const { outcome, durationMs } = await invoke('$connect', event);
     logFields.durationMs = durationMs;
