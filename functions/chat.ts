@@ -3,13 +3,15 @@
 // commands (commands.ts), logins (login.ts), rooms (rooms.ts) and getting events to people
 // (delivery.ts). Identity always comes from the event's connection id, never from the frame.
 import { chatError, errorEvent, type RoomCount } from './core/events.ts';
-import { parseFrame } from './core/frame.ts';
+import { parseFrame, type ChatCommand } from './core/frame.ts';
 import { parseNickname } from './core/nickname.ts';
+import { parseResumeToken } from './core/resume-token.ts';
 import { accessError, isGuestCommand, isLoggedIn, NOT_LOGGED_IN } from './core/rules.ts';
 import { isEventFormat } from './core/text-format.ts';
 import { createCommands } from './chat/commands.ts';
 import type { ChatContext } from './chat/context.ts';
 import { createDelivery, systemEvent } from './chat/delivery.ts';
+import { claimedNicknameError } from './chat/claimed-nickname.ts';
 import { createLogin, type LoginOutcome } from './chat/login.ts';
 import { createResume } from './chat/resume.ts';
 import { createRooms } from './chat/rooms.ts';
@@ -33,6 +35,8 @@ export interface ChatOptions extends Omit<ChatContext, 'clock' | 'metrics' | 're
   clock?: () => number;
   /** Checks a `$connect` before anything is written; none = everyone may connect. */
   authorize?: ConnectAuth | null;
+  /** A signed-in connection may use only its authorizer's `name` as nickname (chat/claimed-nickname.ts). */
+  nicknameFromClaim?: boolean;
 }
 
 export interface Chat {
@@ -81,6 +85,11 @@ export function createChat(options: ChatOptions): Chat {
           return { statusCode: 400, body: name.error.message };
         }
         if (format === null) return { statusCode: 400, body: 'Invalid format: ?format= is "json" (the default) or "text".' };
+        const notYours = name && options.nicknameFromClaim ? claimedNicknameError(event, name.key) : null;
+        if (notYours) {
+          metrics.record(refusedLoginMetric(notYours.code));
+          return { statusCode: 403, body: notYours.message };
+        }
         await store.createConnection(connectionId, connectedAt, format);
         if (!name) return OK;
         let outcome: LoginOutcome;
@@ -124,7 +133,7 @@ export function createChat(options: ChatOptions): Chat {
         const body = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : (event.body ?? '');
         const parsed = parseFrame(body);
         const command = parsed.ok ? parsed.command : null;
-        const denied = parsed.ok ? accessError(parsed.command, sender) : parsed.error;
+        const denied = parsed.ok ? (accessError(parsed.command, sender) ?? notYourNickname(event, parsed.command)) : parsed.error;
         const { clientId } = parsed;
         if (denied?.code === 'INVALID_NICKNAME') metrics.record('loginsRefusedInvalid'); // `/nick` with a name the rules refuse
         if (denied || !command) await delivery.reply(fanout, sender, errorEvent(denied ?? NOT_LOGGED_IN, undefined, clientId));
@@ -142,6 +151,14 @@ export function createChat(options: ChatOptions): Chat {
 
     roomCounts: () => rooms.all(),
   };
+
+  /** With NICKNAME_FROM_CLAIM, a login or a resume only to the name the sign-in vouched for. */
+  function notYourNickname(event: WebSocketEvent, command: ChatCommand) {
+    if (!options.nicknameFromClaim) return null;
+    if (command.kind === 'nick') return claimedNicknameError(event, command.key);
+    const token = command.kind === 'resume' ? parseResumeToken(command.token) : null;
+    return token ? claimedNicknameError(event, token.nicknameKey) : null;
+  }
 
   /** Unexpected failures (e.g. DynamoDB still throttling after the SDK's retries) reach the sender as an error. */
   async function guarded(

@@ -62,7 +62,8 @@ export function createConnectAuth(config: ConnectAuthConfig): ConnectAuth | null
   };
 }
 
-function tokenOf(event: WebSocketEvent): string | undefined {
+/** The token of a `$connect` (or its authorizer's event): `?token=`, else `Authorization: Bearer`. */
+export function tokenOf(event: Pick<WebSocketEvent, 'headers' | 'queryStringParameters'>): string | undefined {
   // Own properties only: these maps' names are the client's, and nothing may come from a prototype.
   const query = event.queryStringParameters;
   const fromQuery = query && Object.hasOwn(query, 'token') ? query.token : undefined;
@@ -73,7 +74,7 @@ function tokenOf(event: WebSocketEvent): string | undefined {
 }
 
 /** Constant-time comparison; hashing first makes the lengths equal. */
-function sameSecret(given: string, expected: string): boolean {
+export function sameSecret(given: string, expected: string): boolean {
   const digest = (value: string) => createHash('sha256').update(value).digest();
   return timingSafeEqual(digest(given), digest(expected));
 }

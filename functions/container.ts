@@ -65,13 +65,19 @@ export function buildChat(env: Readonly<Record<string, string | undefined>>): Co
     resumeGraceMs: settings.resumeGraceMs,
     resumeTokenTtlSeconds: settings.resumeTokenTtlSeconds,
     ...(settings.leaveTimers ? { later: createTimerScheduler() } : {}),
-    authorize: createConnectAuth({
-      sharedSecret: settings.connectToken,
-      jwtSecret: settings.connectJwtSecret,
-      jwtAudience: settings.connectJwtAudience,
-      jwtIssuer: settings.connectJwtIssuer,
-      jwtMaxLifetimeSeconds: settings.connectJwtMaxLifetimeSeconds,
-    }),
+    nicknameFromClaim: settings.nicknameFromClaim,
+    // With CONNECT_AUTH (npm start: one environment for all), the authorizer has checked the handshake
+    // already; the legacy check would refuse its JWTs, which are not HS256.
+    authorize:
+      settings.connectAuth === 'none'
+        ? createConnectAuth({
+            sharedSecret: settings.connectToken,
+            jwtSecret: settings.connectJwtSecret,
+            jwtAudience: settings.connectJwtAudience,
+            jwtIssuer: settings.connectJwtIssuer,
+            jwtMaxLifetimeSeconds: settings.connectJwtMaxLifetimeSeconds,
+          })
+        : null,
     fanoutFor: (event: WebSocketEvent) => fanoutAt(settings.callbackUrl ?? callbackUrlOf(event)),
   });
   return { ...chat, settings, metrics: createMetricsPublisher(settings.metricsNamespace, log), fanoutAt };

@@ -168,7 +168,8 @@ export const SETTINGS = {
     unset: '"N users online"',
     meaning: 'the text of the scheduled push',
   },
-  // The `$connect` check: the secrets never go in a template, and the rest only means something with them.
+  // The legacy in-`$connect` check (local only): the secrets never go in a template. The lifetime bound
+  // applies to the authorizer's JWTs too, and is deployable.
   connectToken: {
     env: 'CONNECT_TOKEN',
     kind: 'string',
@@ -207,8 +208,77 @@ export const SETTINGS = {
     min: 1,
     max: 366 * DAY_SECONDS,
     default: DAY_SECONDS,
-    deploy: 'none',
+    deploy: 'context',
     meaning: 'seconds: the longest `exp - iat` a JWT is accepted with, so a leaked token is worth at most this',
+  },
+  // Sign-in by the `$connect` authorizer (functions/authorizer.ts): set by the stack on the authorizer
+  // alone (from CDK context `connectAuth`, `jwtIssuer`, `jwtAudience`, `jwksUrl`, `jwtNameClaim`),
+  // and by `npm start` from these variables.
+  connectAuth: {
+    env: 'CONNECT_AUTH',
+    kind: 'text',
+    default: 'none',
+    pattern: /^(none|jwt|token)$/,
+    rule: '`none`, `jwt` or `token`',
+    deploy: 'stack',
+    meaning: 'the `$connect` authorizer: `jwt` = an OIDC JWT (RS256/ES256) checked against the issuer’s JWKS; `token` = a shared token from Secrets Manager (locally `CONNECT_TOKEN`); `none` = no authorizer',
+  },
+  jwtIssuer: {
+    env: 'JWT_ISSUER',
+    kind: 'string',
+    required: false,
+    deploy: 'stack',
+    unset: 'required with `CONNECT_AUTH=jwt`',
+    meaning: 'the `iss` a JWT must carry, exactly (e.g. `https://cognito-idp.{region}.amazonaws.com/{poolId}`)',
+  },
+  jwtAudience: {
+    env: 'JWT_AUDIENCE',
+    kind: 'string',
+    required: false,
+    deploy: 'stack',
+    unset: 'required with `CONNECT_AUTH=jwt`',
+    meaning: 'the `aud` a JWT must carry (Cognito: the app client id; send the ID token)',
+  },
+  jwksUrl: {
+    env: 'JWKS_URL',
+    kind: 'string',
+    required: false,
+    deploy: 'stack',
+    unset: "the `jwks_uri` of the issuer's `/.well-known/openid-configuration`",
+    meaning: 'where the signing keys are (https, or http on loopback only); fetched again for an unknown `kid`, at most once per `JWKS_COOLDOWN_SECONDS`',
+  },
+  jwksCooldownSeconds: {
+    env: 'JWKS_COOLDOWN_SECONDS',
+    kind: 'integer',
+    min: 0,
+    max: 3600,
+    default: 30,
+    deploy: 'stack',
+    meaning: 'seconds: the shortest time between two fetches of the keys, however many unknown `kid`s arrive',
+  },
+  jwtNameClaim: {
+    env: 'JWT_NAME_CLAIM',
+    kind: 'text',
+    default: 'preferred_username',
+    pattern: /^[\x21-\x7e]{1,64}$/,
+    rule: 'a claim name (printable ASCII, up to 64)',
+    deploy: 'stack',
+    meaning: 'the claim passed on as the display name `name` (Cognito: `cognito:username`); falls back to `sub`',
+  },
+  connectTokenSecretArn: {
+    env: 'CONNECT_TOKEN_SECRET_ARN',
+    kind: 'string',
+    required: false,
+    deploy: 'stack',
+    unset: '`CONNECT_AUTH=token` reads `CONNECT_TOKEN` (local only)',
+    meaning: 'the Secrets Manager secret holding the shared token (its plain SecretString): read on first use, kept 5 min, so a rotated value is in use within that',
+  },
+  nicknameFromClaim: {
+    env: 'NICKNAME_FROM_CLAIM',
+    kind: 'boolean',
+    default: false,
+    deploy: 'context',
+    meaning: 'a signed-in connection may log in only as its display name (the authorizer’s `name`), so nobody can pose as another',
   },
   metricsNamespace: {
     env: 'METRICS_NAMESPACE',

@@ -22,6 +22,8 @@ export interface ChatFunctionProps {
   removalPolicy: RemovalPolicy;
   /** X-Ray active tracing (`-c tracing=true`); off, the template does not mention it. */
   tracing: boolean;
+  /** The shared-token secret, for a spec with `connectTokenSecret` (connectAuth=token). */
+  connectTokenSecretArn?: string;
   /** Lambda's own retries of an asynchronous invocation (EventBridge); default Lambda's 2. */
   asyncRetryAttempts?: number;
 }
@@ -54,6 +56,11 @@ export class ChatFunction extends Construct {
     // Each index by name (not `index/*`), and never the table: nothing queries the base table.
     for (const [wanted, index] of [[spec.queryMembers, MEMBERS_INDEX], [spec.queryRooms, ROOMS_INDEX]] as const) {
       if (wanted) this.role.addToPolicy(new PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${props.table.tableArn}/index/${index}`] }));
+    }
+
+    // Read-only and this one secret: GetSecretValue is the one call the authorizer makes (no DescribeSecret).
+    if (spec.connectTokenSecret && props.connectTokenSecretArn) {
+      this.role.addToPolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [props.connectTokenSecretArn] }));
     }
 
     if (spec.connections.length > 0) {

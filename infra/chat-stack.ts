@@ -2,13 +2,14 @@
 // a scheduled push (EventBridge → Lambda, off by default), and the outputs a person needs to connect
 // (wss:// URL) or to debug (callback URL, table name).
 import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
-import { WebSocketApi, WebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2';
+import { WebSocketApi, WebSocketStage, type WebSocketRoute } from 'aws-cdk-lib/aws-apigatewayv2';
 import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { Construct } from 'constructs';
 import { SETTINGS } from '../functions/settings.ts';
 import { assertLocalEsbuild } from './bundling.ts';
 import type { ChatConfig } from './config.ts';
 import { ChatFunction } from './chat-function.ts';
+import { ConnectAuthorizer } from './connect-authorizer.ts';
 import { ROUTE_HANDLERS, ROUTE_SELECTION_EXPRESSION } from './handlers.ts';
 import { Operations } from './operations.ts';
 import { ScheduledAnnounce } from './scheduled-announce.ts';
@@ -23,6 +24,11 @@ export class ChatStack extends Stack {
   readonly stage: WebSocketStage;
   /** The route handlers, by route key. */
   readonly functions: ReadonlyMap<string, ChatFunction>;
+  /** The routes, by route key. */
+  readonly routes: ReadonlyMap<string, WebSocketRoute>;
+  /** Sign-in on `$connect`, unless `-c connectAuth=none` (the default). */
+  readonly connectAuthorizer: ConnectAuthorizer | undefined;
+  readonly connectAuthMode: ChatConfig['connectAuth']['mode'];
   readonly announce: ScheduledAnnounce;
   /** Alarms and the dashboard, with `-c alarms=true`. */
   readonly operations: Operations | undefined;
@@ -48,11 +54,7 @@ export class ChatStack extends Stack {
       throttle: { burstLimit: config.throttle.burstLimit, rateLimit: config.throttle.rateLimit },
     });
 
-    const environment: Record<string, string> = {
-      [SETTINGS.tableName.env]: table.tableName,
-      // https://{apiId}.execute-api.{region}.amazonaws.com/{stage}: the management API endpoint, built
-      // from the API id (not from the event's domainName), so it keeps working behind a custom domain.
-      [SETTINGS.callbackUrl.env]: this.stage.callbackUrl,
+    const logging: Record<string, string> = {
       POWERTOOLS_SERVICE_NAME: 'wschat',
       POWERTOOLS_LOG_LEVEL: config.logLevel,
       LOG_LEVEL: config.logLevel,
@@ -60,6 +62,13 @@ export class ChatStack extends Stack {
       NODE_OPTIONS: '--enable-source-maps',
       // Handler settings: only those configured; the handlers apply functions/settings.ts's defaults.
       ...config.handlerEnv,
+    };
+    const environment: Record<string, string> = {
+      [SETTINGS.tableName.env]: table.tableName,
+      // https://{apiId}.execute-api.{region}.amazonaws.com/{stage}: the management API endpoint, built
+      // from the API id (not from the event's domainName), so it keeps working behind a custom domain.
+      [SETTINGS.callbackUrl.env]: this.stage.callbackUrl,
+      ...logging,
     };
     const common = {
       table,
@@ -71,13 +80,23 @@ export class ChatStack extends Stack {
       tracing: config.tracing,
     };
 
+    // The authorizer reads neither the table nor the callback URL: only the logging and its own settings.
+    this.connectAuthMode = config.connectAuth.mode;
+    this.connectAuthorizer =
+      config.connectAuth.mode === 'none' ? undefined : new ConnectAuthorizer(this, 'SignIn', { ...common, environment: logging, config: config.connectAuth });
+
     const functions = new Map<string, ChatFunction>();
+    const routes = new Map<string, WebSocketRoute>();
     for (const route of ROUTE_HANDLERS) {
       const fn = new ChatFunction(this, route.id, { ...common, spec: route });
-      this.api.addRoute(route.routeKey, { integration: new WebSocketLambdaIntegration(`${route.id}Integration`, fn.fn) });
+      // API Gateway runs an authorizer on $connect only; later routes belong to a connection it allowed.
+      const authorizer = route.routeKey === '$connect' ? this.connectAuthorizer?.authorizer : undefined;
+      const integration = new WebSocketLambdaIntegration(`${route.id}Integration`, fn.fn);
+      routes.set(route.routeKey, this.api.addRoute(route.routeKey, { integration, ...(authorizer ? { authorizer } : {}) }));
       functions.set(route.routeKey, fn);
     }
     this.functions = functions;
+    this.routes = routes;
     this.announce = new ScheduledAnnounce(this, 'Announce', { ...common, ...config.announce });
     this.operations = config.alarms.enabled
       ? new Operations(this, 'Operations', {
@@ -96,9 +115,9 @@ export class ChatStack extends Stack {
     new CfnOutput(this, 'TableName', { value: table.tableName, description: 'DynamoDB table of connections and nicknames' });
   }
 
-  /** Every Lambda of the stack: the route handlers and the scheduled push. */
+  /** Every Lambda of the stack: the route handlers, the scheduled push and the authorizer. */
   get allFunctions(): ChatFunction[] {
-    return [...this.functions.values(), this.announce.function];
+    return [...this.functions.values(), this.announce.function, ...(this.connectAuthorizer ? [this.connectAuthorizer.function] : [])];
   }
 }
 

@@ -17,6 +17,8 @@ export interface HandlerPermissions {
   queryRooms: boolean;
   /** Methods on this API's stage `@connections/*`; nothing else of execute-api. */
   connections: readonly ConnectionMethod[];
+  /** `secretsmanager:GetSecretValue` on the shared-token secret (granted with connectAuth=token only). */
+  connectTokenSecret?: boolean;
 }
 
 export interface HandlerSpec extends HandlerPermissions {
@@ -82,6 +84,24 @@ export const SCHEDULED_ANNOUNCE: HandlerSpec = {
   timeoutSeconds: 60,
   ...LEAVE,
   queryRooms: true, // the room counts
+};
+
+/**
+ * The `$connect` authorizer (connectAuth other than none): it reads no table and posts nothing; with
+ * connectAuth=token it reads the shared token's secret. Someone waits on it (the handshake), and it
+ * verifies a signature: 512 MB, as the other handshake work; its answer must come well within 29 s.
+ */
+export const CONNECT_AUTHORIZER: HandlerSpec = {
+  id: 'ConnectAuthorizer',
+  entry: 'functions/handlers/authorizer.ts',
+  purpose: '$connect sign-in (REQUEST authorizer)',
+  memoryMb: 512,
+  timeoutSeconds: 10,
+  items: [],
+  queryMembers: false,
+  queryRooms: false,
+  connections: [],
+  connectTokenSecret: true,
 };
 
 /** Routing: `{"action":"message", ...}` goes to `message`; anything else (plain text too) to `$default`. */

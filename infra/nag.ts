@@ -6,9 +6,25 @@ import type { IConstruct } from 'constructs';
 import type { ChatStack } from './chat-stack.ts';
 
 export const REASONS = {
+  // Only with -c connectAuth=none (the default), on every route.
   'AwsSolutions-APIG4':
-    'Public chat by design: anyone may connect and pick a nickname; there are no accounts to authorize. ' +
-    'API Gateway runs authorizers on $connect only, so the other routes could not have one anyway; stage throttling caps abuse.',
+    'Public chat by design (connectAuth=none): anyone may connect and pick a nickname; sign-in is a deploy option ' +
+    '(connectAuth=jwt, token or cognito, docs/deploy.md). Stage throttling caps abuse.',
+  // With sign-in: $connect has the authorizer; these are the routes after it.
+  'AwsSolutions-APIG4 (after $connect)':
+    'API Gateway runs authorizers on $connect only: $disconnect, message and $default cannot have one. Each belongs to ' +
+    'a connection the $connect authorizer allowed, and carries its identity (requestContext.authorizer).',
+  // Only with -c connectAuth=token and no connectTokenSecretArn: the secret the stack generates.
+  'AwsSolutions-SMG4':
+    'The shared token is rotated by hand (docs/deploy.md, "Rotating the token"): clients hold it, so a rotation has to be ' +
+    'announced to them; a rotation Lambda could not tell them. The authorizer picks a new value up within 5 minutes.',
+  // Only with -c connectAuth=cognito: the user pool the stack creates as a worked example.
+  'AwsSolutions-COG2':
+    'MFA is optional (TOTP, for whoever enables it) in the example user pool: requiring it is each deployment\'s choice, ' +
+    'and the pool is there to try sign-in with one deploy. Passwords are strong and users are created by an administrator.',
+  'AwsSolutions-COG8':
+    'The Plus feature plan (threat protection) costs per active user, which an example pool must not impose. Users are ' +
+    'created by an administrator only (no self sign-up), passwords are strong and TOTP MFA is available to every user.',
   'AwsSolutions-APIG1':
     'WebSocket access logging needs the account-wide API Gateway CloudWatch role (AWS::ApiGateway::Account), a ' +
     'per-Region singleton this stack must not own or overwrite. Each handler logs every event (route, connection id, ' +
@@ -38,7 +54,16 @@ function acknowledge(scope: IConstruct, id: string, rule: keyof typeof REASONS):
 }
 
 export function acknowledgeNagFindings(stack: ChatStack): void {
-  acknowledge(stack.api, 'AwsSolutions-APIG4', 'AwsSolutions-APIG4');
+  if (!stack.connectAuthorizer) acknowledge(stack.api, 'AwsSolutions-APIG4', 'AwsSolutions-APIG4');
+  else {
+    for (const [routeKey, route] of stack.routes) if (routeKey !== '$connect') acknowledge(route, 'AwsSolutions-APIG4', 'AwsSolutions-APIG4 (after $connect)');
+    const { generatedSecret, userPool } = stack.connectAuthorizer;
+    if (generatedSecret) acknowledge(generatedSecret, 'AwsSolutions-SMG4', 'AwsSolutions-SMG4');
+    if (userPool) {
+      acknowledge(userPool, 'AwsSolutions-COG2', 'AwsSolutions-COG2');
+      acknowledge(userPool, 'AwsSolutions-COG8', 'AwsSolutions-COG8');
+    }
+  }
   acknowledge(stack.stage, 'AwsSolutions-APIG1', 'AwsSolutions-APIG1');
   const apiLogicalId = stack.getLogicalId(stack.api.node.defaultChild as CfnElement);
   for (const fn of stack.allFunctions) {

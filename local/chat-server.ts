@@ -3,6 +3,8 @@
 import { fileURLToPath } from 'node:url';
 import { configuredLogLevel } from '../functions/log.ts';
 import { readSettings, SETTINGS } from '../functions/settings.ts';
+import { buildAuthorizer } from '../functions/authorizer-container.ts';
+import { CONNECT_IDENTITY_SOURCE } from '../functions/authorizer.ts';
 import { withLocalAwsEnv } from './aws-env.ts';
 import { DEFAULT_HOST, DEFAULT_PORT, LOCAL_STAGE, LOCAL_TABLE_NAME } from './local-defaults.ts';
 import { ensureTable, localDynamoClient, startDynalite, type Emulator } from './dynamodb.ts';
@@ -58,7 +60,9 @@ export async function startLocalChat(options: LocalChatOptions = {}): Promise<Lo
   const tableName = options.tableName ?? LOCAL_TABLE_NAME;
   // The handlers' environment as startOn sets it, checked now: a bad value fails the start, naming
   // the variable, instead of every event once the chat is up.
-  readSettings({ ...process.env, [SETTINGS.tableName.env]: tableName, ...options.env }, 'the environment');
+  const env = { ...process.env, [SETTINGS.tableName.env]: tableName, ...options.env };
+  readSettings(env, 'the environment');
+  buildAuthorizer(env); // CONNECT_AUTH and what its mode needs, checked now too
   let emulator: Emulator | undefined;
   const startEmulator = () => (options.dynamodbThread ? startDynaliteThread({ port: options.dynamodbPort ?? 0 }) : startDynalite(options.dynamodbPort ?? 0));
   const dynamodbEndpoint = options.dynamodbEndpoint ?? (emulator = await startEmulator()).endpoint;
@@ -93,7 +97,9 @@ async function startOn(dynamodbEndpoint: string, tableName: string, options: Loc
       }
     : await inProcessHandlers();
   // In-process handlers share this process's container: reset it so it re-reads the environment.
-  const container = options.hotReload ? null : await import('../functions/container.ts');
+  const container = options.hotReload
+    ? null
+    : { ...(await import('../functions/container.ts')), ...(await import('../functions/authorizer-container.ts')) };
 
   const gateway = await startLocalGateway({
     port: options.port ?? DEFAULT_PORT,
@@ -108,9 +114,11 @@ async function startOn(dynamodbEndpoint: string, tableName: string, options: Loc
     ...(options.admission ? { admission: options.admission } : {}),
     ...(options.throttle ? { throttle: options.throttle } : {}),
     ...(options.tls ? { tls: options.tls } : {}),
+    ...(await authorizerFor(options.hotReload ?? false)),
   });
   process.env[SETTINGS.callbackUrl.env] = gateway.callbackUrl;
   container?.resetContainer(); // the next event builds the chat from the environment set above
+  container?.resetAuthorizerContainer();
 
   const sweepIntervalMs = options.ttlSweepIntervalMs ?? 0;
   const sweeperClient = sweepIntervalMs > 0 ? localDynamoClient(dynamodbEndpoint) : undefined;
@@ -132,6 +140,7 @@ async function startOn(dynamodbEndpoint: string, tableName: string, options: Loc
       await gateway.close();
       await emulator?.close();
       container?.resetContainer();
+      container?.resetAuthorizerContainer();
     },
   };
 }
@@ -145,4 +154,14 @@ async function inProcessHandlers(): Promise<Record<string, RouteTarget>> {
     import('../functions/handlers/default.ts'),
   ]);
   return { $connect: connect.handler, $disconnect: disconnect.handler, message: message.handler, $default: fallback.handler };
+}
+
+/**
+ * With CONNECT_AUTH=jwt or token, the authorizer the stack deploys, on `$connect` only, with the
+ * stack's identity source: a handshake without `?token=` gets 401 and the function is not called.
+ */
+async function authorizerFor(hotReload: boolean): Promise<Pick<LocalGatewayOptions, 'authorizer'>> {
+  if ((process.env[SETTINGS.connectAuth.env] ?? SETTINGS.connectAuth.default) === 'none') return {};
+  const handler = hotReload ? { module: handlerFile('authorizer') } : (await import('../functions/handlers/authorizer.ts')).handler;
+  return { authorizer: { handler, identitySource: [...CONNECT_IDENTITY_SOURCE] } };
 }

@@ -38,6 +38,8 @@ const url = (() => {
     return fail(error instanceof Error ? error.message : String(error), 2);
   }
 })();
+/** The URL as printed: the token is a secret, not for the scrollback or a shared screen. */
+const shownUrl = values.token === undefined ? url : url.replace(/([?&]token=)[^&]*/, '$1***');
 
 const colour = colourWanted(process.stdout.isTTY, process.env);
 // Only a terminal gets a prompt and line editing; piped input is read line by line, output stays plain lines.
@@ -105,7 +107,7 @@ function connect(): void {
     attempt = 0;
     if (everOpen) {
       everReconnected = true;
-      if (!recycling) note(`reconnected to ${url}`);
+      if (!recycling) note(`reconnected to ${shownUrl}`);
     }
     everOpen = true;
     clearTimeout(recycleTimer);
@@ -148,7 +150,9 @@ function connect(): void {
     let body = '';
     response.on('data', (chunk: Buffer) => (body += chunk.toString()));
     response.on('end', () => {
-      const reason = `${url} refused the connection: HTTP ${response.statusCode ?? '?'}${body.trim() ? ` ${body.trim()}` : ''}`;
+      // 401 is API Gateway's answer to a handshake without a token, when the chat requires sign-in.
+      const signIn = response.statusCode === 401 && values.token === undefined ? ' (this chat requires sign-in: pass --token TOKEN)' : '';
+      const reason = `${shownUrl} refused the connection: HTTP ${response.statusCode ?? '?'}${body.trim() ? ` ${body.trim()}` : ''}${signIn}`;
       if (!everOpen) fail(reason);
       note(reason, true);
       ws.terminate();
@@ -157,7 +161,7 @@ function connect(): void {
   ws.on('error', (error) => {
     if (refused || quitting) return;
     const hint = tlsHint(error);
-    if (!everOpen) fail(hint ?? `no chat answers at ${url}: ${error.message}${url.includes(DEFAULT_HOST) ? ' (run `npm start` first?)' : ''}`);
+    if (!everOpen) fail(hint ?? `no chat answers at ${shownUrl}: ${error.message}${url.includes(DEFAULT_HOST) ? ' (run `npm start` first?)' : ''}`);
     note(hint ?? `connection error: ${error.message}`, true);
   });
   ws.on('close', (code, reason) => {

@@ -23,7 +23,7 @@ export interface ExposureFacts {
   port: number;
   /** The @connections endpoint, e.g. http://127.0.0.1:3001/local (its path is what others reach). */
   callbackUrl: string;
-  /** CONNECT_TOKEN or CONNECT_JWT_SECRET is set: $connect asks for a token. */
+  /** CONNECT_AUTH, CONNECT_TOKEN or CONNECT_JWT_SECRET is set: $connect asks for a token. */
   connectAuth: boolean;
 }
 
@@ -37,8 +37,8 @@ export function exposureWarning({ host, port, callbackUrl, connectAuth }: Exposu
     `  - use the @connections management API (${new URL(callbackUrl).pathname}/@connections/{id} on that port), with no signature check:`,
     '    POST a message to, GET the details (source IP, user agent) of, or DELETE (disconnect) any connection;',
     connectAuth
-      ? '  - connect to the chat, with a token only ($connect checks CONNECT_TOKEN / CONNECT_JWT_SECRET);'
-      : '  - connect to the chat as anyone: no $connect authorizer (set CONNECT_TOKEN or CONNECT_JWT_SECRET to require a token);',
+      ? '  - connect to the chat, with a token only (the $connect authorizer of CONNECT_AUTH, or CONNECT_TOKEN / CONNECT_JWT_SECRET);'
+      : '  - connect to the chat as anyone: no $connect authorizer (set CONNECT_AUTH=jwt or token, or CONNECT_TOKEN, to require a token);',
     '  - fetch the browser client\'s static files.',
     'Unset HOST (default 127.0.0.1) unless that is what you want.',
   ].join('\n');

@@ -64,12 +64,13 @@ function throttleFromEnv(value: string | undefined): boolean {
   throw new StageThrottleError(`env THROTTLE: ${JSON.stringify(value)} is not "true" or "false"`);
 }
 
+const signIn = process.env[SETTINGS.connectAuth.env] || SETTINGS.connectAuth.default;
 // Before the banner, so it is the first thing read.
 const warning = exposureWarning({
   host,
   port: chat.gateway.port,
   callbackUrl: chat.callbackUrl,
-  connectAuth: Boolean(process.env[SETTINGS.connectToken.env] || process.env[SETTINGS.connectJwtSecret.env]),
+  connectAuth: Boolean(process.env[SETTINGS.connectToken.env] || process.env[SETTINGS.connectJwtSecret.env]) || signIn !== 'none',
 });
 if (warning) console.error(`\n${warning}\n`);
 
@@ -80,6 +81,9 @@ if (throttle) console.log(`  throttling: burst ${throttle.burstLimit}, ${throttl
 console.log(`Browser:  ${chat.url.replace(/^ws/, 'http')}/`);
 console.log(`Connect:  npx wscat -c ${chat.url}          then type /nick alice, /help, hello`);
 console.log(`      or  npx wscat -c "${chat.url}/?nickname=bob"`);
+if (signIn !== 'none') {
+  console.log(`Sign-in:  ${SETTINGS.connectAuth.env}=${signIn}: the $connect authorizer runs first; connect with ?token=… (no token: 401, a bad one: 403)`);
+}
 const secure = chat.gateway.secure;
 if (secure) {
   console.log(`TLS:      ${secure.url} and ${secure.callbackUrl} on the same port (handlers trust the local CA); for other clients:`);

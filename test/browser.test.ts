@@ -472,9 +472,10 @@ describe.skipIf(!hasChromium)('the browser client', () => {
 });
 
 // Last in the file: the local chat's handlers read CONNECT_TOKEN from this process's environment.
+// The $connect authorizer (CONNECT_AUTH=token) checks it first, as the deployed stack's would.
 describe.skipIf(!hasChromium)('the browser client, against a chat that requires a token', () => {
   const TOKEN = 'open-sesame';
-  const chat = useLocalChat({ env: { CONNECT_GRACE_MS: '0', CONNECT_TOKEN: TOKEN } });
+  const chat = useLocalChat({ env: { CONNECT_GRACE_MS: '0', CONNECT_AUTH: 'token', CONNECT_TOKEN: TOKEN } });
   let browser: Browser | undefined;
   const contexts: BrowserContext[] = [];
   beforeAll(async () => {
@@ -486,6 +487,7 @@ describe.skipIf(!hasChromium)('the browser client, against a chat that requires 
   afterAll(async () => {
     await browser?.close();
     delete process.env.CONNECT_TOKEN;
+    delete process.env.CONNECT_AUTH;
   });
 
   async function open(query: string): Promise<Page> {
@@ -505,8 +507,9 @@ describe.skipIf(!hasChromium)('the browser client, against a chat that requires 
     await right.fill('#nick-input', 'tokened');
     await right.press('#nick-input', 'Enter');
     await right.locator('#me', { hasText: 'tokened' }).waitFor();
-    // The secret is not shown on the page.
+    // The secret is not shown on the page, nor left in its address.
     expect(await right.getAttribute('#status', 'title')).not.toContain(TOKEN);
+    expect(right.url()).not.toContain(TOKEN);
 
     // A wrong one: the browser sees only a failed handshake; the page says so and names the token.
     const wrong = await open('?token=not-it');
@@ -517,10 +520,28 @@ describe.skipIf(!hasChromium)('the browser client, against a chat that requires 
     expect(await wrong.locator('#log').innerText()).not.toContain('not-it');
     await wrong.locator('#status[data-state="waiting"]').waitFor();
 
-    // None at all: the same refusal, without blaming a token.
+    // None at all: the same refusal, without blaming a token, pointing at sign-in.
     const none = await open('');
     const noToken = none.locator('#log [data-type="client-error"]', { hasText: 'could not connect' });
     await noToken.waitFor();
     expect(await noToken.innerText()).not.toContain('token');
+    expect(await noToken.innerText()).toContain('Sign-in field');
+  });
+
+  it('signs in with the Sign-in field, keeps the token for the tab, and signs out', async () => {
+    const page = await open('');
+    await page.locator('#log [data-type="client-error"]', { hasText: 'could not connect' }).waitFor();
+    await page.fill('#token-input', TOKEN);
+    await page.press('#token-input', 'Enter');
+    await page.locator('#status[data-state="open"]').waitFor();
+    await page.locator('#signed-in').waitFor();
+    await page.fill('#nick-input', 'fieldtoken');
+    await page.press('#nick-input', 'Enter');
+    await page.locator('#me', { hasText: 'fieldtoken' }).waitFor();
+    expect(await page.locator('#token-input').isHidden()).toBe(true);
+
+    await page.click('#sign-out');
+    await page.locator('#token-input').waitFor();
+    await page.locator('#log [data-type="client-error"]', { hasText: 'Sign-in field' }).waitFor();
   });
 });

@@ -10,7 +10,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resetContainer } from '../functions/container.ts';
 import { PROJECT_ROOT } from '../infra/bundling.ts';
-import { ROUTE_HANDLERS, SCHEDULED_ANNOUNCE } from '../infra/handlers.ts';
+import { CONNECT_AUTHORIZER, ROUTE_HANDLERS, SCHEDULED_ANNOUNCE } from '../infra/handlers.ts';
 import { testApp } from '../infra/testing.ts';
 import { withLocalAwsEnv } from '../local/aws-env.ts';
 import { ensureTable, localDynamoClient, startDynalite, type Emulator } from '../local/dynamodb.ts';
@@ -34,10 +34,15 @@ const outdir = mkdtempSync(join(tmpdir(), 'wschat-bundle-'));
 let bundles: Bundle[] = [];
 
 beforeAll(() => {
-  const { stack } = testApp({ bundling: true, outdir });
+  // With sign-in, so that the authorizer is bundled too.
+  const { stack } = testApp({ bundling: true, outdir, context: { connectAuth: 'jwt', jwtIssuer: 'https://issuer.example', jwtAudience: 'wschat' } });
   const template = Template.fromStack(stack); // synthesizes: esbuild runs here
   const functions = template.findResources('AWS::Lambda::Function') as Record<string, { Properties: { Code: { S3Key: unknown } } }>;
-  const specs = [...ROUTE_HANDLERS.map((r) => ({ name: r.routeKey, id: r.id, entry: r.entry })), { name: 'scheduled', id: 'AnnounceFunction', entry: SCHEDULED_ANNOUNCE.entry }];
+  const specs = [
+    ...ROUTE_HANDLERS.map((r) => ({ name: r.routeKey, id: r.id, entry: r.entry })),
+    { name: 'scheduled', id: 'AnnounceFunction', entry: SCHEDULED_ANNOUNCE.entry },
+    { name: 'authorizer', id: 'SignInFunction', entry: CONNECT_AUTHORIZER.entry },
+  ];
   bundles = specs.map(({ name, id, entry }) => {
     const [, fn] = Object.entries(functions).find(([logicalId]) => logicalId.startsWith(id)) ?? [];
     if (!fn) throw new Error(`no function for ${id}`);
@@ -64,7 +69,7 @@ afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
 describe('bundled handlers', () => {
   it('are one minified ESM file and its source map each, under budget', () => {
-    expect(bundles).toHaveLength(ROUTE_HANDLERS.length + 1);
+    expect(bundles).toHaveLength(ROUTE_HANDLERS.length + 2);
     for (const bundle of bundles) {
       expect(bundle.files, bundle.name).toEqual(['index.mjs', 'index.mjs.map']);
       expect(bundle.codeBytes, bundle.name).toBeLessThan(BUNDLE_BUDGET_BYTES);
@@ -92,6 +97,15 @@ function bundleOf(name: string): { module: string } {
   if (!bundle) throw new Error(`no bundle for ${name}`);
   return { module: join(bundle.dir, 'index.mjs') };
 }
+
+describe('the bundled authorizer', () => {
+  it('loads, and refuses a handshake without a token as API Gateway expects (Unauthorized → 401)', async () => {
+    Object.assign(process.env, { CONNECT_AUTH: 'jwt', JWT_ISSUER: 'https://issuer.example', JWT_AUDIENCE: 'wschat' });
+    const module = (await import(pathToFileURL(bundleOf('authorizer').module).href)) as { handler?: (event: unknown) => Promise<unknown> };
+    if (typeof module.handler !== 'function') throw new Error('the authorizer bundle exports no handler');
+    await expect(module.handler({ type: 'REQUEST', methodArn: 'arn:aws:execute-api:local:000000000000:api/stage/$connect', headers: {}, queryStringParameters: {} })).rejects.toThrow(/^Unauthorized$/);
+  });
+});
 
 describe('the chat on the bundled handlers', () => {
   let emulator: Emulator;

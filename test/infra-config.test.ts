@@ -10,7 +10,7 @@ const noContext = () => undefined;
 const context = (values: Record<string, unknown>) => (key: string) => values[key];
 
 describe('deploy configuration', () => {
-  it('defaults: stack Wschat, stage prod, burst 100 / rate 50, 14 days of logs, retain, INFO, hourly announcement off', () => {
+  it('defaults: stack Wschat, stage prod, burst 100 / rate 50, 14 days of logs, retain, INFO, hourly announcement off, no sign-in', () => {
     expect(loadConfig(noContext, {})).toEqual({
       stackName: 'Wschat',
       stageName: 'prod',
@@ -22,6 +22,7 @@ describe('deploy configuration', () => {
       announce: { schedule: 'rate(1 hour)', enabled: false },
       alarms: { enabled: false, email: undefined },
       tracing: false,
+      connectAuth: { mode: 'none' },
     });
   });
 
@@ -48,6 +49,13 @@ describe('deploy configuration', () => {
         alarms: 'true',
         alarmEmail: 'ops@example.com',
         tracing: true,
+        connectAuth: 'jwt',
+        jwtIssuer: 'https://issuer.example',
+        jwtAudience: 'wschat',
+        jwksUrl: 'https://issuer.example/keys',
+        jwtNameClaim: 'email',
+        nicknameFromClaim: true,
+        connectJwtMaxLifetimeSeconds: 3600,
       }),
       {},
     );
@@ -67,10 +75,13 @@ describe('deploy configuration', () => {
         HISTORY_TTL_SECONDS: '3600',
         ANNOUNCE_TEXT: 'back at 18:00',
         METRICS_NAMESPACE: 'chat/dev',
+        NICKNAME_FROM_CLAIM: 'true',
+        CONNECT_JWT_MAX_LIFETIME_SECONDS: '3600',
       },
       announce: { schedule: 'cron(0 9 * * ? *)', enabled: true },
       alarms: { enabled: true, email: 'ops@example.com' },
       tracing: true,
+      connectAuth: { mode: 'jwt', issuer: 'https://issuer.example', audience: 'wschat', jwksUrl: 'https://issuer.example/keys', nameClaim: 'email' },
     });
   });
 

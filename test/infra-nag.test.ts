@@ -39,12 +39,21 @@ function synthReport(app: App, dir: string): { report: Report; error: unknown } 
 
 /** Every optional part on: alarms, their topic and mail, tracing. */
 const EVERYTHING: Record<string, string> = { alarms: 'true', alarmEmail: 'ops@example.com', tracing: 'true' };
+/** The sign-in modes beside the default (none); each brings its own resources and findings. */
+const SIGN_IN: Record<string, Record<string, string>> = {
+  jwt: { connectAuth: 'jwt', jwtIssuer: 'https://issuer.example', jwtAudience: 'wschat' },
+  'token (generated secret)': { connectAuth: 'token' },
+  'token (existing secret)': { connectAuth: 'token', connectTokenSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:wschat-token-AbCdEf' },
+  cognito: { connectAuth: 'cognito' },
+};
 
 describe('cdk-nag AwsSolutions', () => {
-  it.each([
+  const configurations: Array<[string, Record<string, string>]> = [
     ['the default configuration', {}],
     ['alarms, alarm mail and tracing on', EVERYTHING],
-  ])('passes with template validation on, %s: every finding fixed or acknowledged, no template warnings', (_what, context) => {
+    ...Object.entries(SIGN_IN).map(([mode, context]): [string, Record<string, string>] => [`connectAuth=${mode}, everything on`, { ...EVERYTHING, ...context }]),
+  ];
+  it.each(configurations)('passes with template validation on, %s: every finding fixed or acknowledged, no template warnings', (_what, context) => {
     const dir = outdir();
     const { app } = testApp({ nag: true, validation: true, outdir: dir, context });
     const { report, error } = synthReport(app, dir);
@@ -56,17 +65,21 @@ describe('cdk-nag AwsSolutions', () => {
   });
 
   it('acknowledges only rules that really fire, each with a written reason', () => {
-    // The same stack without acknowledgements (and without the slow template validation).
-    const dir = outdir();
-    const app = new App({
-      context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] },
-      builtinCloudFormationValidation: false,
-      outdir: dir,
+    // The same stacks without acknowledgements (and without the slow template validation), in every sign-in mode.
+    const reports = [EVERYTHING, ...Object.values(SIGN_IN).map((context) => ({ ...EVERYTHING, ...context }))].map((context) => {
+      const dir = outdir();
+      const app = new App({
+        context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] },
+        builtinCloudFormationValidation: false,
+        outdir: dir,
+      });
+      new ChatStack(app, 'Bare', { config: loadConfig((key) => context[key], {}) });
+      Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+      const { report, error } = synthReport(app, dir);
+      expect(error).toBeDefined();
+      return report;
     });
-    new ChatStack(app, 'Bare', { config: loadConfig((key) => EVERYTHING[key], {}) });
-    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-    const { report, error } = synthReport(app, dir);
-    expect(error).toBeDefined();
+    const report = { pluginReports: reports.flatMap((r) => r.pluginReports) };
 
     const fired = new Set(report.pluginReports.flatMap((p) => p.violations.map((v) => v.ruleName.replace(/\[.*$/, ''))));
     // Nothing fires that has no reason written down, and no reason is kept for a rule that no longer fires.

@@ -3,7 +3,8 @@
 // in front of the real emulator and the real local gateway. After scenarios that reach every path (logins
 // that evict a vanished holder, 410s during fan-out, rooms, history, /i, private messages, leaves), the
 // calls seen per handler must equal its grants in infra/handlers.ts: a missing grant would be an
-// AccessDenied on AWS, an unused one a permission nobody needs.
+// AccessDenied on AWS, an unused one a permission nobody needs. The `$connect` authorizer runs in front,
+// in its widest mode (connectAuth=token: it reads the shared token's secret, from a stand-in).
 import { createServer, request, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -15,7 +16,10 @@ import { MEMBERS_INDEX, ROOMS_INDEX } from '../functions/table.ts';
 import { withLocalAwsEnv } from '../local/aws-env.ts';
 import { ensureTable, localDynamoClient, startDynalite, type Emulator } from '../local/dynamodb.ts';
 import { startLocalGateway, type LambdaHandler, type LocalGateway } from '../local/gateway/index.ts';
-import { ROUTE_HANDLERS, SCHEDULED_ANNOUNCE, type HandlerPermissions } from '../infra/handlers.ts';
+import { CONNECT_IDENTITY_SOURCE } from '../functions/authorizer.ts';
+import { buildAuthorizer, resetAuthorizerContainer } from '../functions/authorizer-container.ts';
+import { CONNECT_AUTHORIZER, ROUTE_HANDLERS, SCHEDULED_ANNOUNCE, type HandlerPermissions } from '../infra/handlers.ts';
+import { SecretsManagerStandIn } from './support/secrets-manager.ts';
 import { allGone } from './support/chat.ts';
 import { ChatClient } from './support/client.ts';
 import { waitUntil } from './support/wait.ts';
@@ -24,6 +28,8 @@ const TABLE = 'wschat-permissions';
 const STAGE = 'perm';
 const QUERY_MEMBERS = `dynamodb:Query on index/${MEMBERS_INDEX}`;
 const QUERY_ROOMS = `dynamodb:Query on index/${ROOMS_INDEX}`;
+const TOKEN = 'permissions-test-shared-token';
+const SECRET_ARN = 'arn:aws:secretsmanager:local:000000000000:secret:wschat-connect-token-AbCdEf';
 
 /** What IAM would be asked to allow, as `dynamodb:<Operation>[ on index/<name>]` or `execute-api:<METHOD>`. */
 type Call = string;
@@ -36,13 +42,16 @@ class RecordingProxy {
     readonly calls: ReadonlySet<Call>,
   ) {}
 
-  static async start(dynamodb: URL, gateway: () => URL): Promise<RecordingProxy> {
+  static async start(dynamodb: URL, gateway: () => URL, secrets?: URL): Promise<RecordingProxy> {
     const calls = new Set<Call>();
     const server = createServer((req, res) => {
       void readBody(req).then((body) => {
         const target = req.headers['x-amz-target'];
         let upstream: URL;
-        if (typeof target === 'string') {
+        if (typeof target === 'string' && target.startsWith('secretsmanager.') && secrets) {
+          calls.add(`secretsmanager:${target.slice('secretsmanager.'.length)}`);
+          upstream = secrets;
+        } else if (typeof target === 'string') {
           const operation = target.split('.').pop() ?? target;
           const indexName = operation === 'Query' || operation === 'Scan' ? (JSON.parse(body.toString()) as { IndexName?: string }).IndexName : undefined;
           calls.add(`dynamodb:${operation}${indexName ? ` on index/${indexName}` : ''}`);
@@ -88,6 +97,7 @@ function granted(permissions: HandlerPermissions): Call[] {
     ...(permissions.queryMembers ? [QUERY_MEMBERS] : []),
     ...(permissions.queryRooms ? [QUERY_ROOMS] : []),
     ...permissions.connections.map((method) => `execute-api:${method}`),
+    ...(permissions.connectTokenSecret ? ['secretsmanager:GetSecretValue'] : []),
   ].sort();
 }
 
@@ -100,6 +110,7 @@ const ROUTE_METHOD: Record<string, (chat: Chat) => LambdaHandler> = {
 };
 
 let emulator: Emulator;
+let secrets: SecretsManagerStandIn;
 let gateway: LocalGateway;
 const proxies = new Map<string, RecordingProxy>();
 const open: ChatClient[] = [];
@@ -131,7 +142,18 @@ beforeAll(async () => {
     });
     routes[route] = method(chat);
   }
-  gateway = await startLocalGateway({ port: 0, stage: STAGE, routes });
+  // The authorizer's container, as the stack configures it in token mode, its SDK client through its proxy.
+  secrets = await SecretsManagerStandIn.start(SECRET_ARN, TOKEN);
+  const authorizerProxy = await RecordingProxy.start(new URL(emulator.endpoint), () => upstream.gateway as URL, new URL(secrets.endpoint));
+  proxies.set(CONNECT_AUTHORIZER.id, authorizerProxy);
+  process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER = authorizerProxy.url;
+  const authorize = buildAuthorizer({ CONNECT_AUTH: 'token', CONNECT_TOKEN_SECRET_ARN: SECRET_ARN });
+  gateway = await startLocalGateway({
+    port: 0,
+    stage: STAGE,
+    routes,
+    authorizer: { handler: (event) => authorize(event), identitySource: [...CONNECT_IDENTITY_SOURCE] },
+  });
   upstream.gateway = new URL(gateway.callbackUrl);
 }, 60_000);
 
@@ -145,12 +167,14 @@ afterEach(settle);
 afterAll(async () => {
   await gateway?.close();
   await Promise.all([...proxies.values()].map((proxy) => proxy.close()));
+  await secrets?.close();
   await emulator?.close();
   resetContainer();
+  resetAuthorizerContainer();
 });
 
 async function connect(query: Record<string, string> = {}): Promise<ChatClient> {
-  const client = await ChatClient.connect(gateway.url, query);
+  const client = await ChatClient.connect(gateway.url, { token: TOKEN, ...query });
   open.push(client);
   return client;
 }
@@ -251,7 +275,11 @@ describe('IAM grants match what each handler calls', () => {
 
   it('each handler was granted exactly the calls it made', async () => {
     await settle(); // the last leaves and evictions
-    const rows = [...ROUTE_HANDLERS.map((route) => ({ name: route.routeKey, spec: route as HandlerPermissions })), { name: SCHEDULED_ANNOUNCE.id, spec: SCHEDULED_ANNOUNCE }];
+    const rows = [
+      ...ROUTE_HANDLERS.map((route) => ({ name: route.routeKey, spec: route as HandlerPermissions })),
+      { name: SCHEDULED_ANNOUNCE.id, spec: SCHEDULED_ANNOUNCE },
+      { name: CONNECT_AUTHORIZER.id, spec: CONNECT_AUTHORIZER },
+    ];
     const seen = Object.fromEntries(rows.map(({ name }) => [name, [...(proxies.get(name)?.calls ?? [])].sort()]));
     console.log(['calls seen per handler:', ...rows.map(({ name }) => `  ${name.padEnd(18)} ${seen[name]?.join(', ')}`)].join('\n'));
     for (const { name, spec } of rows) expect(seen[name], name).toEqual(granted(spec));

@@ -27,7 +27,7 @@ describe('exposureWarning', () => {
     expect(warning).toContain('/local/@connections/{id}');
     expect(warning).toMatch(/no signature check/);
     expect(warning).toMatch(/POST .*GET .*DELETE/);
-    expect(warning).toMatch(/no \$connect authorizer .*CONNECT_TOKEN or CONNECT_JWT_SECRET/);
+    expect(warning).toMatch(/no \$connect authorizer .*CONNECT_AUTH=jwt or token, or CONNECT_TOKEN/);
     expect(warning.split('\n').length).toBeGreaterThan(3);
   });
 

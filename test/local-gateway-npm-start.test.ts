@@ -33,7 +33,9 @@ async function npmStart(env: Record<string, string>): Promise<StartedChat> {
   const { command, args } = startCommand();
   const childEnv: NodeJS.ProcessEnv = { ...process.env, PORT: '0', DYNAMODB_PORT: '0', ...env };
   // Settings a test process may carry from other suites would point the child elsewhere.
-  for (const name of ['DYNAMODB_ENDPOINT', 'TABLE_NAME', 'CALLBACK_URL', 'CONNECT_TOKEN', 'CONNECT_JWT_SECRET']) delete childEnv[name];
+  for (const name of ['DYNAMODB_ENDPOINT', 'TABLE_NAME', 'CALLBACK_URL', 'CONNECT_TOKEN', 'CONNECT_JWT_SECRET', 'CONNECT_AUTH']) {
+    if (!Object.hasOwn(env, name)) delete childEnv[name];
+  }
   if (env.HOST === undefined) delete childEnv.HOST; // npm start's own default
   const child = spawn(command, args, { cwd: ROOT, env: childEnv, stdio: ['pipe', 'pipe', 'pipe'] });
   // 'close' comes after 'exit' and after the child's stdout and stderr have ended.
@@ -138,6 +140,22 @@ describe('npm start', () => {
     expect(warning).toMatch(/@connections management API \(\/local\/@connections\/\{id\}/);
     expect(warning).toMatch(/POST a message to, GET .* or DELETE \(disconnect\) any connection/);
     expect(warning).toMatch(/no \$connect authorizer/);
+  });
+
+  it('runs the authorizer with CONNECT_AUTH=token: 401 without ?token=, 403 with a wrong one, in before $connect', async () => {
+    const chat = await npmStart({ CONNECT_AUTH: 'token', CONNECT_TOKEN: 'the-local-token', TLS: 'false' });
+    await chat.lineMatching(/^Sign-in: +CONNECT_AUTH=token/);
+    const refused = (query: Record<string, string>) => ChatClient.attempt(chat.url, { query });
+    expect(await refused({})).toMatchObject({ refused: { status: 401 } });
+    expect(await refused({ token: 'wrong' })).toMatchObject({ refused: { status: 403 } });
+    const client = await ChatClient.connect(chat.url, { token: 'the-local-token', nickname: 'ada' });
+    client.send('/whoami');
+    expect((await client.next('whoami')).nickname).toBe('ada');
+    await client.close();
+    // The refusals are logged as the gateway saw them; the token never is.
+    await chat.lineMatching(/CONNECT +\$connect +\S+ 401 .*identity source missing/);
+    await chat.stop();
+    expect(chat.lines.join('\n')).not.toContain('the-local-token');
   });
 
   it('prints no warning on the default host', async () => {

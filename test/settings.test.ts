@@ -87,9 +87,9 @@ describe('the settings table', () => {
     });
   });
 
-  it('takes 0 only where it means something: no grace, no settle time, no rate limit', () => {
+  it('takes 0 only where it means something: no grace, no settle time, no rate limit, no JWKS cooldown', () => {
     const zeroAllowed = integers.filter(([, setting]) => setting.min === 0).map(([name]) => name);
-    expect(zeroAllowed).toEqual(['connectGraceMs', 'claimSettleMs', 'rateLimitFrames', 'resumeGraceMs']);
+    expect(zeroAllowed).toEqual(['connectGraceMs', 'claimSettleMs', 'rateLimitFrames', 'resumeGraceMs', 'jwksCooldownSeconds']);
     expect(() => parseSetting('fanoutConcurrency', '0', FROM)).toThrow('FANOUT_CONCURRENCY="0" (from the environment): must be an integer from 1 to 1000');
     expect(() => parseSetting('connectJwtMaxLifetimeSeconds', '0', FROM)).toThrow(/^CONNECT_JWT_MAX_LIFETIME_SECONDS="0"/);
   });

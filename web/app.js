@@ -4,6 +4,7 @@
 // and log, and turns forms and buttons into its calls.
 import { ChatSession } from './chat-session.js';
 import { element, renderEvent, renderNote } from './render.js';
+import { forgetToken, rememberToken, takeToken } from './sign-in.js';
 
 /** @typedef {import('./chat-session.js').SessionState} SessionState */
 /** @typedef {import('./chat-session.js').LogEntry} LogEntry */
@@ -40,11 +41,15 @@ const ui = {
   side: byId('side'),
   peopleToggle: /** @type {HTMLButtonElement} */ (byId('people-toggle')),
   peopleCount: byId('people-count'),
+  signInForm: /** @type {HTMLFormElement} */ (byId('sign-in-form')),
+  tokenInput: /** @type {HTMLInputElement} */ (byId('token-input')),
+  signedIn: byId('signed-in'),
+  signOut: /** @type {HTMLButtonElement} */ (byId('sign-out')),
 };
 
 const pageQuery = new URLSearchParams(location.search);
-/** `?token=` on the page: passed on to `$connect` as `?token=` (browsers cannot set headers on a WebSocket). */
-const token = pageQuery.get('token');
+/** The sign-in token (the Sign-in field, or `?token=` on the page): passed on to `$connect` as `?token=`. */
+const token = takeToken(location, history);
 
 /** The WebSocket URL: `?ws=` wins (a static deployment pointing at wss://…), else this page's host. */
 function chatServerUrl() {
@@ -123,7 +128,11 @@ function renderLogEntry(entry) {
     case 'connection-lost':
       return renderNote(`Connection lost (${entry.code}); reconnecting in ${seconds(entry.delayMs)} s.`);
     case 'connect-failed': {
-      const tokenNote = token === null ? '' : ' This page passed the token from its URL (?token=): the server may have refused it.';
+      // The browser is not told the handshake's status (401/403 or otherwise), so the note says what it may be.
+      const tokenNote =
+        token === null
+          ? ' If this chat requires sign-in, use the Sign-in field above.'
+          : ' This page signed in with a token: the server may have refused it (wrong or expired); sign out and sign in with a fresh one.';
       return renderNote(`Could not connect to ${shownUrl(entry.url)} (refused or unreachable).${tokenNote} Retrying in ${seconds(entry.delayMs)} s, then less and less often.`, 'error');
     }
     case 'reconnected':
@@ -300,6 +309,7 @@ const session = new ChatSession({
   onLog(entry) {
     appendToLog(renderLogEntry(entry));
     if (entry.type === 'pick-nickname') askForNickname(entry);
+    if (entry.type === 'connect-failed') ui.signInForm.hidden = false; // the refusal may be for want of a sign-in
   },
 });
 
@@ -325,6 +335,18 @@ ui.leaveButton.addEventListener('click', () => session.leave());
 ui.historyButton.addEventListener('click', () => session.history());
 ui.roomsButton.addEventListener('click', () => session.refreshRooms());
 ui.retry.addEventListener('click', () => session.reconnectNow());
+// Signing in or out starts over with the new token: a reload, as the socket URL carries it.
+ui.signInForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  const value = ui.tokenInput.value.trim();
+  if (!value) return;
+  rememberToken(value);
+  location.reload();
+});
+ui.signOut.addEventListener('click', () => {
+  forgetToken();
+  location.reload();
+});
 ui.peopleToggle.addEventListener('click', () => showPeople(ui.side.hidden));
 narrowScreen.addEventListener('change', () => showPeople(!narrowScreen.matches));
 window.addEventListener('online', () => session.reconnectNow());
@@ -337,5 +359,10 @@ try {
 ui.status.title = shownUrl(session.url);
 showIgnoring(false);
 showPeople(!narrowScreen.matches);
+// A public chat never shows the Sign-in field; it appears once signed in, or once a handshake fails.
+ui.signInForm.hidden = token === null;
+ui.tokenInput.hidden = token !== null;
+ui.signInForm.querySelector('button[type="submit"]')?.toggleAttribute('hidden', token !== null);
+ui.signedIn.hidden = ui.signOut.hidden = token === null;
 ui.nickInput.focus(); // before anything else, a nickname (the session's prompt follows once connected)
 session.start();

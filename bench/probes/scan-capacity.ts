@@ -71,10 +71,10 @@ export async function measureScanCapacity(roomMembers: number, onStep: (step: st
         rooms.flatMap((room) =>
           Array.from({ length: perRoom }, (_, index) =>
             limit(() => {
-              // The chat's order key: the sender's frame number and the frame's message id (16 characters).
-              const messageOrder = `${String((order += 1)).padStart(10, '0')}#${order.toString(36).padStart(15, '0')}=`;
-              const sentAt = new Date(Date.now() - index * 1000).toISOString();
-              return store.addHistory(room, { from: `${room}${index % 50}`, text: `${LINE} ${index}`, sentAt }, messageOrder);
+              // A kept room event as the chat writes it: numbered in its room, after the counter gave the number.
+              const seq = (order += 1);
+              const at = new Date(Date.now() - index * 1000).toISOString();
+              return store.addRoomEvent({ type: 'message', seq, at, room, from: `${room}${index % 50}`, text: `${LINE} ${index}` });
             }),
           ),
         ),

@@ -40,6 +40,7 @@ export class GatewayConnection implements ConnectionFacts {
   readonly connectedAt: number;
   readonly sourceIp: string;
   readonly userAgent: string;
+  readonly authorizer: Record<string, string> | undefined;
   lastActiveAt: number;
   private ended = false;
   private deadline: NodeJS.Timeout | undefined;
@@ -55,6 +56,7 @@ export class GatewayConnection implements ConnectionFacts {
     this.connectedAt = facts.connectedAt;
     this.sourceIp = facts.sourceIp;
     this.userAgent = facts.userAgent;
+    this.authorizer = facts.authorizer;
     this.lastActiveAt = Date.now();
 
     const guard = new InboundFrameGuard(limits.frameBytes, limits.messageBytes);

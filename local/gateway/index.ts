@@ -5,6 +5,10 @@ export { AWS_LIMITS, DEFAULT_ADMISSION } from './options.ts';
 export { TlsSetupError } from './tls.ts';
 export type {
   AdmissionLimits,
+  AuthorizerHandler,
+  AuthorizerTarget,
+  GatewayAuthorizerEvent,
+  GatewayAuthorizerOptions,
   FunctionEnvironmentVariables,
   GatewayEvent,
   GatewayFaults,

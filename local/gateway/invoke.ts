@@ -3,11 +3,11 @@
 // error. The gateway stops waiting at the integration timeout, as API Gateway does; the handler itself
 // keeps running (there is no process to freeze), and whatever it settles with later is ignored.
 import { createLambdaContext } from './lambda-context.ts';
-import type { GatewayEvent, HandlerResult, LambdaContextLike } from './types.ts';
+import type { GatewayAuthorizerEvent, GatewayEvent, HandlerResult, LambdaContextLike } from './types.ts';
 
 export type LambdaCallback = (error?: unknown, result?: unknown) => void;
 /** Any handler shape: LambdaHandler, or a callback-style function loaded from a module. */
-export type InvocableHandler = (event: GatewayEvent, context: LambdaContextLike, callback: LambdaCallback) => unknown;
+export type InvocableHandler = (event: GatewayEvent | GatewayAuthorizerEvent, context: LambdaContextLike, callback: LambdaCallback) => unknown;
 
 /**
  * Stands in for the Lambda Node.js runtime object. The runtime calls the handler as its own method,
@@ -21,13 +21,14 @@ export class FunctionRuntime {
 }
 
 export type InvocationOutcome =
-  | { kind: 'returned'; result: HandlerResult | undefined }
+  /** `value`: what the handler returned, as it returned it (an authorizer's policy is no proxy result). */
+  | { kind: 'returned'; result: HandlerResult | undefined; value: unknown }
   | { kind: 'threw'; error: unknown }
   | { kind: 'timedOut' };
 
 export function invokeHandler(
   runtime: FunctionRuntime,
-  event: GatewayEvent,
+  event: GatewayEvent | GatewayAuthorizerEvent,
   functionName: string,
   timeoutMs: number,
 ): Promise<InvocationOutcome> {
@@ -40,7 +41,7 @@ export function invokeHandler(
       resolve(outcome);
     };
     const complete: LambdaCallback = (error, result) =>
-      settle(error !== undefined && error !== null ? { kind: 'threw', error } : { kind: 'returned', result: asHandlerResult(result) });
+      settle(error !== undefined && error !== null ? { kind: 'threw', error } : { kind: 'returned', result: asHandlerResult(result), value: result });
     const timer = setTimeout(() => settle({ kind: 'timedOut' }), timeoutMs);
     const context = createLambdaContext({ functionName, deadline: Date.now() + timeoutMs, complete });
     try {

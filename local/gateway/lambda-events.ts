@@ -16,6 +16,8 @@ export interface ConnectionFacts {
   connectedAt: number;
   sourceIp: string;
   userAgent: string;
+  /** What the authorizer allowed the connection with (`requestContext.authorizer`), if there is one. */
+  authorizer?: Record<string, string>;
 }
 
 export interface UpgradeRequestFacts {
@@ -79,6 +81,7 @@ function requestContext(
     domainName: api.domainName,
     connectionId: connection.connectionId,
     apiId: api.apiId,
+    ...(connection.authorizer ? { authorizer: { ...connection.authorizer } } : {}),
   };
 }
 

@@ -7,7 +7,7 @@ import { basename, extname, resolve as resolvePath } from 'node:path';
 import { functionEnvironment, type FunctionEnvironment } from './function-env.ts';
 import { HotModule } from './hot-reload.ts';
 import { FunctionRuntime, type InvocableHandler } from './invoke.ts';
-import type { LambdaHandler, RouteTarget } from './types.ts';
+import type { AuthorizerHandler, AuthorizerTarget, LambdaHandler, RouteTarget } from './types.ts';
 
 export interface HandlerSource {
   /** Used as the Lambda function name in the context and the log. */
@@ -17,7 +17,7 @@ export interface HandlerSource {
   load(): Promise<FunctionRuntime>;
 }
 
-export function handlerSource(routeKey: string, target: RouteTarget, hotReload: boolean): HandlerSource {
+export function handlerSource(routeKey: string, target: RouteTarget | AuthorizerTarget, hotReload: boolean): HandlerSource {
   if (typeof target === 'function') return functionSource(routeKey, target, undefined);
   const environment = target.environment === undefined ? undefined : functionEnvironment(target.environment);
   if ('handler' in target) return functionSource(routeKey, target.handler, environment);
@@ -39,7 +39,7 @@ export function handlerSource(routeKey: string, target: RouteTarget, hotReload: 
   return { functionName: basename(path, extname(path)), environment, load: async () => runtimeOf(await module.load()) };
 }
 
-function functionSource(routeKey: string, handler: LambdaHandler, environment: FunctionEnvironment | undefined): HandlerSource {
+function functionSource(routeKey: string, handler: LambdaHandler | AuthorizerHandler, environment: FunctionEnvironment | undefined): HandlerSource {
   const runtime = new FunctionRuntime(handler as InvocableHandler);
   return { functionName: handler.name || `local-${routeKey.replace(/^\$/, '')}`, environment, load: () => Promise.resolve(runtime) };
 }

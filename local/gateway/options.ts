@@ -1,6 +1,7 @@
 // Defaults (AWS's values) and validation of LocalGatewayOptions, done once at start-up so mistakes in
 // the route table or the selection expression fail loudly instead of on the first message.
 import { join, resolve } from 'node:path';
+import { resolveAuthorizer, type ResolvedAuthorizer } from './authorizer.ts';
 import { randomApiId } from './ids.ts';
 import { resolveLogSink, type LogSink } from './event-log.ts';
 import { handlerSource, type HandlerSource } from './module-loader.ts';
@@ -31,6 +32,7 @@ export interface ResolvedOptions {
   apiId: string;
   evaluateRouteKey: RouteKeyEvaluator;
   handlers: Map<string, HandlerSource>;
+  authorizer: ResolvedAuthorizer | undefined;
   routeResponses: ReadonlySet<string>;
   limits: GatewayLimits;
   admission: AdmissionLimits;
@@ -56,6 +58,8 @@ export function resolveOptions(options: LocalGatewayOptions): ResolvedOptions {
     if (typeof target !== 'function' && target.environment !== undefined) checkEnvironment(routeKey, target.environment);
     handlers.set(routeKey, handlerSource(routeKey, target, options.hotReload ?? false));
   }
+  // On AWS an authorizer belongs to the $connect route: without that route there is nothing to attach it to.
+  if (options.authorizer !== undefined && !handlers.has('$connect')) throw new Error('local gateway: an authorizer needs a $connect route');
   for (const routeKey of options.routeResponses ?? []) {
     if (!handlers.has(routeKey)) throw new Error(`local gateway: route response for unknown route ${routeKey}`);
   }
@@ -77,6 +81,7 @@ export function resolveOptions(options: LocalGatewayOptions): ResolvedOptions {
     apiId: options.apiId ?? randomApiId(),
     evaluateRouteKey: compileRouteSelectionExpression(options.routeSelectionExpression ?? '$request.body.action'),
     handlers,
+    authorizer: options.authorizer === undefined ? undefined : resolveAuthorizer(options.authorizer, options.hotReload ?? false),
     routeResponses: new Set(options.routeResponses ?? []),
     limits,
     admission,

@@ -20,7 +20,8 @@ import { chooseRoute } from './route-selection.ts';
 import { createStaticFiles } from './static-files.ts';
 import { routeThrottle } from './throttle.ts';
 import { certificateNames, ensureLocalCertificates, trustGatewayCa, type LocalCertificates } from './tls.ts';
-import type { GatewayEvent, LocalGateway, LocalGatewayOptions } from './types.ts';
+import type { HandlerSource } from './module-loader.ts';
+import type { GatewayAuthorizerEvent, GatewayEvent, LocalGateway, LocalGatewayOptions } from './types.ts';
 
 interface PendingUpgrade {
   facts: ConnectionFacts;
@@ -38,6 +39,9 @@ function awsErrorFrame(message: string, connectionId: string, requestId: string)
 }
 
 const SHUTDOWN_CLOSE_GRACE_MS = 500;
+/** The authorizer's methodArn needs a region and an account; these say it is no AWS one. */
+const LOCAL_ARN_REGION = 'local';
+const LOCAL_ARN_ACCOUNT = '000000000000';
 
 export async function startLocalGateway(options: LocalGatewayOptions): Promise<LocalGateway> {
   const config = resolveOptions(options);
@@ -58,11 +62,16 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
   let shuttingDown = false;
   let closed: Promise<void> | undefined;
   // process.env answers per function only while a gateway has functions with their own environment.
-  const releaseEnvironments = [...handlers.values()].some((source) => source.environment) ? useFunctionEnvironments() : undefined;
+  const releaseEnvironments = [...handlers.values(), ...(config.authorizer ? [config.authorizer.source] : [])].some((source) => source.environment)
+    ? useFunctionEnvironments()
+    : undefined;
 
-  async function invoke(routeKey: string, event: GatewayEvent): Promise<{ outcome: InvocationOutcome; durationMs: number }> {
+  async function invoke(
+    routeKey: string,
+    event: GatewayEvent | GatewayAuthorizerEvent,
+    source: HandlerSource | undefined = handlers.get(routeKey),
+  ): Promise<{ outcome: InvocationOutcome; durationMs: number }> {
     const started = performance.now();
-    const source = handlers.get(routeKey);
     const run = (async (): Promise<InvocationOutcome> => {
       if (!source) return { kind: 'threw', error: new Error(`no integration for ${routeKey}`) };
       // The function's own environment, if it has one, from its module's load through its last callback.
@@ -113,6 +122,19 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
       return accept(false, 429, '{"message":"Too Many Requests"}', { 'Content-Type': 'application/json' });
     }
     const event = buildConnectEvent(api, facts, { rawHeaders: req.rawHeaders, url: req.url ?? '/', port }, now);
+    if (config.authorizer) {
+      // Before $connect, as on AWS: a refused handshake never reaches the integration.
+      const started = performance.now();
+      const runAuthorizer = async (source: HandlerSource, authorizerEvent: GatewayAuthorizerEvent) => (await invoke('$connect authorizer', authorizerEvent, source)).outcome;
+      const verdict = await config.authorizer.authorize(event, methodArn, runAuthorizer);
+      if (!verdict.allowed) {
+        logEvent({ ...logFields, status: verdict.status, durationMs: performance.now() - started, detail: verdict.detail });
+        return accept(false, verdict.status, verdict.body, { 'Content-Type': 'application/json' });
+      }
+      // Each event its own copy: a handler that changes its event changes no other's.
+      facts.authorizer = verdict.context;
+      event.requestContext.authorizer = { ...verdict.context };
+    }
     const { outcome, durationMs } = await invoke('$connect', event);
     logFields.durationMs = durationMs;
     if (outcome.kind === 'threw') {
@@ -328,6 +350,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
   const port = (listener.address() as AddressInfo).port;
   const host = urlHost(config.host);
   const api: ApiFacts = { apiId: config.apiId, stage: config.stage, domainName: `${host}:${port}` };
+  const methodArn = `arn:aws:execute-api:${LOCAL_ARN_REGION}:${LOCAL_ARN_ACCOUNT}:${config.apiId}/${config.stage}/$connect`;
   // Handlers in this process reach https://${domainName}/${stage} with no setup of their own.
   if (certificates) releaseTrust = trustGatewayCa({ port, names, caPem: certificates.caPem, apiId: config.apiId, host: config.host });
 

@@ -22,6 +22,8 @@ export interface GatewayRequestContext {
   disconnectStatusCode?: number;
   /** DISCONNECT events only. */
   disconnectReason?: string;
+  /** With an authorizer: its `principalId` and `context` (values as strings), on every event of the connection. */
+  authorizer?: Record<string, string>;
 }
 
 /** The Lambda proxy event a handler receives. */
@@ -83,6 +85,40 @@ export type RouteTarget =
   | LambdaHandler
   | { handler: LambdaHandler; environment?: FunctionEnvironmentVariables }
   | { module: string; export?: string; environment?: FunctionEnvironmentVariables };
+
+/** What a REQUEST authorizer receives on `$connect` (API Gateway's WebSocket authorizer input). */
+export interface GatewayAuthorizerEvent {
+  type: 'REQUEST';
+  /** arn:aws:execute-api:{region}:{account}:{apiId}/{stage}/$connect */
+  methodArn: string;
+  headers: Record<string, string>;
+  multiValueHeaders: Record<string, string[]>;
+  queryStringParameters: Record<string, string>;
+  multiValueQueryStringParameters: Record<string, string[]>;
+  stageVariables: Record<string, string>;
+  requestContext: GatewayRequestContext;
+}
+
+/** A REQUEST authorizer: returns `{ principalId, policyDocument, context? }`, or throws `Unauthorized`. */
+export type AuthorizerHandler = (event: GatewayAuthorizerEvent, context: LambdaContextLike) => Promise<unknown> | unknown;
+
+export type AuthorizerTarget =
+  | AuthorizerHandler
+  | { handler: AuthorizerHandler; environment?: FunctionEnvironmentVariables }
+  | { module: string; export?: string; environment?: FunctionEnvironmentVariables };
+
+export interface GatewayAuthorizerOptions {
+  /** The authorizer function, given like a route's target (a function, or a module and its export). */
+  handler: AuthorizerTarget;
+  /**
+   * Request parameters that must all be present and non-empty, else 401 without calling the function:
+   * `route.request.header.NAME`, `route.request.querystring.NAME`, `context.NAME`. Default
+   * `['route.request.header.Authorization']`, as CDK's WebSocketLambdaAuthorizer.
+   */
+  identitySource?: string[];
+  /** Seconds a result is reused for the same identity source values; default 0, as AWS for WebSocket APIs. */
+  resultTtlSeconds?: number;
+}
 
 export interface GatewayLimits {
   /** Largest inbound WebSocket frame; AWS: 32 KB. Larger → close 1009. */
@@ -148,6 +184,8 @@ export interface LocalGatewayOptions {
   routeSelectionExpression?: string;
   /** Keys: '$connect', '$disconnect', '$default' or custom keys (which must not start with '$'). */
   routes: Record<string, RouteTarget>;
+  /** A Lambda REQUEST authorizer on `$connect` (see docs/local-gateway.md, "Authorizer"). */
+  authorizer?: GatewayAuthorizerOptions;
   /** Route keys configured with a route response: the handler's returned body is sent back to the client. */
   routeResponses?: string[];
   limits?: Partial<GatewayLimits>;
