@@ -23,6 +23,8 @@ export interface BenchArgs {
   startup: boolean;
   /** Members of the measured room in the Scan-capacity probe (bench/probes/scan-capacity.ts), or null to skip it. */
   scanRoom: number | null;
+  /** The local gateway under a flood (bench/probes/flood.ts): fairness and refusal throughput. */
+  flood: boolean;
   out: string;
 }
 
@@ -56,11 +58,12 @@ export const USAGE = `npm run bench -- [options]
   --post-latency MS      per-post network delay for --workers and --tune's second pass (default 20)
   --scan-room N          members of the room in the Scan-capacity probe (default ${SCAN_ROOM})
   --no-scan              skip the Scan-capacity probe
+  --no-flood             skip the flood probe (an honest /nick while 6 connections flood the local gateway)
   --no-bundles           skip bundling the handlers and timing their init
   --no-post-cpu          skip the CPU-per-post comparison (SDK vs functions/connection-poster.ts)
   --no-startup           skip timing \`npm start\`
   --quick                a smoke run of seconds: 10 and 100 clients, 1 run of 5 broadcasts, 1 warm-up,
-                         a 10-member Scan probe, no bundles, CPU per post or start-up (--clients, --sweep,
+                         a 10-member Scan probe, no bundles, CPU per post, start-up or flood (--clients, --sweep,
                          --runs, --broadcasts, --warmup and --scan-room given with it still apply)
   --out FILE             JSON results (default bench/results/latest.json)`;
 
@@ -106,6 +109,7 @@ export function parseBenchArgs(raw: string[]): BenchArgs | 'help' {
       'no-bundles': { type: 'boolean' },
       'no-post-cpu': { type: 'boolean' },
       'no-startup': { type: 'boolean' },
+      'no-flood': { type: 'boolean' },
       quick: { type: 'boolean' },
       out: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -132,6 +136,7 @@ export function parseBenchArgs(raw: string[]): BenchArgs | 'help' {
     postCpu: !values['no-post-cpu'] && !quick,
     startup: !values['no-startup'] && !quick,
     scanRoom: values['no-scan'] ? null : values['scan-room'] !== undefined ? positive(values['scan-room'], 'scan-room') : quick ? 10 : SCAN_ROOM,
+    flood: !values['no-flood'] && !quick,
     out: values.out ?? 'bench/results/latest.json',
   };
 }

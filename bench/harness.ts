@@ -12,6 +12,7 @@ import { PASSES, runFanout, type Block, type HeapFigures } from './fanout/run-fa
 import { splitVariant, VARIANTS, type Variant } from './fanout/variants.ts';
 import { measureBundles, type BundleFigures } from './probes/bundles.ts';
 import { measurePostCpu, type PostCpuFigures } from './probes/post-cpu.ts';
+import { runFloodProbe, type FloodProbeResult } from './probes/flood.ts';
 import { measureScanCapacity, type ScanCapacityFigures } from './probes/scan-capacity.ts';
 import { measureStartup, type StartupFigures } from './probes/startup.ts';
 import { median, summarizeRuns, type RunFigures, type Summary } from './report/stats.ts';
@@ -58,6 +59,7 @@ export interface BenchResults {
   startup: StartupFigures | null;
   postCpu: PostCpuFigures | null;
   scanCapacity: ScanCapacityFigures | null;
+  flood: FloodProbeResult | null;
 }
 
 /** Broadcasts the progress bar will count, so it can show how far along the run is. */
@@ -86,6 +88,8 @@ export async function runBench(args: BenchArgs, progress?: Progress): Promise<Be
   bar.phase('CPU per post');
   const postCpu = args.postCpu ? await measurePostCpu() : null;
   const scanCapacity = args.scanRoom === null ? null : await measureScanCapacity(args.scanRoom, (step) => bar.phase(`Scan capacity: ${step}`));
+  bar.phase('the local gateway under a flood');
+  const flood = args.flood ? await runFloodProbe() : null;
 
   /** `runs` independent runs of the blocks at one client count, summarised across the runs. */
   const run = async (clients: number, blocks: Block[], runs: number, extra: { postLatencyMs?: number; splitWorkers?: number[] } = {}): Promise<SizeResult> => {
@@ -160,6 +164,7 @@ export async function runBench(args: BenchArgs, progress?: Progress): Promise<Be
     startup,
     postCpu,
     scanCapacity,
+    flood,
   };
 }
 

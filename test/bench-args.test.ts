@@ -14,7 +14,7 @@ describe('npm run bench options', () => {
     expect(args.clients).toEqual(SWEEP);
     expect([runsAt(args, 1000), broadcastsAt(args, 1000)]).toEqual([3, 20]);
     expect([runsAt(args, 5000), broadcastsAt(args, 5000)]).toEqual([1, 10]);
-    expect(args).toMatchObject({ bundles: true, postCpu: true, startup: true, scanRoom: 1000 });
+    expect(args).toMatchObject({ bundles: true, postCpu: true, startup: true, scanRoom: 1000, flood: true });
   });
 
   it('applies --runs and --broadcasts to every size', () => {
@@ -25,7 +25,7 @@ describe('npm run bench options', () => {
 
   it('has a quick mode whose sizes and counts can still be set', () => {
     const quick = parsed(['--quick']);
-    expect(quick).toMatchObject({ clients: [10, 100], runs: 1, broadcasts: 5, warmup: 1, scanRoom: 10, bundles: false, postCpu: false, startup: false });
+    expect(quick).toMatchObject({ clients: [10, 100], runs: 1, broadcasts: 5, warmup: 1, scanRoom: 10, bundles: false, postCpu: false, startup: false, flood: false });
     expect(parsed(['--quick', '--clients', '5', '--runs', '2', '--scan-room', '3'])).toMatchObject({ clients: [5], runs: 2, scanRoom: 3 });
     expect(parsed(['--no-scan']).scanRoom).toBeNull();
   });

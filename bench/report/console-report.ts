@@ -3,6 +3,7 @@
 // and the targets (MET/MISS).
 import type { BenchResults } from '../harness.ts';
 import { formatSize, formatSplit, formatSweep, formatTuning } from './fanout-tables.ts';
+import { formatFloodProbe } from '../probes/flood.ts';
 import { formatBundles, formatPostCpu, formatScanCapacity, formatStartup } from './probe-lines.ts';
 import type { Target } from './targets.ts';
 
@@ -26,6 +27,7 @@ export function formatReport(results: BenchResults, targets: Target[]): string {
     formatScanCapacity(results),
     formatBundles(results),
     formatStartup(results),
+    results.flood ? `\nThe local gateway under a flood (bench/probes/flood.ts)\n${formatFloodProbe(results.flood)}` : '',
     formatTargets(targets),
   ]
     .filter(Boolean)

@@ -125,5 +125,9 @@ export function evaluateTargets(results: BenchResults): Target[] {
       detail: `median ${results.startup.readyMs.p50.toFixed(0)} ms (runs ${results.startup.readyMs.runs.map((ms) => ms.toFixed(0)).join(', ')})`,
     });
   }
+  // The flood probe's own targets (bench/probes/flood.ts decides them), in the one list.
+  for (const target of results.flood?.targets ?? []) {
+    targets.push({ name: target.name, pass: target.met, detail: `${Math.round(target.value).toLocaleString('en-US')} (target ${target.target})` });
+  }
   return targets;
 }

@@ -1,15 +1,8 @@
-// The metered emulator (bench/support/dynamo-worker.mjs) on its own thread, and the counters it keeps.
-import { once } from 'node:events';
-import { Worker } from 'node:worker_threads';
+// The metered emulator (local/dynalite-worker.mjs with its meter on, the thread `npm start` uses too)
+// and the counters it keeps.
+import { startDynaliteThread, type EmulatorCounters } from '../../local/dynalite-thread.ts';
 
-export interface DynamoCounters {
-  requests: number;
-  capacityUnits: number;
-  /** Requests by operation (GetItem, Query, Scan, UpdateItem, …). */
-  byOperation: Record<string, number>;
-  /** Consumed capacity units by operation: reads are RCUs, writes WCUs (the table's; dynalite adds none for indexes). */
-  capacityByOperation: Record<string, number>;
-}
+export type DynamoCounters = EmulatorCounters;
 
 export interface MeteredDynamo {
   endpoint: string;
@@ -18,26 +11,8 @@ export interface MeteredDynamo {
   close(): Promise<void>;
 }
 
-export async function startMeteredDynamo(): Promise<MeteredDynamo> {
-  const worker = new Worker(new URL('./dynamo-worker.mjs', import.meta.url), { execArgv: [] });
-  const [{ port }] = (await once(worker, 'message')) as [{ port: number }];
-  // One read in flight at a time: each answer is the reply to the read before it.
-  let reading: Promise<DynamoCounters> = Promise.resolve({ requests: 0, capacityUnits: 0, byOperation: {}, capacityByOperation: {} });
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    read() {
-      reading = reading.then(async () => {
-        worker.postMessage('read');
-        const [{ counters }] = (await once(worker, 'message')) as [{ counters: DynamoCounters }];
-        return counters;
-      });
-      return reading;
-    },
-    async close() {
-      worker.postMessage('close');
-      await once(worker, 'exit');
-    },
-  };
+export function startMeteredDynamo(): Promise<MeteredDynamo> {
+  return startDynaliteThread({ meter: true });
 }
 
 const READ_OPERATIONS = new Set(['GetItem', 'BatchGetItem', 'Query', 'Scan', 'TransactGetItems']);
