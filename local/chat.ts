@@ -193,6 +193,7 @@ function track(event: ServerEvent): void {
     }
   } else if (event.type === 'resumed') {
     room = event.room;
+    seen.caughtUp(room);
     becomeReady();
   } else if (event.type === 'error' && restoring === 'resume' && event.code === 'RESUME_FAILED') {
     // The token is no longer good (expired, or the name was taken meanwhile): log in by name instead.

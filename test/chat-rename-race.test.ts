@@ -88,7 +88,7 @@ async function storedUser(store: ChatStore, prefix: string): Promise<{ id: strin
   await store.createConnection(id, now);
   const loginSeq = (await store.beginLogin(id)) ?? 0;
   await store.claimNickname(keyOf(name(prefix)), name(prefix), id, now, loginSeq);
-  await store.setNickname(id, name(prefix), keyOf(name(prefix)), 'race', loginSeq);
+  await store.setNickname(id, name(prefix), keyOf(name(prefix)), 'race', loginSeq, { session: 'test-session' });
   return {
     id,
     name,

@@ -22,7 +22,7 @@ describe('/ls in a crowded room', () => {
         limit(async () => {
           const id = `crowd${n}=`;
           await store.createConnection(id, Date.now());
-          await store.setNickname(id, longName(n), `k${String(n).padStart(4, '0')}`, 'crowd', 1);
+          await store.setNickname(id, longName(n), `k${String(n).padStart(4, '0')}`, 'crowd', 1, { session: 'test-session' });
           await store.enterRoom('crowd');
         }),
       ),

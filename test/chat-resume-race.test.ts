@@ -41,10 +41,10 @@ async function storedUser(store: ChatStore): Promise<{ id: string; nickname: str
   await store.createConnection(id, now);
   const loginSeq = (await store.beginLogin(id)) ?? 0;
   await store.claimNickname(parsed.key, nickname, id, now, loginSeq);
-  await store.setNickname(id, nickname, parsed.key, ROOM, loginSeq);
+  await store.setNickname(id, nickname, parsed.key, ROOM, loginSeq, { session: 'test-session' });
   await store.enterRoom(ROOM);
   const issued = issueToken(parsed.key);
-  const record = { nickname, tokenHash: issued.tokenHash, connectionId: id, loginSeq, room: ROOM, ignoring: false, expiresAt: Math.floor(now / 1000) + 600 };
+  const record = { nickname, tokenHash: issued.tokenHash, connectionId: id, loginSeq, room: ROOM, ignoring: false, expiresAt: Math.floor(now / 1000) + 600, session: `session${round}` };
   await store.issueResume(parsed.key, record);
   return { id, nickname, key: parsed.key, token: issued.token };
 }

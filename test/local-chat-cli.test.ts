@@ -5,6 +5,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import type { ServerEvent } from '../functions/core/events.ts';
 import { complete, COMMANDS, Roster } from '../local/chat-cli/completion.ts';
 import { chatUrl, reconnectDelayMs, tlsHint } from '../local/chat-cli/connection.ts';
+import { SeenEvents } from '../local/chat-cli/seen-events.ts';
 import { colourWanted, nickColour, parseServerEvent, renderEvent } from '../local/chat-cli/render.ts';
 import { useLocalChat } from './support/chat.ts';
 import { connectionIdOf } from './support/client.ts';
@@ -74,6 +75,23 @@ describe('rendering', () => {
     expect(parseServerEvent('[12:29:36] bob: hi')).toBeUndefined();
     expect(parseServerEvent('{"type":"message","at":"x"}')).toBeUndefined();
     expect(parseServerEvent('{"type":"error","at":"x","code":"NOPE","message":"m"}')).toBeUndefined();
+  });
+});
+
+describe('seen events', () => {
+  const message = (seq: number): ServerEvent => ({ type: 'message', seq, at: AT, room: 'lobby', from: 'amy', text: `#${seq}` });
+  it('resumes from the end of the unbroken run (6 still on its way after 5 and 7), and shows each event once', () => {
+    const seen = new SeenEvents();
+    expect(seen.unseen(message(5), false)).toEqual(message(5));
+    expect(seen.unseen(message(7), false)).toEqual(message(7));
+    expect(seen.last('lobby')).toBe(5);
+    expect(seen.unseen(message(7), false)).toBeUndefined(); // again: not shown twice
+    const replay: ServerEvent = { type: 'history', at: AT, room: 'lobby', messages: [6, 7].map((seq) => message(seq)).filter((e) => e.type === 'message') };
+    const shown = seen.unseen(replay, true);
+    expect(shown?.type === 'history' && shown.messages.map((kept) => kept.seq)).toEqual([6]);
+    expect(seen.last('lobby')).toBe(7);
+    // History asked for is shown whole, seen or not.
+    expect(seen.unseen(replay, false)).toEqual(replay);
   });
 });
 

@@ -125,8 +125,12 @@ export class ChatSession {
   #resumeToken = /** @type {string | null} */ (null);
   /** A `/resume` sent and not yet answered: what to fall back to if it is refused. */
   #resuming = /** @type {Login | null} */ (null);
-  /** Per room, the seqs of events shown (for replays that overlap) and the highest. */
-  #seen = /** @type {Map<string, { numbers: Set<number>, last: number }>} */ (new Map());
+  /**
+   * Per room, the seqs of events shown (for replays that overlap) and `upTo`: the end of the unbroken
+   * run of them, what a resume asks to continue from (events of concurrent broadcasts can arrive out
+   * of order, so the highest seen may have a lower one still on its way).
+   */
+  #seen = /** @type {Map<string, { numbers: Set<number>, upTo: number }>} */ (new Map());
   /** @type {unknown} */
   #recycleTimer;
   /** Replacing the connection on purpose: nothing to tell the user. */
@@ -217,7 +221,7 @@ export class ChatSession {
     if (this.#resumeToken && login.restore) {
       // Resumed, the server restores the name, room and ignore flag, and replays what we missed.
       this.#resuming = login;
-      const seq = room === null ? null : (this.#seen.get(room)?.last ?? null);
+      const seq = room === null ? null : (this.#seen.get(room)?.upTo ?? null);
       this.send(`/resume ${this.#resumeToken}${seq === null ? '' : ` ${seq}`}`);
       return;
     }
@@ -397,14 +401,25 @@ export class ChatSession {
    */
   #note(room, seq) {
     let seen = this.#seen.get(room);
-    if (!seen) this.#seen.set(room, (seen = { numbers: new Set(), last: 0 }));
-    if (seen.numbers.has(seq)) return false;
+    // The first event seen of a room is where this client's view of it starts.
+    if (!seen) this.#seen.set(room, (seen = { numbers: new Set(), upTo: seq - 1 }));
+    if (seen.numbers.has(seq) || seq <= seen.upTo - SEEN_KEPT) return false;
     seen.numbers.add(seq);
-    seen.last = Math.max(seen.last, seq);
+    while (seen.numbers.has(seen.upTo + 1)) seen.upTo += 1;
     if (seen.numbers.size > SEEN_KEPT) {
-      for (const old of seen.numbers) if (old <= seen.last - SEEN_KEPT) seen.numbers.delete(old);
+      for (const old of seen.numbers) if (old <= seen.upTo - SEEN_KEPT) seen.numbers.delete(old);
     }
     return true;
+  }
+
+  /**
+   * After a resume's replay, everything the room kept up to the newest seen has come or is not for us
+   * (messages while ignoring): the unbroken run reaches it.
+   * @param {string} room
+   */
+  #caughtUp(room) {
+    const seen = this.#seen.get(room);
+    if (seen) seen.upTo = Math.max(seen.upTo, ...seen.numbers);
   }
 
   /**
@@ -418,6 +433,7 @@ export class ChatSession {
     this.#login = null;
     this.#cancelRetry();
     this.#update({ nickname, wanted: null, room, ignoring: login?.restore?.ignoring ?? false, users: [], userCount: null });
+    this.#caughtUp(room);
     this.#startRecycleTimer();
     if (!this.#recycling || gap) this.#log({ type: 'resumed', nickname, room, gap });
     this.#recycling = false;

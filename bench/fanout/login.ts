@@ -22,7 +22,7 @@ export async function logInAll(
         const nickname = `u${index}`; // already case-folded: the nickname is its own key
         const claim = await store.claimNickname(nickname, nickname, connectionId, connectedAt, 1);
         if (!claim.claimed) throw new Error(`could not claim ${nickname}`);
-        if ((await store.setNickname(connectionId, nickname, nickname, LOBBY, 1)).status !== 'set') throw new Error(`connection ${connectionId} is gone`);
+        if ((await store.setNickname(connectionId, nickname, nickname, LOBBY, 1, { session: 'test-session' })).status !== 'set') throw new Error(`connection ${connectionId} is gone`);
         await dynamodb.send(new PutItemCommand({ TableName: sampleTable, Item: { connectionId: { S: connectionId } } }));
       }),
     ),

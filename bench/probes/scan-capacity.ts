@@ -62,7 +62,7 @@ export async function measureScanCapacity(roomMembers: number, onStep: (step: st
             const nickname = `${room}${index}`; // already case-folded: the nickname is its own key
             await store.createConnection(id, Date.now());
             await store.claimNickname(nickname, nickname, id, Date.now(), 1);
-            await store.setNickname(id, nickname, nickname, room, 1);
+            await store.setNickname(id, nickname, nickname, room, 1, { session: 'test-session' });
           }),
         ),
       );

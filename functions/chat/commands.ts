@@ -69,15 +69,21 @@ export function createCommands(
   async function say(fanout: Fanout, sender: Member, text: string, frameId: string, clientId: string | null): Promise<void> {
     const { room } = sender;
     const event = { type: 'message', at: timestamp(), room, from: sender.nickname, text } as const;
-    if (clientId === null || !sender.nicknameKey) {
+    if (clientId === null || !sender.session) {
       await publish(fanout, event, 'message');
       return;
     }
-    // Claimed before it is numbered: the same id again (a retry, also from a resumed connection) finds
-    // the claim and is acknowledged with the same seq instead of being sent twice.
-    const senderKey = sender.nicknameKey;
+    // Claimed before it is numbered: the same id again (a retry, also from a resumed connection, which
+    // carries the session over) finds the claim and is acknowledged with the same seq instead of being
+    // sent twice. Keyed by the session, not the name: whoever takes the name later has ids of their own.
+    const senderKey = sender.session;
     const claim = await store.claimSentMessage(senderKey, clientId, frameId, claimSettleMs);
     if (claim.status === 'pending') return; // the first send of this id is on its way; its ack will be too
+    if (claim.status === 'stored' && claim.room !== room) {
+      // Sent before the sender moved: it is not sent again here, nor acknowledged with another room's number.
+      const elsewhere = chatError('BAD_REQUEST', `Message ${clientId} was sent to #${claim.room} already (seq ${claim.seq}); give a new message a new id.`);
+      return reply(fanout, sender, errorEvent(elsewhere, undefined, clientId));
+    }
     const seq =
       claim.status === 'stored'
         ? claim.seq

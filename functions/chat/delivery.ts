@@ -51,8 +51,9 @@ export interface PublishOptions {
   /** Left out of the broadcast (still numbered and kept): a connection inside its `$connect`. */
   exclude?: string;
   /**
-   * Keeps the numbered event, and its failure fails the publish (an ack must mean "kept"). Default: in
-   * the room's history, a failure only logged (the event went out).
+   * Keeps the numbered event before it is broadcast, and its failure fails the publish with nothing
+   * sent (an ack must mean "kept", and a retry must not send it twice). Default: kept in the room's
+   * history while it is broadcast, a failure only logged (the event went out).
    */
   keep?: (event: RoomEvent) => Promise<void>;
 }
@@ -115,11 +116,14 @@ export function createDelivery(context: ChatContext): Delivery {
 
   async function publish(fanout: Fanout, event: UnnumberedRoomEvent, audience: Audience, options: PublishOptions = {}): Promise<RoomEvent> {
     const numbered: RoomEvent = { ...event, seq: await store.nextSeq(event.room) };
-    const kept = options.keep
-      ? options.keep(numbered)
-      : store.addRoomEvent(numbered).catch((error: unknown) => log.warn('keeping a room event failed', { room: event.room, error: String(error) }));
-    const [keeping] = await Promise.allSettled([kept, broadcast(fanout, event.room, numbered, audience, options.exclude)]);
-    if (keeping.status === 'rejected') throw keeping.reason;
+    if (options.keep) {
+      await options.keep(numbered);
+      await broadcast(fanout, event.room, numbered, audience, options.exclude);
+      return numbered;
+    }
+    const kept = store.addRoomEvent(numbered).catch((error: unknown) => log.warn('keeping a room event failed', { room: event.room, error: String(error) }));
+    await broadcast(fanout, event.room, numbered, audience, options.exclude);
+    await kept;
     return numbered;
   }
 

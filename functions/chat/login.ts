@@ -7,7 +7,7 @@ import type { Fanout } from '../fanout.ts';
 import type { ConnectionRecord } from '../store.ts';
 import type { ChatContext } from './context.ts';
 import { systemEvent, type Delivery } from './delivery.ts';
-import { issueToken } from './resume-secret.ts';
+import { issueToken, newSession } from './resume-secret.ts';
 
 /**
  * The connection as it was before (for the announcement) and the resume token for its `login` event,
@@ -63,7 +63,9 @@ export function createLogin({ store, clock, connectGraceMs, claimSettleMs, resum
           (await store.claimNickname(key, nickname, connectionId, connectedAt, loginSeq)).claimed;
         if (!retried) return { ok: false, error: taken };
       }
-      const change = await store.setNickname(connectionId, nickname, key, LOBBY, loginSeq);
+      // A first login on this connection starts the user's session; a rename keeps it.
+      const session = newSession();
+      const change = await store.setNickname(connectionId, nickname, key, LOBBY, loginSeq, { session });
       if (change.status !== 'set') {
         // Give the name back, unless a newer login of this connection claimed it meanwhile.
         await store.releaseClaim(key, connectionId, { by: 'exactly', loginSeq });
@@ -79,7 +81,7 @@ export function createLogin({ store, clock, connectGraceMs, claimSettleMs, resum
       const issued = issueToken(key);
       const expiresAt = Math.floor(clock() / 1000) + resumeTokenTtlSeconds;
       const place = { room: previous.room ?? LOBBY, ignoring: previous.ignoring };
-      const record = { nickname, tokenHash: issued.tokenHash, connectionId, loginSeq, expiresAt, ...place };
+      const record = { nickname, tokenHash: issued.tokenHash, connectionId, loginSeq, expiresAt, session: previous.session ?? session, ...place };
       // A newer login of this connection issued its token first: that login's outcome (and token) stands.
       if (!(await store.issueResume(key, record))) return null;
       return { ok: true, previous, resume: issued.token };

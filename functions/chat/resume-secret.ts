@@ -13,6 +13,11 @@ export function issueToken(nicknameKey: string): IssuedToken {
   return { token: formatResumeToken(nicknameKey, secret), tokenHash: hashSecret(secret) };
 }
 
+/** A user's session id (ConnectionRecord.session): random, so no later holder of the name shares it. */
+export function newSession(): string {
+  return randomBytes(16).toString('base64url');
+}
+
 export function hashSecret(secret: string): string {
   return createHash('sha256').update(secret).digest('base64url');
 }

@@ -8,10 +8,10 @@ import { HISTORY_DEFAULT } from '../core/frame.ts';
 import { parseResumeToken } from '../core/resume-token.ts';
 import { announcements } from '../core/rules.ts';
 import type { Fanout } from '../fanout.ts';
-import type { ConnectionRecord, ResumeRecord } from '../store.ts';
+import type { ClaimRecord, ConnectionRecord, ResumeRecord } from '../store.ts';
 import type { ChatContext } from './context.ts';
 import { systemEvent, type Delivery, type Recipient } from './delivery.ts';
-import { issueToken, secretMatches } from './resume-secret.ts';
+import { issueToken, newSession, secretMatches } from './resume-secret.ts';
 
 /** Who the connection is now, and the token for its `login` event; or why the resume failed. */
 export type ResumeOutcome =
@@ -27,6 +27,16 @@ export interface Resume {
   welcomeBack(fanout: Fanout, to: Recipient, resumed: Extract<ResumeOutcome, { ok: true }>, afterSeq: number | null): Promise<void>;
   /** `/resume`: both, or a RESUME_FAILED error that changed nothing. */
   command(fanout: Fanout, sender: ConnectionRecord, token: string, afterSeq: number | null): Promise<void>;
+}
+
+/** How long a replay waits for events numbered but not yet kept before it calls them missing. */
+const REPLAY_SETTLE_MS = 250;
+
+/** Whether the events skip a number, or stop before `latest`. */
+function hasHoleOrTail(events: readonly RoomEvent[], latest: number): boolean {
+  const last = events.at(-1);
+  if (last !== undefined && last.seq < latest) return true;
+  return events.some((event, i) => i > 0 && event.seq !== (events[i - 1]?.seq ?? 0) + 1);
 }
 
 const NOT_CURRENT = 'The resume token is not valid (expired, already used, or not one this server issued). Log in with /nick NAME.';
@@ -49,13 +59,22 @@ export function createResume({ store, clock, resumeTokenTtlSeconds }: ChatContex
     const rotation = { tokenHash: issued.tokenHash, connectionId, loginSeq, now, resumedFrom: previousHolder };
     const before = await store.rotateResume(key, record.tokenHash, { ...rotation, expiresAt: Math.floor(now / 1000) + resumeTokenTtlSeconds });
     if (!before) return { ok: false, message: NOT_CURRENT }; // another resume with this token won
-    const { nickname, room, ignoring } = before;
+    const { nickname } = before;
 
-    const holder = await claim(key, nickname, connection, loginSeq, before);
-    if (holder === 'taken') return { ok: false, message: `The nickname "${nickname}" was taken by someone else meanwhile. Log in with /nick NAME.` };
-    const change = await store.setNickname(connectionId, nickname, key, room, loginSeq, ignoring);
+    const taken = await claim(key, nickname, connection, loginSeq, before);
+    if (taken === 'taken') return { ok: false, message: `The nickname "${nickname}" was taken by someone else meanwhile. Log in with /nick NAME.` };
+    const holder = taken?.connectionId ?? null;
+    // A connection still holding the name knows where its user is now (a /join since the token's record).
+    const holding = holder === null ? null : await store.getConnection(holder);
+    const room = holding?.room ?? before.room;
+    const ignoring = holding?.room ? holding.ignoring : before.ignoring;
+    // The session comes along: an id re-sent from here is the same message as from the old connection.
+    const change = await store.setNickname(connectionId, nickname, key, room, loginSeq, { ignoring, session: before.session || newSession() });
     if (change.status !== 'set') {
-      await store.releaseClaim(key, connectionId, { by: 'exactly', loginSeq });
+      // This connection closed, or a newer /nick of it took effect: the name goes back to whoever had it,
+      // or a connection that still uses it would be left holding no claim (anyone could take it).
+      if (taken) await giveBack(key, taken, connectionId);
+      else await store.releaseClaim(key, connectionId, { by: 'exactly', loginSeq });
       return change.status === 'missing' ? null : { ok: false, message: 'A newer login of this connection took effect.' };
     }
     await store.enterRoom(room);
@@ -72,14 +91,17 @@ export function createResume({ store, clock, resumeTokenTtlSeconds }: ChatContex
     return { ok: true, nickname, room, ignoring, resume: issued.token };
   }
 
-  /** The name for this connection; the connection that held it (to close), null if none; 'taken' by another user. */
+  /**
+   * The name for this connection: the claim it took over (its holder is to be closed), null when it
+   * claimed a free name, 'taken' when another user has it.
+   */
   async function claim(
     key: string,
     nickname: string,
     connection: ConnectionRecord,
     loginSeq: number,
     before: ResumeRecord,
-  ): Promise<string | null | 'taken'> {
+  ): Promise<ClaimRecord | null | 'taken'> {
     const { connectionId, connectedAt } = connection;
     for (let attempt = 0; attempt < 2; attempt += 1) {
       const result = await store.claimNickname(key, nickname, connectionId, connectedAt, loginSeq);
@@ -88,9 +110,17 @@ export function createResume({ store, clock, resumeTokenTtlSeconds }: ChatContex
       if (!holder) continue; // released between the write and the read: claim it fresh
       // Only the connection this user last had may be taken over; anyone else got the name fairly.
       if (holder.connectionId !== before.connectionId && holder.connectionId !== before.awayFrom) return 'taken';
-      if (await store.takeOverClaim(holder, nickname, connectionId, connectedAt, loginSeq)) return holder.connectionId;
+      if (await store.takeOverClaim(holder, nickname, connectionId, connectedAt, loginSeq)) return holder;
     }
     return 'taken';
+  }
+
+  /** Hands a taken-over claim back to the connection it came from, if that one still uses the name. */
+  async function giveBack(key: string, previous: ClaimRecord, from: string): Promise<void> {
+    const [ours, holder] = await Promise.all([store.getClaim(key), store.getConnection(previous.connectionId)]);
+    if (ours?.connectionId !== from) return; // not ours any more: nothing to give back
+    if (holder?.nicknameKey === key) await store.takeOverClaim(ours, previous.nickname, previous.connectionId, holder.connectedAt, previous.loginSeq);
+    else await store.releaseClaim(key, from);
   }
 
   async function welcomeBack(fanout: Fanout, to: Recipient, resumed: Extract<ResumeOutcome, { ok: true }>, afterSeq: number | null): Promise<void> {
@@ -103,14 +133,24 @@ export function createResume({ store, clock, resumeTokenTtlSeconds }: ChatContex
     await delivery.reply(fanout, to, { type: 'resumed', at: timestamp(), nickname, room, replayed: shown.length, gap });
   }
 
-  /** What `room` kept after `afterSeq` (the newest REPLAY_MAX), and whether it reaches back to afterSeq + 1. */
+  /**
+   * What `room` kept after `afterSeq` (the newest REPLAY_MAX), and `gap`: whether anything after
+   * afterSeq is missing from it (expired, beyond REPLAY_MAX, or given a number but never kept).
+   */
   async function replay(room: string, afterSeq: number): Promise<{ events: RoomEvent[]; gap: boolean }> {
     const latest = await store.latestSeq(room);
     // A counter behind the client's seq restarted (the room's history expired meanwhile): all of it is new.
     const from = latest < afterSeq ? 0 : afterSeq;
-    const events = latest > from ? await store.historyAfter(room, from, REPLAY_MAX) : [];
+    const read = async () => (latest > from ? store.historyAfter(room, from, REPLAY_MAX) : []);
+    let events = await read();
+    // A number given out just before this read may belong to an event still being kept by another
+    // invocation (broadcast to the members of that moment, this connection not yet among them): read once more.
+    if (events.length === 0 ? latest > from : hasHoleOrTail(events, latest)) {
+      await new Promise((resolve) => setTimeout(resolve, REPLAY_SETTLE_MS));
+      events = await read();
+    }
     const first = events[0]?.seq ?? latest + 1;
-    return { events, gap: from !== afterSeq || first > from + 1 };
+    return { events, gap: from !== afterSeq || first > from + 1 || hasHoleOrTail(events, latest) };
   }
 
   return {

@@ -64,5 +64,6 @@ export function blankConnection(connectionId: string, connectedAt: number): Conn
     lastMessageId: null,
     frameSeq: 0,
     format: 'json',
+    session: null,
   };
 }

@@ -58,18 +58,18 @@ export function connectionItems({ TableName, send, conditional }: StoreRequests)
       return output?.Attributes ? Number(output.Attributes.loginSeq) : null;
     },
 
-    async setNickname(connectionId, nickname, key, room, loginSeq, ignoring) {
-      const flag = ignoring === undefined ? { set: '', values: {} } : { set: ', ignoring = :ignoring', values: { ':ignoring': ignoring } };
+    async setNickname(connectionId, nickname, key, room, loginSeq, extra) {
+      const flag = extra.ignoring === undefined ? { set: '', values: {} } : { set: ', ignoring = :ignoring', values: { ':ignoring': extra.ignoring } };
       const output = await conditional(
         new UpdateCommand({
           TableName,
           Key: connectionKey(connectionId),
           // A rename keeps the room; a first login joins `room`.
-          UpdateExpression: `SET nickname = :nickname, #key = :key, #room = if_not_exists(#room, :room), nameSeq = :seq${flag.set}`,
+          UpdateExpression: `SET nickname = :nickname, #key = :key, #room = if_not_exists(#room, :room), nameSeq = :seq, #session = if_not_exists(#session, :session)${flag.set}`,
           // The name of a newer login stands: an older one finishing late must not undo it.
           ConditionExpression: 'attribute_exists(#pk) AND (attribute_not_exists(nameSeq) OR nameSeq < :seq)',
-          ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#key': MEMBERS_INDEX_SORT_KEY, '#room': MEMBERS_INDEX_PARTITION_KEY },
-          ExpressionAttributeValues: { ':nickname': nickname, ':key': key, ':room': room, ':seq': loginSeq, ...flag.values },
+          ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#key': MEMBERS_INDEX_SORT_KEY, '#room': MEMBERS_INDEX_PARTITION_KEY, '#session': 'session' },
+          ExpressionAttributeValues: { ':nickname': nickname, ':key': key, ':room': room, ':seq': loginSeq, ':session': extra.session, ...flag.values },
           ReturnValues: 'ALL_OLD',
         }),
       );
@@ -122,5 +122,6 @@ export function toConnection(item: Record<string, unknown>): ConnectionRecord {
     lastMessageId: text(item.lastMessageId),
     frameSeq: typeof item.frameSeq === 'number' ? item.frameSeq : 0,
     format: isEventFormat(item.format) ? item.format : 'json',
+    session: text(item.session),
   };
 }

@@ -13,7 +13,7 @@ type ResumeStore = Pick<
   'issueResume' | 'getResume' | 'rotateResume' | 'updateResumePlace' | 'markAway' | 'wasResumedFrom' | 'claimLeftAnnouncement' | 'dropResume'
 >;
 
-export function resumeItems({ TableName, clock, send, conditional }: StoreRequests): ResumeStore {
+export function resumeItems({ TableName, send, conditional }: StoreRequests): ResumeStore {
   const mine = { ConditionExpression: 'connectionId = :me' };
 
   return {
@@ -26,6 +26,7 @@ export function resumeItems({ TableName, clock, send, conditional }: StoreReques
             nickname: record.nickname,
             tokenHash: record.tokenHash,
             connectionId: record.connectionId,
+            session: record.session,
             loginSeq: record.loginSeq,
             room: record.room,
             ignoring: record.ignoring,
@@ -50,7 +51,7 @@ export function resumeItems({ TableName, clock, send, conditional }: StoreReques
         new UpdateCommand({
           TableName,
           Key: resumeKey(key),
-          // `resumedFrom` tells the deferred leave of the connection that went away that its user is back.
+          // `resumedFrom` tells the $disconnect of the connection it took the name from to leave silently.
           UpdateExpression:
             'SET tokenHash = :to, connectionId = :me, loginSeq = :seq, resumedFrom = :previous, #ttl = :expires REMOVE awayFrom, awayAt',
           // Two resumes with one token: the first to rotate it wins, the other finds the hash changed.
@@ -113,18 +114,16 @@ export function resumeItems({ TableName, clock, send, conditional }: StoreReques
     },
 
     async claimLeftAnnouncement(key, awayFrom) {
-      // Unless the user resumed from that connection meanwhile, or it was announced. A record gone (the
-      // name taken by someone else, who wrote their own) leaves the leave to announce: the write then
-      // leaves a marker that expires soon, so the $disconnect role needs no read grant.
+      // Only while the record still says this connection went away and nothing since: a resume (even a
+      // second one, from a connection that resumed from it) removes `awayFrom`, a rename drops the record,
+      // and someone else's login replaces it (their "joined" stands; a "left" would contradict it).
       const claimed = await conditional(
         new UpdateCommand({
           TableName,
           Key: resumeKey(key),
-          UpdateExpression: 'SET leftAnnounced = :from, #ttl = if_not_exists(#ttl, :soon)',
-          ConditionExpression:
-            'attribute_not_exists(#pk) OR ((attribute_not_exists(resumedFrom) OR resumedFrom <> :from) AND (attribute_not_exists(leftAnnounced) OR leftAnnounced <> :from))',
-          ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#ttl': TTL_ATTRIBUTE },
-          ExpressionAttributeValues: { ':from': awayFrom, ':soon': Math.floor(clock() / 1000) + 60 },
+          UpdateExpression: 'SET leftAnnounced = :from',
+          ConditionExpression: 'awayFrom = :from AND (attribute_not_exists(leftAnnounced) OR leftAnnounced <> :from)',
+          ExpressionAttributeValues: { ':from': awayFrom },
         }),
       );
       return claimed !== undefined;
@@ -142,6 +141,7 @@ function toResume(item: Item): ResumeRecord {
     nickname: String(item.nickname),
     tokenHash: String(item.tokenHash),
     connectionId: text(item.connectionId),
+    session: String(item.session ?? ''),
     loginSeq: Number(item.loginSeq ?? 0),
     room: String(item.room),
     ignoring: item.ignoring === true,

@@ -36,16 +36,22 @@ export function roomEventItems({ TableName, clock, send, conditional, queryPages
   }
 
   async function newest(room: string, limit: number, afterSeq?: number): Promise<RoomEvent[]> {
-    // One page of the newest `limit` entries (then reversed): the first page is all that is wanted.
-    const { value: page } = await queryPages({
+    // The newest `limit` entries (then reversed), page by page: DynamoDB stops a page at 1 MB, which
+    // 50 entries never reach but a replay of up to REPLAY_MAX can. `limit` bounds the pages read too.
+    const items: Item[] = [];
+    const pages = queryPages({
       partition: historyPartition(room),
       ...(afterSeq === undefined ? {} : { after: seqSortKey(afterSeq) }),
       projection: '#sort, nickname, #text, sentAt',
       names: { '#sort': MEMBERS_INDEX_SORT_KEY, '#text': 'text' },
       pageSize: limit,
       newestFirst: true,
-    }).next();
-    return toEvents(room, page?.Items ?? []);
+    });
+    for await (const page of pages) {
+      items.push(...(page.Items ?? []));
+      if (items.length >= limit) break;
+    }
+    return toEvents(room, items.slice(0, limit));
   }
 
   return {

@@ -18,6 +18,11 @@ export interface ConnectionRecord {
   frameSeq: number;
   /** How the connection wants its events (`?format=` at `$connect`). */
   format: EventFormat;
+  /**
+   * The user's session: made by a login on a fresh connection, kept through renames and carried over
+   * by resumes. Client ids are unique within it (not within a nickname, which someone else may take later).
+   */
+  session: string | null;
 }
 
 /**
@@ -65,6 +70,8 @@ export interface ResumeRecord {
   tokenHash: string;
   /** The connection using the name; null once it went away. */
   connectionId: string | null;
+  /** The session a resume carries over (see ConnectionRecord.session). */
+  session: string;
   /** The login of that connection that issued the token. */
   loginSeq: number;
   room: string;
@@ -116,7 +123,18 @@ export interface ChatStore {
    */
   beginLogin(connectionId: string): Promise<number | null>;
   /** Sets the nickname and room membership, unless a newer login of the connection already set one. */
-  setNickname(connectionId: string, nickname: string, key: string, room: string, loginSeq: number, ignoring?: boolean): Promise<NicknameChange>;
+  /**
+   * Sets the nickname and room membership, unless a newer login of the connection already set one;
+   * `session` only if the connection has none yet (a rename keeps its session), `ignoring` if given.
+   */
+  setNickname(
+    connectionId: string,
+    nickname: string,
+    key: string,
+    room: string,
+    loginSeq: number,
+    extra: { session: string; ignoring?: boolean },
+  ): Promise<NicknameChange>;
   /** Flips `ignoring` from `from`; returns the value now stored (a concurrent flip wins). */
   setIgnoring(connectionId: string, from: boolean): Promise<boolean>;
   /**
@@ -166,7 +184,7 @@ export interface ChatStore {
   /** Writes the resume record of a login; false when a newer login of the same connection wrote one. */
   issueResume(
     key: string,
-    record: Pick<ResumeRecord, 'nickname' | 'tokenHash' | 'loginSeq' | 'room' | 'ignoring' | 'expiresAt'> & { connectionId: string },
+    record: Pick<ResumeRecord, 'nickname' | 'tokenHash' | 'loginSeq' | 'room' | 'ignoring' | 'expiresAt' | 'session'> & { connectionId: string },
   ): Promise<boolean>;
   getResume(key: string): Promise<ResumeRecord | null>;
   /**
@@ -185,7 +203,10 @@ export interface ChatStore {
   markAway(key: string, connectionId: string, away: { at: number; room: string; ignoring: boolean; leftAnnounced: boolean }): Promise<boolean>;
   /** Whether the last resume of the name took it from `connectionId` (a conditional write: no read grant needed). */
   wasResumedFrom(key: string, connectionId: string): Promise<boolean>;
-  /** True once for the connection that went away, unless its user resumed from it: then announce the leave. */
+  /**
+   * True once for the connection that went away, while the record still says so (no resume, rename or
+   * other login since): then announce the leave.
+   */
   claimLeftAnnouncement(key: string, awayFrom: string): Promise<boolean>;
   /** Deletes the record while `connectionId` owns it (the name was given up). */
   dropResume(key: string, connectionId: string): Promise<void>;

@@ -1,16 +1,24 @@
-// Which numbered room events the terminal has shown, per room: a resume replays from the last one, and
-// an event that arrives twice (live, then in the replay) is shown once. Pure: no I/O.
+// Which numbered room events the terminal has shown, per room: a resume continues from the end of the
+// unbroken run of them (events of concurrent broadcasts can arrive out of order, so the highest seen may
+// have a lower one still on its way), and an event that arrives twice (live, then in the replay) is
+// shown once. Pure: no I/O.
 import type { RoomEvent, ServerEvent } from '../../functions/core/events.ts';
 
 /** Seqs remembered per room; older ones cannot come back in a replay that starts after the newest. */
 const KEPT = 2000;
 
 export class SeenEvents {
-  readonly #rooms = new Map<string, { numbers: Set<number>; last: number }>();
+  readonly #rooms = new Map<string, { numbers: Set<number>; upTo: number }>();
 
-  /** The highest seq shown of `room`, if any. */
+  /** The end of the unbroken run of seqs shown of `room` (what a resume asks to continue from), if any. */
   last(room: string): number | undefined {
-    return this.#rooms.get(room)?.last;
+    return this.#rooms.get(room)?.upTo;
+  }
+
+  /** After a resume's replay: everything up to the newest seen has come, or is not for this user. */
+  caughtUp(room: string): void {
+    const seen = this.#rooms.get(room);
+    if (seen) seen.upTo = Math.max(seen.upTo, ...seen.numbers);
   }
 
   /**
@@ -26,11 +34,12 @@ export class SeenEvents {
 
   #note(event: RoomEvent): boolean {
     let room = this.#rooms.get(event.room);
-    if (!room) this.#rooms.set(event.room, (room = { numbers: new Set(), last: 0 }));
-    if (room.numbers.has(event.seq)) return false;
+    // The first event seen of a room is where this client's view of it starts.
+    if (!room) this.#rooms.set(event.room, (room = { numbers: new Set(), upTo: event.seq - 1 }));
+    if (room.numbers.has(event.seq) || event.seq <= room.upTo - KEPT) return false;
     room.numbers.add(event.seq);
-    room.last = Math.max(room.last, event.seq);
-    if (room.numbers.size > KEPT) for (const old of room.numbers) if (old <= room.last - KEPT) room.numbers.delete(old);
+    while (room.numbers.has(room.upTo + 1)) room.upTo += 1;
+    if (room.numbers.size > KEPT) for (const old of room.numbers) if (old <= room.upTo - KEPT) room.numbers.delete(old);
     return true;
   }
 }

@@ -29,7 +29,7 @@ export function defineStoreTests(startTable: () => Promise<TestTable>, traits: E
     const id = newId();
     await store.createConnection(id, Date.now());
     expect((await store.claimNickname(nickname.toLowerCase(), nickname, id, Date.now(), 1)).claimed).toBe(true);
-    await store.setNickname(id, nickname, nickname.toLowerCase(), room, 1);
+    await store.setNickname(id, nickname, nickname.toLowerCase(), room, 1, { session: 'test-session' });
     return id;
   }
 
@@ -64,7 +64,7 @@ export function defineStoreTests(startTable: () => Promise<TestTable>, traits: E
     });
 
     it('refuses to set a nickname on a connection that is gone', async () => {
-      expect(await store.setNickname('never-connected=', 'ghost', 'ghost', 'lobby', 1)).toEqual({ status: 'missing' });
+      expect(await store.setNickname('never-connected=', 'ghost', 'ghost', 'lobby', 1, { session: 'test-session' })).toEqual({ status: 'missing' });
     });
 
     it('flips ignoring and reports the stored value', async () => {
@@ -154,7 +154,7 @@ export function defineStoreTests(startTable: () => Promise<TestTable>, traits: E
       const astral = newId();
       for (const [id, key] of [[astral, 'a\u{1d49c}'], [wide, 'a\uff5a']] as const) {
         await store.createConnection(id, Date.now());
-        await store.setNickname(id, key, key, 'bytes', 1);
+        await store.setNickname(id, key, key, 'bytes', 1, { session: 'test-session' });
       }
       expect((await allMembers('bytes')).map((m) => m.connectionId)).toEqual([wide, astral]);
     });
@@ -233,7 +233,7 @@ export function defineStoreTests(startTable: () => Promise<TestTable>, traits: E
       const key = `resumer-${newId()}`;
       const now = Date.now();
       const expiresAt = Math.floor(now / 1000) + 600;
-      const issued = { nickname: 'Res', tokenHash: 'h1', connectionId: 'c1', loginSeq: 1, room: 'lobby', ignoring: false, expiresAt };
+      const issued = { nickname: 'Res', tokenHash: 'h1', connectionId: 'c1', loginSeq: 1, room: 'lobby', ignoring: false, expiresAt, session: 's1' };
       expect(await store.issueResume(key, issued)).toBe(true);
       expect(await store.issueResume(key, { ...issued, tokenHash: 'older' })).toBe(false); // not a newer login of c1
       await store.updateResumePlace(key, 'c1', { room: 'den', ignoring: true });
@@ -296,7 +296,7 @@ export function defineStoreTests(startTable: () => Promise<TestTable>, traits: E
       await store.createConnection(id, Date.now());
       const outcomes = await Promise.all(
         ['', 'k'.repeat(1025)].map((key, login) =>
-          outcomeOf(store.setNickname(id, 'x', key, 'limits', login + 1), 'stored'),
+          outcomeOf(store.setNickname(id, 'x', key, 'limits', login + 1, { session: 'test-session' }), 'stored'),
         ),
       );
       const refused = traits.enforcesIndexKeyLimits ? 'ValidationException' : 'stored';
@@ -310,7 +310,7 @@ export function defineStoreTests(startTable: () => Promise<TestTable>, traits: E
       expect(await store.deleteConnection(ghost, Date.now())).toBeNull();
       expect(await store.setIgnoring(ghost, false)).toBe(false);
       expect(await store.moveToRoom(ghost, 'nowhere')).toBeNull();
-      expect(await store.setNickname(ghost, 'nobody', 'nobody', 'lobby', 1)).toEqual({ status: 'missing' });
+      expect(await store.setNickname(ghost, 'nobody', 'nobody', 'lobby', 1, { session: 'test-session' })).toEqual({ status: 'missing' });
       await store.releaseClaim('nobody', ghost);
     });
   });
