@@ -10,6 +10,7 @@ import { accessError, isGuestCommand, isLoggedIn, NOT_LOGGED_IN } from './core/r
 import { isEventFormat } from './core/text-format.ts';
 import { createCommands } from './chat/commands.ts';
 import type { ChatContext } from './chat/context.ts';
+import type { LaterTask } from './chat/later.ts';
 import { createDelivery, systemEvent } from './chat/delivery.ts';
 import { claimedNicknameError } from './chat/claimed-nickname.ts';
 import { createLogin, type LoginOutcome } from './chat/login.ts';
@@ -48,6 +49,8 @@ export interface Chat {
   push(fanout: Fanout, text: string, rooms?: readonly string[]): Promise<string[]>;
   /** Rooms with anyone in them (lobby always), with their member counts. */
   roomCounts(): Promise<RoomCount[]>;
+  /** A deferred task (chat/later.ts), through the fan-out of its endpoint; throws if it should be tried again. */
+  runLater(fanout: Fanout, task: LaterTask): Promise<void>;
 }
 
 const OK: WebSocketResult = { statusCode: 200 };
@@ -150,6 +153,13 @@ export function createChat(options: ChatOptions): Chat {
     },
 
     roomCounts: () => rooms.all(),
+
+    async runLater(fanout, task) {
+      switch (task.kind) {
+        case 'leave':
+          return delivery.leaveUnlessResumed(fanout, task);
+      }
+    },
   };
 
   /** With NICKNAME_FROM_CLAIM, a login or a resume only to the name the sign-in vouched for. */
