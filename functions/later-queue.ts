@@ -65,6 +65,8 @@ export function createQueueScheduler(options: QueueSchedulerOptions): Scheduler 
           host: queue.host,
           'content-type': 'application/x-amz-json-1.0',
           'x-amz-target': 'AmazonSQS.SendMessage',
+          // As the SDK sends it: SQS then names errors as its query protocol did (QueueDoesNotExist, ...).
+          'x-amzn-query-mode': 'true',
           'content-length': String(Buffer.byteLength(body)),
         },
         body,
