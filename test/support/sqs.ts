@@ -37,7 +37,12 @@ export class SqsStandIn {
   ) {}
 
   get queueUrl(): string {
-    return `${this.endpoint}${QUEUE_PATH}`;
+    return SqsStandIn.queueUrlAt(this.endpoint);
+  }
+
+  /** This stand-in's queue as reached through `endpoint` (itself, or a proxy in front of it). */
+  static queueUrlAt(endpoint: string): string {
+    return `${endpoint}${QUEUE_PATH}`;
   }
 
   static async start(): Promise<SqsStandIn> {
@@ -57,7 +62,8 @@ export class SqsStandIn {
         if (req.headers['x-amz-target'] !== 'AmazonSQS.SendMessage') return json(400, { __type: 'com.amazonaws.sqs#InvalidAction', message: 'not SendMessage' });
         if (self.refusing) return json(self.refusing.status, { __type: `com.amazonaws.sqs#${self.refusing.type}`, message: 'refused by the stand-in' });
         const sent = JSON.parse(body) as { QueueUrl?: string; MessageBody?: string; DelaySeconds?: number };
-        if (sent.QueueUrl !== self.queueUrl) return json(400, { __type: 'com.amazonaws.sqs#QueueDoesNotExist', message: 'no such queue' });
+        // By path: a recording proxy in front of the stand-in may be the host the sender was given.
+        if (!sent.QueueUrl || new URL(sent.QueueUrl).pathname !== QUEUE_PATH) return json(400, { __type: 'com.amazonaws.sqs#QueueDoesNotExist', message: 'no such queue' });
         if (typeof sent.MessageBody !== 'string') return json(400, { __type: 'com.amazonaws.sqs#MissingParameter', message: 'MessageBody' });
         const messageId = randomUUID();
         self.messages.push({ messageId, body: sent.MessageBody, delaySeconds: sent.DelaySeconds ?? 0 });
