@@ -69,8 +69,8 @@ const LEAVE: HandlerPermissions = {
 // cold start's module init is felt; 256 MB for $disconnect, which nobody waits for.
 // Timeouts stay well under API Gateway's 29 s integration limit; fan-out gets the most room.
 export const ROUTE_HANDLERS: readonly RouteHandler[] = [
-  // $connect never lists rooms, nor resumes (so it closes no one).
-  { routeKey: '$connect', id: 'OnConnect', entry: 'functions/handlers/connect.ts', purpose: 'handshake, optional ?nickname= login', memoryMb: 512, timeoutSeconds: 6, ...CHAT, queryRooms: false, connections: ['POST', 'GET'] },
+  // $connect never lists rooms; a ?resume= closes the connection it takes the name from (DELETE).
+  { routeKey: '$connect', id: 'OnConnect', entry: 'functions/handlers/connect.ts', purpose: 'handshake, optional ?nickname= login or ?resume=', memoryMb: 512, timeoutSeconds: 6, ...CHAT, queryRooms: false },
   { routeKey: '$disconnect', id: 'OnDisconnect', entry: 'functions/handlers/disconnect.ts', purpose: 'cleanup and leave announcement', memoryMb: 256, timeoutSeconds: 10, ...LEAVE },
   { routeKey: 'message', id: 'OnMessage', entry: 'functions/handlers/message.ts', purpose: 'JSON {"action":"message"} frames', memoryMb: 512, timeoutSeconds: 10, ...CHAT },
   { routeKey: '$default', id: 'OnDefault', entry: 'functions/handlers/default.ts', purpose: 'plain text frames', memoryMb: 512, timeoutSeconds: 10, ...CHAT },
@@ -124,6 +124,10 @@ export const LATER_CONSUMER: HandlerSpec = {
   memoryMb: 256,
   timeoutSeconds: 30,
   ...LEAVE,
+  // A `?resume=` welcome: it waits for the connection to open (GET @connections), reads the room's
+  // last seq (GetItem) and its history after it (members Query), and posts the login, replay and resumed.
+  items: ['dynamodb:GetItem', ...LEAVE.items],
+  connections: ['POST', 'GET'],
 };
 
 /** Routing: `{"action":"message", ...}` goes to `message`; anything else (plain text too) to `$default`. */

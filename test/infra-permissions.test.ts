@@ -226,12 +226,20 @@ async function ask(client: ChatClient, text: string, answer: Parameters<ChatClie
 }
 
 describe('IAM grants match what each handler calls', () => {
-  it('$connect: a ?nickname= login that evicts a vanished holder, and a refused one', async () => {
+  it('$connect: a ?nickname= login that evicts a vanished holder, a refused one, and a ?resume= from an open connection', async () => {
     const alice = await login('alice');
     await ghost('ghost1', 'attic');
     await connect({ nickname: 'ghost1' }); // the holder's socket answers 410: evicted, name taken over
     await alice.waitFor((e) => e.type === 'system' && e.text === 'ghost1 joined', '"ghost1 joined"');
     await expect(connect({ nickname: 'alice' })).rejects.toThrow(/409/);
+    // ?resume= takes carl's name over from his open connection (closing it); the welcome is deferred
+    // work, run here by the consumer (the delay is 0) while the new connection is open.
+    const carl = await login('carl');
+    const fresh = await connect({ resume: carl.received('login')[0]?.resume ?? '', seq: '0' });
+    await carl.whenClosed();
+    await waitUntil(() => sqs.messages.some((message) => message.body.includes('"welcome"')));
+    expect(await consumeContainerLater(laterChat, sqs.takeEvent())).toEqual({ batchItemFailures: [] });
+    expect((await fresh.next('resumed')).nickname).toBe('carl');
   });
 
   it('message and $default: every command, a 410 in fan-out, a private message to a vanished user', async () => {

@@ -28,13 +28,15 @@ const FUNCTIONS = [
 // Every one of them may defer a leave (sqs:SendMessage on the deferred-work queue, nothing else of SQS);
 // the consumer also has what its event source needs to receive and delete its messages.
 const EXPECTED_GRANTS: Record<string, { items: string[]; queryMembers: boolean; queryRooms: boolean; connections: string[]; consumesQueue?: boolean }> = {
-  OnConnect: { items: ['DeleteItem', 'GetItem', 'PutItem', 'UpdateItem'], queryMembers: true, queryRooms: false, connections: ['GET', 'POST'] },
+  // DELETE: a ?resume= closes the connection it takes the name from.
+  OnConnect: { items: ['DeleteItem', 'GetItem', 'PutItem', 'UpdateItem'], queryMembers: true, queryRooms: false, connections: ['DELETE', 'GET', 'POST'] },
   OnDisconnect: { items: ['DeleteItem', 'PutItem', 'UpdateItem'], queryMembers: true, queryRooms: false, connections: ['POST'] },
   // DELETE: a resume closes the connection it takes the name from.
   OnMessage: { items: ['DeleteItem', 'GetItem', 'PutItem', 'UpdateItem'], queryMembers: true, queryRooms: true, connections: ['DELETE', 'GET', 'POST'] },
   OnDefault: { items: ['DeleteItem', 'GetItem', 'PutItem', 'UpdateItem'], queryMembers: true, queryRooms: true, connections: ['DELETE', 'GET', 'POST'] },
   AnnounceFunction: { items: ['DeleteItem', 'PutItem', 'UpdateItem'], queryMembers: true, queryRooms: true, connections: ['POST'] },
-  RunLater: { items: ['DeleteItem', 'PutItem', 'UpdateItem'], queryMembers: true, queryRooms: false, connections: ['POST'], consumesQueue: true },
+  // GET: a ?resume= welcome waits for its connection to open.
+  RunLater: { items: ['DeleteItem', 'GetItem', 'PutItem', 'UpdateItem'], queryMembers: true, queryRooms: false, connections: ['GET', 'POST'], consumesQueue: true },
 };
 const CONSUME_ACTIONS = ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'];
 

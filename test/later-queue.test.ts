@@ -8,7 +8,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import type { SQSEvent } from 'aws-lambda';
-import { parseLaterTask, type LeaveTask } from '../functions/chat/later.ts';
+import { parseLaterTask, type LeaveTask, type WelcomeTask } from '../functions/chat/later.ts';
 import { createTimerScheduler } from '../functions/later-timers.ts';
 import { createQueueScheduler, delaySeconds, messageBody, QueueSendError } from '../functions/later-queue.ts';
 import { SqsStandIn, type ReceivedRequest } from './support/sqs.ts';
@@ -108,6 +108,12 @@ describe('the in-process timers (npm start, tests)', () => {
 describe('a task read back from a message body', () => {
   it('is the task that was sent; anything else is none', () => {
     expect(parseLaterTask(messageBody(TASK))).toEqual(TASK);
+    const welcome: WelcomeTask = { kind: 'welcome', endpoint: TASK.endpoint, connectionId: 'conn-2=', connectedAt: 1_700_000_000_000, format: 'text', nickname: 'Dave', room: 'lobby', ignoring: true, resume: 'dave.x', afterSeq: 41 };
+    expect(parseLaterTask(messageBody(welcome))).toEqual(welcome);
+    expect(parseLaterTask(messageBody({ ...welcome, afterSeq: null }))).toEqual({ ...welcome, afterSeq: null });
+    for (const bad of [{ format: 'xml' }, { afterSeq: -1 }, { afterSeq: 1.5 }, { ignoring: 'yes' }, { connectedAt: '0' }]) {
+      expect(parseLaterTask(JSON.stringify({ ...welcome, ...bad })), JSON.stringify(bad)).toBeNull();
+    }
     const hostile = ['', 'null', '[]', '"leave"', '{"kind":"leave"}', JSON.stringify({ ...TASK, room: '' }), JSON.stringify({ ...TASK, nickname: 'x'.repeat(5000) }), JSON.stringify({ ...TASK, kind: 'toString' }), '{"__proto__":{"kind":"leave"}}'];
     expect(hostile.map(parseLaterTask)).toEqual(hostile.map(() => null));
   });
