@@ -76,6 +76,20 @@ describe('deferred work through the SQS delay queue', () => {
     expect(sqs.messages).toEqual([]);
   });
 
+  it('?resume= at $connect: the welcome is queued without delay, and the consumer sends login, replay and resumed', async () => {
+    const gus = await chat.login('gus');
+    const token = tokenOf(gus);
+    await leave(gus);
+    const fresh = await chat.connect({ resume: token, seq: '0' });
+    await chat.chat.gateway.whenIdle(); // $connect has queued the welcome
+    const queued = sqs.messages.map((message) => [parseLaterTask(message.body)?.kind, message.delaySeconds]);
+    expect(queued).toContainEqual(['welcome', 0]);
+    expect(await later(sqs.takeEvent())).toEqual({ batchItemFailures: [] });
+    expect((await fresh.next('login')).nickname).toBe('gus');
+    await fresh.next('history');
+    expect(await fresh.next('resumed')).toMatchObject({ nickname: 'gus', gap: false });
+  });
+
   it('a message that is not a task is dropped (not retried, not run)', async () => {
     const watcher = await chat.login('watcher');
     const event = sqs.takeEvent();

@@ -54,6 +54,23 @@ describe('?resume= on the connect URL', () => {
     await erin.whenClosed();
   });
 
+  it('two handshakes with one token at once: one gets the name back, the other is refused', async () => {
+    const hal = await chat.login('hal');
+    const token = tokenOf(hal);
+    const outcomes = await Promise.all([0, 1].map(() => ChatClient.attempt(chat.chat.url, { query: { resume: token } })));
+    const accepted = outcomes.flatMap((outcome) => ('client' in outcome ? [outcome.client] : []));
+    const refused = outcomes.flatMap((outcome) => ('refused' in outcome ? [outcome.refused] : []));
+    expect(accepted).toHaveLength(1);
+    expect(refused.map((r) => r.status)).toEqual([400]);
+    const [winner] = accepted as [ChatClient];
+    try {
+      expect((await winner.next('resumed')).nickname).toBe('hal');
+      await hal.whenClosed();
+    } finally {
+      await winner.close();
+    }
+  });
+
   it('refuses a bad token, a bad seq and ?nickname= with ?resume= (HTTP 400, saying why), and changes nothing', async () => {
     const fay = await chat.login('fay');
     const token = tokenOf(fay);
