@@ -117,6 +117,7 @@ export class ChatStack extends Stack {
           stageName: config.stageName,
           functions: this.allFunctions,
           table,
+          deadLetters: later.deadLetters,
           // The handlers' namespace: the one deployed, or the table's default they fall back to.
           metricsNamespace: config.handlerEnv[SETTINGS.metricsNamespace.env] ?? SETTINGS.metricsNamespace.default,
           email: config.alarms.email,
