@@ -136,25 +136,15 @@ beforeAll(async () => {
   // Deferred leaves go to the queue (through each handler's proxy), as on AWS, and stay there until
   // the consumer's test runs them.
   sqs = await SqsStandIn.start();
-  const stackEnv = (proxy: RecordingProxy) => ({
-    ...process.env,
-    TABLE_NAME: TABLE,
-    DYNAMODB_ENDPOINT: proxy.url,
-    CALLBACK_URL: `${proxy.url}/${STAGE}`,
-    LATER_QUEUE_URL: SqsStandIn.queueUrlAt(proxy.url),
-    LEAVE_TIMERS: 'false',
-    CONNECT_GRACE_MS: '0',
-    CLAIM_SETTLE_MS: '0',
-  });
   for (const route of [...ROUTE_HANDLERS.map((r) => r.routeKey), SCHEDULED_ANNOUNCE.id, LATER_CONSUMER.id]) {
     const proxy = await RecordingProxy.start(new URL(emulator.endpoint), () => upstream.gateway as URL, new URL(sqs.endpoint));
     proxies.set(route, proxy);
-    if (route === LATER_CONSUMER.id) laterChat = buildChat(stackEnv(proxy));
+    if (route === LATER_CONSUMER.id) laterChat = buildChat({ ...process.env, ...stackEnv(proxy) });
     const method = ROUTE_METHOD[route];
     if (!method) continue;
     // Each route its own container, built from the environment the stack gives it; no grace periods, so
     // a dropped socket is evicted on its first 410.
-    routes[route] = method(buildChat(stackEnv(proxy)));
+    routes[route] = method(buildChat({ ...process.env, ...stackEnv(proxy) }));
   }
   // The authorizer's container, as the stack configures it in token mode, its SDK client through its proxy.
   secrets = await SecretsManagerStandIn.start(SECRET_ARN, TOKEN);
@@ -170,6 +160,22 @@ beforeAll(async () => {
   });
   upstream.gateway = new URL(gateway.callbackUrl);
 }, 60_000);
+
+/**
+ * The environment the stack gives a handler, its AWS calls through `proxy`; no grace periods, so a
+ * dropped socket is evicted on its first 410.
+ */
+function stackEnv(proxy: RecordingProxy): Record<string, string> {
+  return {
+    TABLE_NAME: TABLE,
+    DYNAMODB_ENDPOINT: proxy.url,
+    CALLBACK_URL: `${proxy.url}/${STAGE}`,
+    LATER_QUEUE_URL: SqsStandIn.queueUrlAt(proxy.url),
+    LEAVE_TIMERS: 'false',
+    CONNECT_GRACE_MS: '0',
+    CLAIM_SETTLE_MS: '0',
+  };
+}
 
 /** Every socket closed and every handler (leaves, evictions) finished: the next test starts from quiet. */
 async function settle(): Promise<void> {
@@ -296,14 +302,7 @@ describe('IAM grants match what each handler calls', () => {
     await login('gina');
     await ghost('ghost5', 'porch');
     const proxy = proxies.get(SCHEDULED_ANNOUNCE.id) as RecordingProxy;
-    Object.assign(process.env, {
-      TABLE_NAME: TABLE,
-      DYNAMODB_ENDPOINT: proxy.url,
-      CALLBACK_URL: `${proxy.url}/${STAGE}`,
-      LATER_QUEUE_URL: SqsStandIn.queueUrlAt(proxy.url),
-      LEAVE_TIMERS: 'false',
-      CONNECT_GRACE_MS: '0',
-    });
+    Object.assign(process.env, stackEnv(proxy));
     resetContainer();
     await scheduledAnnounce();
     await frank.waitFor((e) => e.type === 'system' && / online$/.test(e.text), 'the announcement');
