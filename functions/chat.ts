@@ -7,13 +7,14 @@ import { parseFrame, type ChatCommand } from './core/frame.ts';
 import { parseNickname } from './core/nickname.ts';
 import { parseResumeToken } from './core/resume-token.ts';
 import { accessError, isGuestCommand, isLoggedIn, NOT_LOGGED_IN } from './core/rules.ts';
-import { isEventFormat } from './core/text-format.ts';
+import { isEventFormat, type EventFormat } from './core/text-format.ts';
 import { createCommands } from './chat/commands.ts';
 import type { ChatContext } from './chat/context.ts';
+import type { LaterTask } from './chat/later.ts';
 import { createDelivery, systemEvent } from './chat/delivery.ts';
 import { claimedNicknameError } from './chat/claimed-nickname.ts';
 import { createLogin, type LoginOutcome } from './chat/login.ts';
-import { createResume } from './chat/resume.ts';
+import { createResume, type ResumeOutcome } from './chat/resume.ts';
 import { createRooms } from './chat/rooms.ts';
 import { blankConnection, createSenderLoader } from './chat/sender.ts';
 import type { ConnectAuth } from './connect-auth.ts';
@@ -48,6 +49,8 @@ export interface Chat {
   push(fanout: Fanout, text: string, rooms?: readonly string[]): Promise<string[]>;
   /** Rooms with anyone in them (lobby always), with their member counts. */
   roomCounts(): Promise<RoomCount[]>;
+  /** A deferred task (chat/later.ts), through the fan-out of its endpoint; throws if it should be tried again. */
+  runLater(fanout: Fanout, task: LaterTask): Promise<void>;
 }
 
 const OK: WebSocketResult = { statusCode: 200 };
@@ -85,6 +88,11 @@ export function createChat(options: ChatOptions): Chat {
           return { statusCode: 400, body: name.error.message };
         }
         if (format === null) return { statusCode: 400, body: 'Invalid format: ?format= is "json" (the default) or "text".' };
+        const resumeToken = event.queryStringParameters?.resume;
+        if (resumeToken !== undefined) {
+          if (requested !== undefined) return { statusCode: 400, body: 'Use ?nickname= or ?resume=, not both.' };
+          return connectResuming(fanout, event, resumeToken, event.queryStringParameters?.seq, format);
+        }
         const notYours = name && options.nicknameFromClaim ? claimedNicknameError(event, name.key) : null;
         if (notYours) {
           metrics.record(refusedLoginMetric(notYours.code));
@@ -150,7 +158,72 @@ export function createChat(options: ChatOptions): Chat {
     },
 
     roomCounts: () => rooms.all(),
+
+    async runLater(fanout, task) {
+      switch (task.kind) {
+        case 'leave':
+          return delivery.leaveUnlessResumed(fanout, task);
+        case 'welcome':
+          return resume.welcomeWhenConnected(fanout, task);
+      }
+    },
   };
+
+  /**
+   * `$connect?resume=TOKEN[&seq=N]`: checked before anything is written (a refusal is a 400 or 403 whose
+   * body says why, and leaves no state), then the name is taken over; the `login`, the replay and
+   * `resumed` follow as deferred work, since nothing reaches a connection inside its `$connect`.
+   */
+  async function connectResuming(fanout: Fanout, event: WebSocketEvent, token: string, seq: string | undefined, format: EventFormat): Promise<WebSocketResult> {
+    const { connectionId, connectedAt } = event.requestContext;
+    const parsed = parseFrame(`/resume ${token}${seq === undefined ? '' : ` ${seq}`}`);
+    const refused = (body: string): WebSocketResult => {
+      metrics.record(refusedLoginMetric('RESUME_FAILED'));
+      return { statusCode: 400, body };
+    };
+    if (!parsed.ok || parsed.command.kind !== 'resume') return refused('Invalid ?resume=: a resume token from a login event, and ?seq= the last seq seen (digits).');
+    const afterSeq = parsed.command.afterSeq;
+    const notYours = notYourNickname(event, parsed.command);
+    if (notYours) {
+      metrics.record(refusedLoginMetric(notYours.code));
+      return { statusCode: 403, body: notYours.message };
+    }
+    const { later } = context;
+    if (!later) return refused('?resume= needs deferred work, which this server has not got: connect, then send /resume TOKEN [SEQ].');
+    const why = await resume.check(token);
+    if (why) return refused(why);
+    await store.createConnection(connectionId, connectedAt, format);
+    const undo = async (nicknameKey?: string) => {
+      // A refused handshake gets no $disconnect: what was written goes, or a ghost holds the name.
+      await Promise.allSettled([
+        store.deleteConnection(connectionId).then((removed) => (removed?.room ? store.leaveRoom(removed.room) : undefined)),
+        ...(nicknameKey ? [store.releaseClaim(nicknameKey, connectionId)] : []),
+      ]);
+    };
+    const key = parseResumeToken(token)?.nicknameKey;
+    let outcome: ResumeOutcome;
+    try {
+      outcome = await resume.takeOver(fanout, { ...blankConnection(connectionId, connectedAt), format }, token);
+    } catch (error) {
+      await undo(key);
+      throw error;
+    }
+    if (!outcome?.ok) {
+      await undo();
+      return refused(outcome ? outcome.message : 'The resume did not complete.');
+    }
+    const { nickname, room, ignoring } = outcome;
+    const welcome = { kind: 'welcome', endpoint: fanout.endpoint, connectionId, connectedAt, format, nickname, room, ignoring, resume: outcome.resume, afterSeq } as const;
+    try {
+      await later.schedule(0, welcome);
+    } catch (error) {
+      // It would never hear that it resumed: refuse instead, so the client logs in again (its token is spent).
+      log.error('deferring a resume welcome failed', { connectionId, error: String(error) });
+      await undo(key);
+      return { statusCode: 500, body: 'The resume could not be completed; log in with ?nickname= or /nick.' };
+    }
+    return OK;
+  }
 
   /** With NICKNAME_FROM_CLAIM, a login or a resume only to the name the sign-in vouched for. */
   function notYourNickname(event: WebSocketEvent, command: ChatCommand) {

@@ -2,11 +2,15 @@
 // management API client per endpoint, the logger and the chat itself. Configuration comes from the
 // environment, read through functions/settings.ts: a bad value fails the container, naming it.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createChat, type Chat } from './chat.ts';
-import { createTimerScheduler } from './chat/later.ts';
+import type { Scheduler } from './chat/later.ts';
 import { createConnectAuth } from './connect-auth.ts';
 import { createFanout, type Fanout } from './fanout.ts';
-import { createLogger } from './log.ts';
+import { consumeLaterEvent } from './later-events.ts';
+import { createQueueScheduler } from './later-queue.ts';
+import { createTimerScheduler, type TimerScheduler } from './later-timers.ts';
+import { createLogger, type Logger } from './log.ts';
 import { createMetricsPublisher, dimensionsOf, invocationMetrics, type MetricsPublisher } from './metrics.ts';
 import { readSettings, SETTINGS, type Settings } from './settings.ts';
 import { createStore } from './store.ts';
@@ -17,6 +21,7 @@ let chat: ContainerChat | undefined;
 /** The chat, the settings it was built with, and the management API client for a given callback URL. */
 export interface ContainerChat extends Chat {
   readonly settings: Settings;
+  readonly log: Logger;
   /** Publishes each invocation's metrics (see `withMetrics`). */
   readonly metrics: MetricsPublisher;
   fanoutAt(endpoint: string): Fanout;
@@ -55,6 +60,7 @@ export function buildChat(env: Readonly<Record<string, string | undefined>>): Co
     return fanout;
   };
 
+  const later = schedulerFor(settings, dynamodb, log);
   const chat = createChat({
     store,
     log,
@@ -64,7 +70,7 @@ export function buildChat(env: Readonly<Record<string, string | undefined>>): Co
     rateLimit: { frames: settings.rateLimitFrames, windowMs: settings.rateLimitWindowMs },
     resumeGraceMs: settings.resumeGraceMs,
     resumeTokenTtlSeconds: settings.resumeTokenTtlSeconds,
-    ...(settings.leaveTimers ? { later: createTimerScheduler() } : {}),
+    ...(later ? { later } : {}),
     nicknameFromClaim: settings.nicknameFromClaim,
     // With CONNECT_AUTH (npm start: one environment for all), the authorizer has checked the handshake
     // already; the legacy check would refuse its JWTs, which are not HS256.
@@ -80,7 +86,29 @@ export function buildChat(env: Readonly<Record<string, string | undefined>>): Co
         : null,
     fanoutFor: (event: WebSocketEvent) => fanoutAt(settings.callbackUrl ?? callbackUrlOf(event)),
   });
-  return { ...chat, settings, metrics: createMetricsPublisher(settings.metricsNamespace, log), fanoutAt };
+  const built: ContainerChat = { ...chat, settings, log, metrics: createMetricsPublisher(settings.metricsNamespace, log), fanoutAt };
+  // Locally the timers hand a due task to the consumer AWS runs (functions/handlers/later.ts does the same).
+  if (later && 'consumeWith' in later) later.consumeWith((event) => consumeContainerLater(built, event));
+  return built;
+}
+
+/** The queue when the stack names one, in-process timers with LEAVE_TIMERS, else none (leaves at once). */
+function schedulerFor(settings: Settings, dynamodb: DynamoDBClient, log: Logger): Scheduler | TimerScheduler | undefined {
+  if (settings.laterQueueUrl && settings.leaveTimers) {
+    throw new Error(`${SETTINGS.laterQueueUrl.env} and ${SETTINGS.leaveTimers.env} are both set: deferred work goes to the queue or to timers, not both`);
+  }
+  if (settings.laterQueueUrl) return createQueueScheduler({ queueUrl: settings.laterQueueUrl, signing: dynamodb.config });
+  return settings.leaveTimers ? createTimerScheduler(log) : undefined;
+}
+
+/**
+ * The deferred-work consumer on this container's chat. With CALLBACK_URL (the stack sets it) every task
+ * posts through that endpoint, whatever its message names: a message on the queue is not trusted to pick one.
+ */
+export function consumeContainerLater(chatOfContainer: ContainerChat, event: SQSEvent): Promise<SQSBatchResponse> {
+  const { callbackUrl } = chatOfContainer.settings;
+  const runner = { runLater: chatOfContainer.runLater, fanoutAt: (endpoint: string) => chatOfContainer.fanoutAt(callbackUrl ?? endpoint) };
+  return consumeLaterEvent(runner, chatOfContainer.log, event);
 }
 
 /**

@@ -53,6 +53,8 @@ export interface FanoutMetrics {
 }
 
 export interface Fanout {
+  /** The `@connections` endpoint it posts to (a deferred task names it, to post through the same). */
+  readonly endpoint: string;
   readonly metrics: FanoutMetrics;
   post(connectionId: string, data: Uint8Array): Promise<PostOutcome>;
   /** Posts the same bytes to every id, at most `concurrency` in flight across all callers. */
@@ -159,6 +161,7 @@ export function createFanout(options: FanoutOptions): Fanout {
     }
 
     return {
+      endpoint: options.endpoint,
       metrics,
       post,
 

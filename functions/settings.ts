@@ -140,7 +140,15 @@ export const SETTINGS = {
     kind: 'boolean',
     default: false,
     deploy: 'none',
-    meaning: 'wait out the resume grace on in-process timers (`npm start` sets it: its process lives between events; a Lambda is frozen, so on AWS leaves are announced at once)',
+    meaning: 'deferred work (the leave after the resume grace, a `?resume=` welcome) on in-process timers: `npm start` sets it, its process lives between events; not with `LATER_QUEUE_URL`',
+  },
+  laterQueueUrl: {
+    env: 'LATER_QUEUE_URL',
+    kind: 'string',
+    required: false,
+    deploy: 'stack',
+    unset: 'no queue: with `LEAVE_TIMERS`, in-process timers; else a leave is announced at once and `?resume=` is refused (use `/resume`)',
+    meaning: 'the SQS delay queue deferred work waits in (the leave after the resume grace, a `?resume=` welcome), consumed by `functions/handlers/later.ts`; the stack sets it',
   },
   resumeTokenTtlSeconds: {
     env: 'RESUME_TOKEN_TTL_SECONDS',

@@ -6,6 +6,7 @@ import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { join } from 'node:path';
 import { MEMBERS_INDEX, ROOMS_INDEX } from '../functions/table.ts';
@@ -24,6 +25,8 @@ export interface ChatFunctionProps {
   tracing: boolean;
   /** The shared-token secret, for a spec with `connectTokenSecret` (connectAuth=token). */
   connectTokenSecretArn?: string;
+  /** The deferred-work queue, for a spec with `scheduleLater` (sqs:SendMessage on it, nothing else). */
+  laterQueue?: IQueue;
   /** Lambda's own retries of an asynchronous invocation (EventBridge); default Lambda's 2. */
   asyncRetryAttempts?: number;
 }
@@ -61,6 +64,11 @@ export class ChatFunction extends Construct {
     // Read-only and this one secret: GetSecretValue is the one call the authorizer makes (no DescribeSecret).
     if (spec.connectTokenSecret && props.connectTokenSecretArn) {
       this.role.addToPolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [props.connectTokenSecretArn] }));
+    }
+
+    // SendMessage only: no SendMessageBatch, no receive or delete (the consumer's event source has those).
+    if (spec.scheduleLater && props.laterQueue) {
+      this.role.addToPolicy(new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [props.laterQueue.queueArn] }));
     }
 
     if (spec.connections.length > 0) {

@@ -1,4 +1,5 @@
 // The deployed chat: a WebSocket API whose four routes each invoke their own Lambda, one DynamoDB table,
+// the deferred-work queue and its consumer (the leave after the resume grace),
 // a scheduled push (EventBridge → Lambda, off by default), and the outputs a person needs to connect
 // (wss:// URL) or to debug (callback URL, table name).
 import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
@@ -10,7 +11,8 @@ import { assertLocalEsbuild } from './bundling.ts';
 import type { ChatConfig } from './config.ts';
 import { ChatFunction } from './chat-function.ts';
 import { ConnectAuthorizer } from './connect-authorizer.ts';
-import { ROUTE_HANDLERS, ROUTE_SELECTION_EXPRESSION } from './handlers.ts';
+import { LATER_CONSUMER, ROUTE_HANDLERS, ROUTE_SELECTION_EXPRESSION } from './handlers.ts';
+import { LaterQueue } from './later-queue.ts';
 import { Operations } from './operations.ts';
 import { ScheduledAnnounce } from './scheduled-announce.ts';
 import { createChatTable } from './chat-table.ts';
@@ -30,6 +32,10 @@ export class ChatStack extends Stack {
   readonly connectAuthorizer: ConnectAuthorizer | undefined;
   readonly connectAuthMode: ChatConfig['connectAuth']['mode'];
   readonly announce: ScheduledAnnounce;
+  /** The deferred-work queue (the leave after the resume grace) and its dead-letter queue. */
+  readonly laterQueue: LaterQueue;
+  /** Runs the deferred work when its delay is over. */
+  readonly laterConsumer: ChatFunction;
   /** Alarms and the dashboard, with `-c alarms=true`. */
   readonly operations: Operations | undefined;
 
@@ -63,8 +69,11 @@ export class ChatStack extends Stack {
       // Handler settings: only those configured; the handlers apply functions/settings.ts's defaults.
       ...config.handlerEnv,
     };
+    const later = new LaterQueue(this, 'LaterQueue');
     const environment: Record<string, string> = {
       [SETTINGS.tableName.env]: table.tableName,
+      // Where the handlers defer a leave to (the resume grace), and the consumer its evictions' leaves.
+      [SETTINGS.laterQueueUrl.env]: later.queue.queueUrl,
       // https://{apiId}.execute-api.{region}.amazonaws.com/{stage}: the management API endpoint, built
       // from the API id (not from the event's domainName), so it keeps working behind a custom domain.
       [SETTINGS.callbackUrl.env]: this.stage.callbackUrl,
@@ -78,6 +87,7 @@ export class ChatStack extends Stack {
       logRetention: config.logRetention,
       removalPolicy,
       tracing: config.tracing,
+      laterQueue: later.queue,
     };
 
     // The authorizer reads neither the table nor the callback URL: only the logging and its own settings.
@@ -98,12 +108,16 @@ export class ChatStack extends Stack {
     this.functions = functions;
     this.routes = routes;
     this.announce = new ScheduledAnnounce(this, 'Announce', { ...common, ...config.announce });
+    this.laterQueue = later;
+    this.laterConsumer = new ChatFunction(this, LATER_CONSUMER.id, { ...common, spec: LATER_CONSUMER });
+    later.consumeWith(this.laterConsumer.fn);
     this.operations = config.alarms.enabled
       ? new Operations(this, 'Operations', {
           api: this.api,
           stageName: config.stageName,
           functions: this.allFunctions,
           table,
+          deadLetters: later.deadLetters,
           // The handlers' namespace: the one deployed, or the table's default they fall back to.
           metricsNamespace: config.handlerEnv[SETTINGS.metricsNamespace.env] ?? SETTINGS.metricsNamespace.default,
           email: config.alarms.email,
@@ -115,9 +129,9 @@ export class ChatStack extends Stack {
     new CfnOutput(this, 'TableName', { value: table.tableName, description: 'DynamoDB table of connections and nicknames' });
   }
 
-  /** Every Lambda of the stack: the route handlers, the scheduled push and the authorizer. */
+  /** Every Lambda of the stack: the route handlers, the scheduled push, the deferred-work consumer and the authorizer. */
   get allFunctions(): ChatFunction[] {
-    return [...this.functions.values(), this.announce.function, ...(this.connectAuthorizer ? [this.connectAuthorizer.function] : [])];
+    return [...this.functions.values(), this.announce.function, this.laterConsumer, ...(this.connectAuthorizer ? [this.connectAuthorizer.function] : [])];
   }
 }
 

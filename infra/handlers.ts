@@ -19,6 +19,8 @@ export interface HandlerPermissions {
   connections: readonly ConnectionMethod[];
   /** `secretsmanager:GetSecretValue` on the shared-token secret (granted with connectAuth=token only). */
   connectTokenSecret?: boolean;
+  /** `sqs:SendMessage` on the deferred-work queue: it removes a named user's connection, whose leave waits out the resume grace. */
+  scheduleLater: boolean;
 }
 
 export interface HandlerSpec extends HandlerPermissions {
@@ -50,13 +52,16 @@ export interface RouteHandler extends HandlerSpec {
 //   an emptied counter), marks its user away (UpdateItem) and announces the leave: DeleteItem, UpdateItem,
 //   PutItem, members Query, POST.
 const CHAT_ITEMS: readonly ItemAction[] = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'];
-const CHAT: HandlerPermissions = { items: CHAT_ITEMS, queryMembers: true, queryRooms: true, connections: ['POST', 'GET', 'DELETE'] };
+// Every handler that can remove a named user's connection (its $disconnect, or a 410 on the way)
+// defers that user's leave: sqs:SendMessage.
+const CHAT: HandlerPermissions = { items: CHAT_ITEMS, queryMembers: true, queryRooms: true, connections: ['POST', 'GET', 'DELETE'], scheduleLater: true };
 // No GET: $disconnect never logs anyone in, so it never asks whether a name's holder is still there.
 const LEAVE: HandlerPermissions = {
   items: ['dynamodb:DeleteItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'],
   queryMembers: true,
   queryRooms: false,
   connections: ['POST'],
+  scheduleLater: true,
 };
 
 // Memory buys CPU on Lambda (1,769 MB = 1 vCPU). 512 MB where someone waits on the result
@@ -64,8 +69,8 @@ const LEAVE: HandlerPermissions = {
 // cold start's module init is felt; 256 MB for $disconnect, which nobody waits for.
 // Timeouts stay well under API Gateway's 29 s integration limit; fan-out gets the most room.
 export const ROUTE_HANDLERS: readonly RouteHandler[] = [
-  // $connect never lists rooms, nor resumes (so it closes no one).
-  { routeKey: '$connect', id: 'OnConnect', entry: 'functions/handlers/connect.ts', purpose: 'handshake, optional ?nickname= login', memoryMb: 512, timeoutSeconds: 6, ...CHAT, queryRooms: false, connections: ['POST', 'GET'] },
+  // $connect never lists rooms; a ?resume= closes the connection it takes the name from (DELETE).
+  { routeKey: '$connect', id: 'OnConnect', entry: 'functions/handlers/connect.ts', purpose: 'handshake, optional ?nickname= login or ?resume=', memoryMb: 512, timeoutSeconds: 6, ...CHAT, queryRooms: false },
   { routeKey: '$disconnect', id: 'OnDisconnect', entry: 'functions/handlers/disconnect.ts', purpose: 'cleanup and leave announcement', memoryMb: 256, timeoutSeconds: 10, ...LEAVE },
   { routeKey: 'message', id: 'OnMessage', entry: 'functions/handlers/message.ts', purpose: 'JSON {"action":"message"} frames', memoryMb: 512, timeoutSeconds: 10, ...CHAT },
   { routeKey: '$default', id: 'OnDefault', entry: 'functions/handlers/default.ts', purpose: 'plain text frames', memoryMb: 512, timeoutSeconds: 10, ...CHAT },
@@ -102,6 +107,27 @@ export const CONNECT_AUTHORIZER: HandlerSpec = {
   queryRooms: false,
   connections: [],
   connectTokenSecret: true,
+  scheduleLater: false,
+};
+
+/**
+ * The deferred-work consumer (SQS → Lambda, functions/handlers/later.ts): a leave after the resume grace
+ * claims its announcement (UpdateItem), numbers, keeps and broadcasts it (UpdateItem, PutItem, members
+ * Query, POST), and removes recipients that answer 410, whose own leaves it defers in turn (DeleteItem,
+ * UpdateItem, SendMessage). Nobody waits on it: 256 MB, as $disconnect. Its queue's visibility timeout
+ * is 6× this timeout (infra/later-queue.ts), as Lambda's SQS guidance has it.
+ */
+export const LATER_CONSUMER: HandlerSpec = {
+  id: 'RunLater',
+  entry: 'functions/handlers/later.ts',
+  purpose: 'deferred work: leaves after the resume grace (SQS delay queue)',
+  memoryMb: 256,
+  timeoutSeconds: 30,
+  ...LEAVE,
+  // A `?resume=` welcome: it waits for the connection to open (GET @connections), reads the room's
+  // last seq (GetItem) and its history after it (members Query), and posts the login, replay and resumed.
+  items: ['dynamodb:GetItem', ...LEAVE.items],
+  connections: ['POST', 'GET'],
 };
 
 /** Routing: `{"action":"message", ...}` goes to `message`; anything else (plain text too) to `$default`. */

@@ -1,9 +1,11 @@
 // Alarms and one dashboard for the deployed chat (`-c alarms=true`): API Gateway's integration and
 // execution error rates, each function's errors, throttles and duration near its timeout, DynamoDB
-// throttling, and the handlers' own dropped deliveries (functions/metrics.ts). With `-c alarmEmail=…`
+// throttling, the handlers' own dropped deliveries (functions/metrics.ts) and deferred work in the
+// dead-letter queue. With `-c alarmEmail=…`
 // every alarm (and its recovery) goes to an SNS topic with that address subscribed. docs/deploy.md,
 // "Operations", has the thresholds' reasons and what they cost.
 import { Duration } from 'aws-cdk-lib';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { IWebSocketApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import {
   Alarm,
@@ -29,6 +31,8 @@ export interface OperationsProps {
   stageName: string;
   functions: readonly ChatFunction[];
   table: ITable;
+  /** The deferred-work dead-letter queue: a task there failed every try (a leave never announced, a welcome never sent). */
+  deadLetters: IQueue;
   /** Where the handlers publish (the METRICS_NAMESPACE setting). */
   metricsNamespace: string;
   /** Mail every alarm here (SNS email subscription, confirmed by the recipient). */
@@ -148,6 +152,12 @@ export class Operations extends Construct {
     alarm('DynamoDBThrottles', dynamodbThrottles, THRESHOLDS.dynamodbThrottles, 'DynamoDB throttled requests of the chat table');
     const dropped = handlers('failed', 'Sum', 'dropped deliveries');
     alarm('DroppedDeliveries', dropped, THRESHOLDS.droppedDeliveries, 'Deliveries that failed for good (429 after retries, 413, 403, 5xx, past the deadline)');
+    alarm(
+      'DeferredWorkDeadLetters',
+      props.deadLetters.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
+      1,
+      'Deferred work failed every try and waits in the dead-letter queue (a leave not announced, a resume welcome not sent)',
+    );
 
     const functionMetrics = (pick: (chatFunction: ChatFunction) => IMetric) => props.functions.map(pick);
     this.dashboard = new Dashboard(this, 'Dashboard', {

@@ -84,8 +84,9 @@ async function startOn(dynamodbEndpoint: string, tableName: string, options: Loc
   // The metrics the handlers would publish (EMF, one JSON line per invocation on stdout) are shown at
   // DEBUG only: at other levels they would drown the one line per event. POWERTOOLS_METRICS_DISABLED wins.
   process.env.POWERTOOLS_METRICS_DISABLED ??= String(configuredLogLevel({ ...process.env, ...options.env }) !== 'DEBUG');
-  // This process lives between events, so a leave can wait out the resume grace on a timer.
-  process.env[SETTINGS.leaveTimers.env] ??= 'true';
+  // This process lives between events, so a leave can wait out the resume grace on a timer (unless
+  // deferred work is sent to a queue: a test of that path, with a stand-in for SQS).
+  if (!({ ...process.env, ...options.env })[SETTINGS.laterQueueUrl.env]) process.env[SETTINGS.leaveTimers.env] ??= 'true';
   Object.assign(process.env, { [SETTINGS.tableName.env]: tableName, [SETTINGS.dynamodbEndpoint.env]: dynamodbEndpoint }, options.env);
 
   const routes: Record<string, RouteTarget> = options.hotReload

@@ -3,7 +3,7 @@
 // what went wrong before. Races are walked through every interleaving of the store calls that decide them.
 import { describe, expect, it } from 'vitest';
 import { createChat } from '../functions/chat.ts';
-import type { Scheduler } from '../functions/chat/later.ts';
+import type { LaterTask, Scheduler } from '../functions/chat/later.ts';
 import type { RoomEvent, ServerEvent } from '../functions/core/events.ts';
 import { createFanout, type Fanout } from '../functions/fanout.ts';
 import { DEFAULT_SETTINGS } from '../functions/settings.ts';
@@ -26,6 +26,9 @@ function seen(client: ChatClient): RoomEvent[] {
 }
 const lastSeq = (client: ChatClient, room = 'lobby'): number => Math.max(0, ...seen(client).filter((event) => event.room === room).map((event) => event.seq));
 const json = (text: string, id: string) => JSON.stringify({ action: 'message', text, id });
+let sharedFanout: Fanout | undefined;
+/** The fan-out the deferred tasks run with (the chat built in each test uses the same one). */
+const fanoutOf = (): Fanout => (sharedFanout ??= createFanout({ endpoint: harness.chat.callbackUrl, concurrency: 8, log: SILENT_LOG }));
 
 describe('acknowledged sends', () => {
   // Correct: the dedupe of client ids belongs to one user's session (or at least its token lineage),
@@ -97,14 +100,13 @@ describe('acknowledged sends when keeping fails', () => {
         return (...args: unknown[]) => Reflect.apply(value, target, args);
       },
     });
-    let fanout: Fanout | undefined;
     const chat = createChat({
       store: flaky,
       log: SILENT_LOG,
       rateLimit: { frames: 0, windowMs: 1000 },
       connectGraceMs: DEFAULT_SETTINGS.connectGraceMs,
       claimSettleMs: 0,
-      fanoutFor: () => (fanout ??= createFanout({ endpoint: harness.chat.callbackUrl, concurrency: 8, log: SILENT_LOG })),
+      fanoutFor: fanoutOf,
     });
     await chat.message(messageEvent(senderId, json('only once please', 'once-1')));
     await sender.error('INTERNAL_ERROR');
@@ -122,9 +124,13 @@ describe('the resume grace, when someone else takes the name', () => {
   // newcomer's resume record (no `resumedFrom`, no `leftAnnounced`) and announces "left" after the
   // join; clients that follow joined/left (the browser's member list) drop a present user.
   it('the room last hears "X joined" (not "X left") while the newcomer X is present', async () => {
-    const pending: Array<() => Promise<void>> = [];
-    const later: Scheduler = { schedule: (_delayMs, task) => void pending.push(task) }; // fired by the test: no timing
-    let fanout: Fanout | undefined;
+    const pending: LaterTask[] = [];
+    // Fired by the test: no timing.
+    const later: Scheduler = {
+      schedule: async (_delayMs, task) => {
+        pending.push(task);
+      },
+    };
     const graceful = createChat({
       store: harness.store(),
       log: SILENT_LOG,
@@ -133,7 +139,7 @@ describe('the resume grace, when someone else takes the name', () => {
       claimSettleMs: DEFAULT_SETTINGS.claimSettleMs,
       resumeGraceMs: 30_000,
       later,
-      fanoutFor: () => (fanout ??= createFanout({ endpoint: harness.chat.callbackUrl, concurrency: 8, log: SILENT_LOG })),
+      fanoutFor: fanoutOf,
     });
     const watcher = await harness.login('watch3');
     const original = await harness.login('gracename');
@@ -142,7 +148,7 @@ describe('the resume grace, when someone else takes the name', () => {
     expect(pending).toHaveLength(1);
     const newcomer = await harness.login('gracename'); // another person, within the grace
     await harness.settled(watcher);
-    await Promise.all(pending.splice(0).map((task) => task())); // the grace ends
+    await Promise.all(pending.splice(0).map((task) => graceful.runLater(fanoutOf(), task))); // the grace ends
     await harness.settled(watcher, newcomer);
     const notices = watcher.received('system').filter((e) => e.text.startsWith('gracename ')).map((e) => e.text);
     watcher.send('/ls');
@@ -159,9 +165,12 @@ describe('the resume grace, reconnecting twice', () => {
   // leftAnnounced, so it announces "X left" while X is on C (and C's resume, having seen no announced
   // leave, announces no return): the room believes X is gone.
   it('A drops, B resumes, B drops, C resumes, all within the grace: the room hears no leave', async () => {
-    const pending: Array<() => Promise<void>> = [];
-    const later: Scheduler = { schedule: (_delayMs, task) => void pending.push(task) };
-    let fanout: Fanout | undefined;
+    const pending: LaterTask[] = [];
+    const later: Scheduler = {
+      schedule: async (_delayMs, task) => {
+        pending.push(task);
+      },
+    };
     const graceful = createChat({
       store: harness.store(),
       log: SILENT_LOG,
@@ -170,7 +179,7 @@ describe('the resume grace, reconnecting twice', () => {
       claimSettleMs: DEFAULT_SETTINGS.claimSettleMs,
       resumeGraceMs: 30_000,
       later,
-      fanoutFor: () => (fanout ??= createFanout({ endpoint: harness.chat.callbackUrl, concurrency: 8, log: SILENT_LOG })),
+      fanoutFor: fanoutOf,
     });
     const watcher = await harness.login('watch6');
     const first = await harness.login('flaky');
@@ -183,7 +192,7 @@ describe('the resume grace, reconnecting twice', () => {
     const third = await harness.connect();
     await graceful.message(messageEvent(await connectionIdOf(third), `/resume ${tokenOf(second)}`)); // C
     expect((await third.next('resumed')).nickname).toBe('flaky');
-    await Promise.all(pending.splice(0).map((task) => task())); // both graces end
+    await Promise.all(pending.splice(0).map((task) => graceful.runLater(fanoutOf(), task))); // both graces end
     await harness.settled(watcher, third);
     const notices = watcher.received('system').filter((e) => e.text.startsWith('flaky ')).map((e) => e.text);
     expect(notices).toEqual(['flaky joined']); // its first login only
@@ -196,9 +205,12 @@ describe('the resume grace, then a rename', () => {
   // leave of the dropped connection reads "no record" as "someone else took the name" and announces
   // "X left" after "X is now Y" (to a room in which someone new may be X by then).
   it('A drops, B resumes and renames within the grace: no "X left" follows "X is now Y"', async () => {
-    const pending: Array<() => Promise<void>> = [];
-    const later: Scheduler = { schedule: (_delayMs, task) => void pending.push(task) };
-    let fanout: Fanout | undefined;
+    const pending: LaterTask[] = [];
+    const later: Scheduler = {
+      schedule: async (_delayMs, task) => {
+        pending.push(task);
+      },
+    };
     const graceful = createChat({
       store: harness.store(),
       log: SILENT_LOG,
@@ -207,7 +219,7 @@ describe('the resume grace, then a rename', () => {
       claimSettleMs: DEFAULT_SETTINGS.claimSettleMs,
       resumeGraceMs: 30_000,
       later,
-      fanoutFor: () => (fanout ??= createFanout({ endpoint: harness.chat.callbackUrl, concurrency: 8, log: SILENT_LOG })),
+      fanoutFor: fanoutOf,
     });
     const watcher = await harness.login('watch9');
     const first = await harness.login('renamer');
@@ -218,7 +230,7 @@ describe('the resume grace, then a rename', () => {
     await second.next('resumed');
     await graceful.message(messageEvent(secondId, '/nick renamed9'));
     await second.waitFor((e) => e.type === 'login' && e.nickname === 'renamed9', 'renamed');
-    await Promise.all(pending.splice(0).map((task) => task())); // the grace ends
+    await Promise.all(pending.splice(0).map((task) => graceful.runLater(fanoutOf(), task))); // the grace ends
     await harness.settled(watcher, second);
     const notices = watcher.received('system').filter((e) => e.text.startsWith('renamer ')).map((e) => e.text);
     expect(notices).toEqual(['renamer joined', 'renamer is now renamed9']);

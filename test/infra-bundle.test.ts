@@ -10,12 +10,14 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resetContainer } from '../functions/container.ts';
 import { PROJECT_ROOT } from '../infra/bundling.ts';
-import { CONNECT_AUTHORIZER, ROUTE_HANDLERS, SCHEDULED_ANNOUNCE } from '../infra/handlers.ts';
+import { CONNECT_AUTHORIZER, LATER_CONSUMER, ROUTE_HANDLERS, SCHEDULED_ANNOUNCE } from '../infra/handlers.ts';
 import { testApp } from '../infra/testing.ts';
 import { withLocalAwsEnv } from '../local/aws-env.ts';
 import { ensureTable, localDynamoClient, startDynalite, type Emulator } from '../local/dynamodb.ts';
 import { startLocalGateway, type LocalGateway } from '../local/gateway/index.ts';
 import { ChatClient } from './support/client.ts';
+import { SqsStandIn } from './support/sqs.ts';
+import { waitUntil } from './support/wait.ts';
 
 /** Budgets with room to grow, low enough that an accidental dependency (or a lost tree shake) fails. */
 const BUNDLE_BUDGET_BYTES = 600 * 1024;
@@ -41,6 +43,7 @@ beforeAll(() => {
   const specs = [
     ...ROUTE_HANDLERS.map((r) => ({ name: r.routeKey, id: r.id, entry: r.entry })),
     { name: 'scheduled', id: 'AnnounceFunction', entry: SCHEDULED_ANNOUNCE.entry },
+    { name: 'later', id: `${LATER_CONSUMER.id}Handler`, entry: LATER_CONSUMER.entry },
     { name: 'authorizer', id: 'SignInFunction', entry: CONNECT_AUTHORIZER.entry },
   ];
   bundles = specs.map(({ name, id, entry }) => {
@@ -69,7 +72,7 @@ afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
 describe('bundled handlers', () => {
   it('are one minified ESM file and its source map each, under budget', () => {
-    expect(bundles).toHaveLength(ROUTE_HANDLERS.length + 2);
+    expect(bundles).toHaveLength(ROUTE_HANDLERS.length + 3);
     for (const bundle of bundles) {
       expect(bundle.files, bundle.name).toEqual(['index.mjs', 'index.mjs.map']);
       expect(bundle.codeBytes, bundle.name).toBeLessThan(BUNDLE_BUDGET_BYTES);
@@ -110,6 +113,7 @@ describe('the bundled authorizer', () => {
 describe('the chat on the bundled handlers', () => {
   let emulator: Emulator;
   let gateway: LocalGateway;
+  let sqs: SqsStandIn;
   const clients: ChatClient[] = [];
 
   beforeAll(async () => {
@@ -124,14 +128,16 @@ describe('the chat on the bundled handlers', () => {
     });
     // What the stack sets, read by each bundle on its first invocation (each has its own container).
     withLocalAwsEnv();
+    sqs = await SqsStandIn.start(); // the deferred-work queue, as the stack sets it
     Object.assign(process.env, {
       TABLE_NAME: 'wschat-bundled',
       DYNAMODB_ENDPOINT: emulator.endpoint,
       CALLBACK_URL: gateway.callbackUrl,
+      LATER_QUEUE_URL: sqs.queueUrl,
     });
     // Load (cold-start) every bundle now, not inside the first event's 5 s wait; the gateway's own import
     // of the same file then finds it loaded. Each also shows it exports a handler.
-    for (const name of [...ROUTE_HANDLERS.map((route) => route.routeKey), 'scheduled']) {
+    for (const name of [...ROUTE_HANDLERS.map((route) => route.routeKey), 'scheduled', 'later']) {
       const module = (await import(pathToFileURL(bundleOf(name).module).href)) as { handler?: unknown };
       expect(typeof module.handler, name).toBe('function');
     }
@@ -140,11 +146,12 @@ describe('the chat on the bundled handlers', () => {
   afterAll(async () => {
     await Promise.all(clients.map((client) => client.close()));
     await gateway?.close();
+    await sqs?.close();
     await emulator?.close();
     resetContainer();
   });
 
-  it('logs in, broadcasts, sends privately, lists, pushes the scheduled notice and announces a leave', async () => {
+  it('logs in, broadcasts, sends privately, lists, pushes the scheduled notice, defers a leave to the queue and announces it', async () => {
     const alice = await ChatClient.connect(gateway.url, { nickname: 'alice' }); // $connect with a login
     clients.push(alice);
     const bob = await ChatClient.login(gateway.url, 'bob'); // $default
@@ -163,7 +170,11 @@ describe('the chat on the bundled handlers', () => {
     await scheduled.handler();
     await alice.waitFor((e) => e.type === 'system' && e.text === '2 users online', '"2 users online"');
 
-    await alice.close(); // $disconnect
+    await alice.close(); // $disconnect: the leave waits out the resume grace in the queue (signed SendMessage)
+    await gateway.whenIdle();
+    await waitUntil(() => sqs.messages.length > 0);
+    const later = (await import(pathToFileURL(bundleOf('later').module).href)) as { handler: (event: unknown) => Promise<unknown> };
+    expect(await later.handler(sqs.takeEvent())).toEqual({ batchItemFailures: [] });
     await bob.waitFor((e) => e.type === 'system' && e.text === 'alice left', '"alice left"');
   });
 });

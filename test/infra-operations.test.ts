@@ -5,7 +5,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { METRICS, type MetricKey } from '../functions/metrics.ts';
 import { SETTINGS } from '../functions/settings.ts';
-import { ROUTE_HANDLERS, SCHEDULED_ANNOUNCE } from '../infra/handlers.ts';
+import { LATER_CONSUMER, ROUTE_HANDLERS, SCHEDULED_ANNOUNCE } from '../infra/handlers.ts';
 import { METRIC_ROUTES, THRESHOLDS } from '../infra/operations.ts';
 import { testApp } from '../infra/testing.ts';
 
@@ -19,9 +19,9 @@ interface MetricStat {
 const synth = (context: Record<string, string> = {}): Template => Template.fromStack(testApp({ context }).stack);
 
 /** The construct ids of the functions (alarm ids start with them) and their timeouts. */
-const FUNCTIONS = [...ROUTE_HANDLERS, SCHEDULED_ANNOUNCE].map((spec) => ({ id: spec.id, timeoutSeconds: spec.timeoutSeconds }));
+const FUNCTIONS = [...ROUTE_HANDLERS, SCHEDULED_ANNOUNCE, LATER_CONSUMER].map((spec) => ({ id: spec.id, timeoutSeconds: spec.timeoutSeconds }));
 const DASHBOARD_METRICS: readonly MetricKey[] = ['delivered', 'gone', 'failed', 'recipients', 'fanoutDuration', 'rateLimited'];
-const ALARM_COUNT = 2 + FUNCTIONS.length * 3 + 2;
+const ALARM_COUNT = 2 + FUNCTIONS.length * 3 + 3;
 
 /** The one alarm whose logical id is `Operations{id}` plus CDK's hash. */
 function alarmOf(template: Template, id: string): Record<string, unknown> {
@@ -129,6 +129,18 @@ describe('-c alarms=true', () => {
       expect(stat.MetricStat).toMatchObject({ Metric: { Namespace: SETTINGS.metricsNamespace.default, MetricName: METRICS.failed.name }, Stat: 'Sum' });
       expect(dimensions(stat)['stage']).toBe('prod');
     }
+  });
+
+  it('DeferredWorkDeadLetters: any task in the deferred-work dead-letter queue', () => {
+    const [deadLettersId] = Object.keys(template.findResources('AWS::SQS::Queue')).filter((id) => id.startsWith('LaterQueueDeadLetters'));
+    expect(alarmOf(template, 'DeferredWorkDeadLetters')).toMatchObject({
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [deadLettersId, 'QueueName'] } }],
+      Statistic: 'Maximum',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
   });
 
   it('the dashboard shows the API, the functions, the table and the delivery figures', () => {

@@ -4,13 +4,14 @@
 // that evict a vanished holder, 410s during fan-out, rooms, history, /i, private messages, leaves), the
 // calls seen per handler must equal its grants in infra/handlers.ts: a missing grant would be an
 // AccessDenied on AWS, an unused one a permission nobody needs. The `$connect` authorizer runs in front,
-// in its widest mode (connectAuth=token: it reads the shared token's secret, from a stand-in).
+// in its widest mode (connectAuth=token: it reads the shared token's secret, from a stand-in). Deferred
+// leaves go to an SQS stand-in through the same proxies, and the deferred-work consumer runs them.
 import { createServer, request, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Chat } from '../functions/chat.ts';
 import { LOBBY } from '../functions/core/room.ts';
-import { buildChat, resetContainer } from '../functions/container.ts';
+import { buildChat, consumeContainerLater, resetContainer, type ContainerChat } from '../functions/container.ts';
 import { handler as scheduledAnnounce } from '../functions/handlers/scheduled-announce.ts';
 import { MEMBERS_INDEX, ROOMS_INDEX } from '../functions/table.ts';
 import { withLocalAwsEnv } from '../local/aws-env.ts';
@@ -18,8 +19,9 @@ import { ensureTable, localDynamoClient, startDynalite, type Emulator } from '..
 import { startLocalGateway, type LambdaHandler, type LocalGateway } from '../local/gateway/index.ts';
 import { CONNECT_IDENTITY_SOURCE } from '../functions/authorizer.ts';
 import { buildAuthorizer, resetAuthorizerContainer } from '../functions/authorizer-container.ts';
-import { CONNECT_AUTHORIZER, ROUTE_HANDLERS, SCHEDULED_ANNOUNCE, type HandlerPermissions } from '../infra/handlers.ts';
+import { CONNECT_AUTHORIZER, LATER_CONSUMER, ROUTE_HANDLERS, SCHEDULED_ANNOUNCE, type HandlerPermissions } from '../infra/handlers.ts';
 import { SecretsManagerStandIn } from './support/secrets-manager.ts';
+import { SqsStandIn } from './support/sqs.ts';
 import { allGone } from './support/chat.ts';
 import { ChatClient } from './support/client.ts';
 import { waitUntil } from './support/wait.ts';
@@ -42,7 +44,7 @@ class RecordingProxy {
     readonly calls: ReadonlySet<Call>,
   ) {}
 
-  static async start(dynamodb: URL, gateway: () => URL, secrets?: URL): Promise<RecordingProxy> {
+  static async start(dynamodb: URL, gateway: () => URL, sqs: URL, secrets?: URL): Promise<RecordingProxy> {
     const calls = new Set<Call>();
     const server = createServer((req, res) => {
       void readBody(req).then((body) => {
@@ -51,6 +53,9 @@ class RecordingProxy {
         if (typeof target === 'string' && target.startsWith('secretsmanager.') && secrets) {
           calls.add(`secretsmanager:${target.slice('secretsmanager.'.length)}`);
           upstream = secrets;
+        } else if (typeof target === 'string' && target.startsWith('AmazonSQS.')) {
+          calls.add(`sqs:${target.slice('AmazonSQS.'.length)}`);
+          upstream = sqs;
         } else if (typeof target === 'string') {
           const operation = target.split('.').pop() ?? target;
           const indexName = operation === 'Query' || operation === 'Scan' ? (JSON.parse(body.toString()) as { IndexName?: string }).IndexName : undefined;
@@ -98,6 +103,7 @@ function granted(permissions: HandlerPermissions): Call[] {
     ...(permissions.queryRooms ? [QUERY_ROOMS] : []),
     ...permissions.connections.map((method) => `execute-api:${method}`),
     ...(permissions.connectTokenSecret ? ['secretsmanager:GetSecretValue'] : []),
+    ...(permissions.scheduleLater ? ['sqs:SendMessage'] : []),
   ].sort();
 }
 
@@ -111,6 +117,8 @@ const ROUTE_METHOD: Record<string, (chat: Chat) => LambdaHandler> = {
 
 let emulator: Emulator;
 let secrets: SecretsManagerStandIn;
+let sqs: SqsStandIn;
+let laterChat: ContainerChat;
 let gateway: LocalGateway;
 const proxies = new Map<string, RecordingProxy>();
 const open: ChatClient[] = [];
@@ -125,26 +133,22 @@ beforeAll(async () => {
   // Known once the gateway listens, which is after the proxies in front of it are started.
   const upstream: { gateway?: URL } = {};
   const routes: Record<string, LambdaHandler> = {};
-  for (const route of [...ROUTE_HANDLERS.map((r) => r.routeKey), SCHEDULED_ANNOUNCE.id]) {
-    const proxy = await RecordingProxy.start(new URL(emulator.endpoint), () => upstream.gateway as URL);
+  // Deferred leaves go to the queue (through each handler's proxy), as on AWS, and stay there until
+  // the consumer's test runs them.
+  sqs = await SqsStandIn.start();
+  for (const route of [...ROUTE_HANDLERS.map((r) => r.routeKey), SCHEDULED_ANNOUNCE.id, LATER_CONSUMER.id]) {
+    const proxy = await RecordingProxy.start(new URL(emulator.endpoint), () => upstream.gateway as URL, new URL(sqs.endpoint));
     proxies.set(route, proxy);
+    if (route === LATER_CONSUMER.id) laterChat = buildChat({ ...process.env, ...stackEnv(proxy) });
     const method = ROUTE_METHOD[route];
     if (!method) continue;
     // Each route its own container, built from the environment the stack gives it; no grace periods, so
     // a dropped socket is evicted on its first 410.
-    const chat = buildChat({
-      ...process.env,
-      TABLE_NAME: TABLE,
-      DYNAMODB_ENDPOINT: proxy.url,
-      CALLBACK_URL: `${proxy.url}/${STAGE}`,
-      CONNECT_GRACE_MS: '0',
-      CLAIM_SETTLE_MS: '0',
-    });
-    routes[route] = method(chat);
+    routes[route] = method(buildChat({ ...process.env, ...stackEnv(proxy) }));
   }
   // The authorizer's container, as the stack configures it in token mode, its SDK client through its proxy.
   secrets = await SecretsManagerStandIn.start(SECRET_ARN, TOKEN);
-  const authorizerProxy = await RecordingProxy.start(new URL(emulator.endpoint), () => upstream.gateway as URL, new URL(secrets.endpoint));
+  const authorizerProxy = await RecordingProxy.start(new URL(emulator.endpoint), () => upstream.gateway as URL, new URL(sqs.endpoint), new URL(secrets.endpoint));
   proxies.set(CONNECT_AUTHORIZER.id, authorizerProxy);
   process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER = authorizerProxy.url;
   const authorize = buildAuthorizer({ CONNECT_AUTH: 'token', CONNECT_TOKEN_SECRET_ARN: SECRET_ARN });
@@ -157,6 +161,22 @@ beforeAll(async () => {
   upstream.gateway = new URL(gateway.callbackUrl);
 }, 60_000);
 
+/**
+ * The environment the stack gives a handler, its AWS calls through `proxy`; no grace periods, so a
+ * dropped socket is evicted on its first 410.
+ */
+function stackEnv(proxy: RecordingProxy): Record<string, string> {
+  return {
+    TABLE_NAME: TABLE,
+    DYNAMODB_ENDPOINT: proxy.url,
+    CALLBACK_URL: `${proxy.url}/${STAGE}`,
+    LATER_QUEUE_URL: SqsStandIn.queueUrlAt(proxy.url),
+    LEAVE_TIMERS: 'false',
+    CONNECT_GRACE_MS: '0',
+    CLAIM_SETTLE_MS: '0',
+  };
+}
+
 /** Every socket closed and every handler (leaves, evictions) finished: the next test starts from quiet. */
 async function settle(): Promise<void> {
   await Promise.all(open.splice(0).map((client) => client.close()));
@@ -168,6 +188,7 @@ afterAll(async () => {
   await gateway?.close();
   await Promise.all([...proxies.values()].map((proxy) => proxy.close()));
   await secrets?.close();
+  await sqs?.close();
   await emulator?.close();
   resetContainer();
   resetAuthorizerContainer();
@@ -211,12 +232,20 @@ async function ask(client: ChatClient, text: string, answer: Parameters<ChatClie
 }
 
 describe('IAM grants match what each handler calls', () => {
-  it('$connect: a ?nickname= login that evicts a vanished holder, and a refused one', async () => {
+  it('$connect: a ?nickname= login that evicts a vanished holder, a refused one, and a ?resume= from an open connection', async () => {
     const alice = await login('alice');
     await ghost('ghost1', 'attic');
     await connect({ nickname: 'ghost1' }); // the holder's socket answers 410: evicted, name taken over
     await alice.waitFor((e) => e.type === 'system' && e.text === 'ghost1 joined', '"ghost1 joined"');
     await expect(connect({ nickname: 'alice' })).rejects.toThrow(/409/);
+    // ?resume= takes carl's name over from his open connection (closing it); the welcome is deferred
+    // work, run here by the consumer (the delay is 0) while the new connection is open.
+    const carl = await login('carl');
+    const fresh = await connect({ resume: carl.received('login')[0]?.resume ?? '', seq: '0' });
+    await carl.whenClosed();
+    await waitUntil(() => sqs.messages.some((message) => message.body.includes('"welcome"')));
+    expect(await consumeContainerLater(laterChat, sqs.takeEvent())).toEqual({ batchItemFailures: [] });
+    expect((await fresh.next('resumed')).nickname).toBe('carl');
   });
 
   it('message and $default: every command, a 410 in fan-out, a private message to a vanished user', async () => {
@@ -248,16 +277,22 @@ describe('IAM grants match what each handler calls', () => {
     }
   });
 
-  it('$disconnect: a leave announced to a room that holds a vanished socket', async () => {
+  it('$disconnect: a leave deferred; and one announced at once (SQS refused it) to a room that holds a vanished socket', async () => {
     const dave = await login('dave');
     dave.send('/whoami');
     const daveId = (await dave.next('whoami')).connectionId;
     await login('erin');
     await ghost('ghost4', LOBBY);
-    await dave.close();
-    // Its $disconnect has started once the gateway has ended the connection, and is done once idle.
-    await waitUntil(() => !gateway.connectionIds().includes(daveId));
-    await gateway.whenIdle();
+    // SQS refuses the deferred leave: $disconnect announces it at once (the broadcast finds ghost4 gone).
+    sqs.refusing = { status: 500, type: 'InternalError' };
+    try {
+      await dave.close();
+      // Its $disconnect has started once the gateway has ended the connection, and is done once idle.
+      await waitUntil(() => !gateway.connectionIds().includes(daveId));
+      await gateway.whenIdle();
+    } finally {
+      sqs.refusing = undefined;
+    }
     expect(proxies.get('$disconnect')?.calls.has('dynamodb:DeleteItem')).toBe(true);
   });
 
@@ -267,10 +302,25 @@ describe('IAM grants match what each handler calls', () => {
     await login('gina');
     await ghost('ghost5', 'porch');
     const proxy = proxies.get(SCHEDULED_ANNOUNCE.id) as RecordingProxy;
-    Object.assign(process.env, { TABLE_NAME: TABLE, DYNAMODB_ENDPOINT: proxy.url, CALLBACK_URL: `${proxy.url}/${STAGE}`, CONNECT_GRACE_MS: '0' });
+    Object.assign(process.env, stackEnv(proxy));
     resetContainer();
     await scheduledAnnounce();
     await frank.waitFor((e) => e.type === 'system' && / online$/.test(e.text), 'the announcement');
+  });
+
+  it('the deferred-work consumer: the leaves that waited, to a room that holds a vanished socket', async () => {
+    const hana = await login('hana');
+    const ivan = await login('ivan');
+    await hana.waitFor((e) => e.type === 'system' && e.text === 'ivan joined', '"ivan joined"');
+    await ghost('ghost6', LOBBY);
+    ivan.send('/whoami');
+    const ivanId = (await ivan.next('whoami')).connectionId;
+    await ivan.close();
+    await waitUntil(() => !gateway.connectionIds().includes(ivanId));
+    await gateway.whenIdle(); // ivan's $disconnect has queued his leave
+    // The delay is over: SQS hands the consumer what waited (this test's leave and the earlier tests').
+    expect(await consumeContainerLater(laterChat, sqs.takeEvent())).toEqual({ batchItemFailures: [] });
+    await hana.waitFor((e) => e.type === 'system' && e.text === 'ivan left', '"ivan left"');
   });
 
   it('each handler was granted exactly the calls it made', async () => {
@@ -278,6 +328,7 @@ describe('IAM grants match what each handler calls', () => {
     const rows = [
       ...ROUTE_HANDLERS.map((route) => ({ name: route.routeKey, spec: route as HandlerPermissions })),
       { name: SCHEDULED_ANNOUNCE.id, spec: SCHEDULED_ANNOUNCE },
+      { name: LATER_CONSUMER.id, spec: LATER_CONSUMER },
       { name: CONNECT_AUTHORIZER.id, spec: CONNECT_AUTHORIZER },
     ];
     const seen = Object.fromEntries(rows.map(({ name }) => [name, [...(proxies.get(name)?.calls ?? [])].sort()]));

@@ -3,7 +3,7 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { keyAttributes, MEMBERS_INDEX, ROOMS_INDEX, TABLE_SCHEMA } from '../functions/table.ts';
-import { ROUTE_HANDLERS, SCHEDULED_ANNOUNCE } from '../infra/handlers.ts';
+import { LATER_CONSUMER, ROUTE_HANDLERS, SCHEDULED_ANNOUNCE } from '../infra/handlers.ts';
 import { testApp } from '../infra/testing.ts';
 
 type Resource = { Type: string; Properties?: Record<string, unknown>; DeletionPolicy?: string; UpdateReplacePolicy?: string };
@@ -17,6 +17,7 @@ function synth(options: Parameters<typeof testApp>[0] = {}): Template {
 const FUNCTIONS = [
   ...ROUTE_HANDLERS.map((route) => ({ prefix: route.id, spec: route })),
   { prefix: 'AnnounceFunction', spec: SCHEDULED_ANNOUNCE },
+  { prefix: LATER_CONSUMER.id, spec: LATER_CONSUMER },
 ];
 
 /**
@@ -24,14 +25,20 @@ const FUNCTIONS = [
  * the stack) fails this test until someone looks. test/infra-permissions.test.ts checks that each
  * handler really makes these calls.
  */
-const EXPECTED_GRANTS: Record<string, { items: string[]; queryMembers: boolean; queryRooms: boolean; connections: string[] }> = {
-  OnConnect: { items: ['DeleteItem', 'GetItem', 'PutItem', 'UpdateItem'], queryMembers: true, queryRooms: false, connections: ['GET', 'POST'] },
+// Every one of them may defer a leave (sqs:SendMessage on the deferred-work queue, nothing else of SQS);
+// the consumer also has what its event source needs to receive and delete its messages.
+const EXPECTED_GRANTS: Record<string, { items: string[]; queryMembers: boolean; queryRooms: boolean; connections: string[]; consumesQueue?: boolean }> = {
+  // DELETE: a ?resume= closes the connection it takes the name from.
+  OnConnect: { items: ['DeleteItem', 'GetItem', 'PutItem', 'UpdateItem'], queryMembers: true, queryRooms: false, connections: ['DELETE', 'GET', 'POST'] },
   OnDisconnect: { items: ['DeleteItem', 'PutItem', 'UpdateItem'], queryMembers: true, queryRooms: false, connections: ['POST'] },
   // DELETE: a resume closes the connection it takes the name from.
   OnMessage: { items: ['DeleteItem', 'GetItem', 'PutItem', 'UpdateItem'], queryMembers: true, queryRooms: true, connections: ['DELETE', 'GET', 'POST'] },
   OnDefault: { items: ['DeleteItem', 'GetItem', 'PutItem', 'UpdateItem'], queryMembers: true, queryRooms: true, connections: ['DELETE', 'GET', 'POST'] },
   AnnounceFunction: { items: ['DeleteItem', 'PutItem', 'UpdateItem'], queryMembers: true, queryRooms: true, connections: ['POST'] },
+  // GET: a ?resume= welcome waits for its connection to open.
+  RunLater: { items: ['DeleteItem', 'GetItem', 'PutItem', 'UpdateItem'], queryMembers: true, queryRooms: false, connections: ['GET', 'POST'], consumesQueue: true },
 };
+const CONSUME_ACTIONS = ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'];
 
 /** The one resource of `type` whose logical id starts with `prefix`. */
 function resourceOf(template: Template, type: string, prefix: string): [string, Resource] {
@@ -66,8 +73,10 @@ describe('chat stack, default configuration', () => {
   let template: Template;
   let tableId: string;
   let apiId: string;
+  let queueId: string;
   beforeAll(() => {
     template = synth();
+    [queueId] = resourceOf(template, 'AWS::SQS::Queue', 'LaterQueueTasks');
     [tableId] = Object.keys(template.findResources('AWS::DynamoDB::Table')) as [string];
     [apiId] = Object.keys(template.findResources('AWS::ApiGatewayV2::Api')) as [string];
   });
@@ -140,7 +149,7 @@ describe('chat stack, default configuration', () => {
         Timeout: spec.timeoutSeconds,
       });
       // Under API Gateway's 29 s integration timeout for the routes.
-      if (prefix !== 'AnnounceFunction') expect(spec.timeoutSeconds).toBeLessThan(29);
+      if (ROUTE_HANDLERS.some((route) => route.id === prefix)) expect(spec.timeoutSeconds).toBeLessThan(29);
     }
   });
 
@@ -156,6 +165,7 @@ describe('chat stack, default configuration', () => {
       expect(vars).toEqual({
         TABLE_NAME: expect.anything(),
         CALLBACK_URL: expect.anything(),
+        LATER_QUEUE_URL: { Ref: queueId },
         POWERTOOLS_SERVICE_NAME: 'wschat',
         POWERTOOLS_LOG_LEVEL: 'INFO',
         LOG_LEVEL: 'INFO',
@@ -207,6 +217,7 @@ describe('chat stack, default configuration', () => {
   it('grants each function exactly its statements: own log group, its item actions on the table, Query on the index, its @connections methods', () => {
     const tableArn = { 'Fn::GetAtt': [tableId, 'Arn'] };
     const indexArn = (name: string) => ({ 'Fn::Join': ['', [tableArn, `/index/${name}`]] });
+    const queueArn = { 'Fn::GetAtt': [queueId, 'Arn'] };
     expect(Object.keys(EXPECTED_GRANTS).sort()).toEqual(FUNCTIONS.map((f) => f.prefix).sort());
     for (const { prefix } of FUNCTIONS) {
       const grants = EXPECTED_GRANTS[prefix]!;
@@ -217,6 +228,8 @@ describe('chat stack, default configuration', () => {
         // One statement for the indexes a function queries, each by name.
         { Effect: 'Allow', Action: 'dynamodb:Query', Resource: [...(grants.queryMembers ? [MEMBERS_INDEX] : []), ...(grants.queryRooms ? [ROOMS_INDEX] : [])].map(indexArn) },
         { Effect: 'Allow', Action: 'execute-api:ManageConnections', Resource: grants.connections.map((m) => connectionsArn(apiId, 'prod', m)) },
+        // CDK merges the event source's grant into the consumer's SendMessage statement (one resource).
+        { Effect: 'Allow', Action: grants.consumesQueue ? [...CONSUME_ACTIONS, 'sqs:SendMessage'] : 'sqs:SendMessage', Resource: queueArn },
       ];
       // Order-insensitive: actions and resources sorted within each statement, statements sorted.
       const normalise = (s: Statement) =>
@@ -249,6 +262,31 @@ describe('chat stack, default configuration', () => {
       expect(role.Properties?.['ManagedPolicyArns']).toBeUndefined();
       expect(role.Properties?.['Policies']).toBeUndefined();
     }
+  });
+
+  it('has the deferred-work queue: SQS-managed encryption, TLS only, a dead-letter queue after 3 receives, consumed per record by its function', () => {
+    template.resourceCountIs('AWS::SQS::Queue', 2);
+    const [deadLettersId] = resourceOf(template, 'AWS::SQS::Queue', 'LaterQueueDeadLetters');
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      SqsManagedSseEnabled: true,
+      VisibilityTimeout: 6 * LATER_CONSUMER.timeoutSeconds,
+      MessageRetentionPeriod: 86_400,
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [deadLettersId, 'Arn'] }, maxReceiveCount: 3 },
+    });
+    template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 86_400 });
+    // enforceSSL: each queue's policy denies every request not over TLS.
+    template.resourceCountIs('AWS::SQS::QueuePolicy', 2);
+    template.allResourcesProperties('AWS::SQS::QueuePolicy', {
+      PolicyDocument: { Statement: [Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })] },
+    });
+    const [consumerId] = resourceOf(template, 'AWS::Lambda::Function', LATER_CONSUMER.id);
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [queueId, 'Arn'] },
+      FunctionName: { Ref: consumerId },
+      BatchSize: 10,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
   });
 
   it('has the scheduled announcement rule, disabled, hourly, targeting its function without Lambda retries', () => {

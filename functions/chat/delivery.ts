@@ -15,6 +15,7 @@ import { announcements, recipientFilter, type Audience } from '../core/rules.ts'
 import { encodeEvent, EVENT_FORMATS, type EventFormat } from '../core/text-format.ts';
 import type { Fanout } from '../fanout.ts';
 import type { ChatContext } from './context.ts';
+import type { LeaveTask } from './later.ts';
 
 /** Who gets a reply: a connection, and the format it asked for. */
 export interface Recipient {
@@ -43,6 +44,8 @@ export interface Delivery {
    * it out of its room and announces its leave there. False when there was nothing (left) to remove.
    */
   removeConnection(fanout: Fanout, connectionId: string, connectedBefore?: number): Promise<boolean>;
+  /** After the grace (a deferred task): announces the leave unless its user resumed from that connection meanwhile. */
+  leaveUnlessResumed(fanout: Fanout, leave: LeaveTask): Promise<void>;
   /** Removes a connection whose socket answered 410, unless it may still be inside its `$connect`. */
   evictIfGone(fanout: Fanout, connectionId: string): Promise<void>;
 }
@@ -135,22 +138,34 @@ export function createDelivery(context: ChatContext): Delivery {
     const released = removed.nicknameKey ? await store.releaseClaim(removed.nicknameKey, removed.connectionId) : false;
     if (removed.room) await store.leaveRoom(removed.room);
     if (!released || !removed.nickname || !removed.nicknameKey || !removed.room) return true;
-    const leave = { nicknameKey: removed.nicknameKey, nickname: removed.nickname, room: removed.room, awayFrom: removed.connectionId };
+    const leave: LeaveTask = {
+      kind: 'leave',
+      endpoint: fanout.endpoint,
+      nicknameKey: removed.nicknameKey,
+      nickname: removed.nickname,
+      room: removed.room,
+      awayFrom: removed.connectionId,
+    };
     const deferred = context.later !== undefined && context.resumeGraceMs > 0;
     const away = { at: clock(), room: removed.room, ignoring: removed.ignoring, leftAnnounced: !deferred };
     const marked = await store.markAway(removed.nicknameKey, removed.connectionId, away);
     // Not ours any more: a resume that took the name from this connection (silent), or someone else's login.
     if (!marked && (await store.wasResumedFrom(removed.nicknameKey, removed.connectionId))) return true;
-    if (deferred && marked && context.later) {
-      context.later.schedule(context.resumeGraceMs, () =>
-        leaveUnlessResumed(fanout, leave).catch((error: unknown) => log.warn('a deferred leave failed', { error: String(error) })),
-      );
-    } else await announceLeft(fanout, leave.nickname, leave.room);
+    if (!deferred || !marked || !context.later) {
+      await announceLeft(fanout, leave.nickname, leave.room);
+      return true;
+    }
+    try {
+      await context.later.schedule(context.resumeGraceMs, leave);
+    } catch (error) {
+      // Nothing will come back for it: announce now (unless a resume already happened), not never.
+      log.warn('deferring a leave failed; announcing it now', { error: String(error) });
+      await leaveUnlessResumed(fanout, leave);
+    }
     return true;
   }
 
-  /** After the grace: announces the leave unless its user resumed from that connection meanwhile. */
-  async function leaveUnlessResumed(fanout: Fanout, leave: { nicknameKey: string; nickname: string; room: string; awayFrom: string }): Promise<void> {
+  async function leaveUnlessResumed(fanout: Fanout, leave: LeaveTask): Promise<void> {
     if (await store.claimLeftAnnouncement(leave.nicknameKey, leave.awayFrom)) await announceLeft(fanout, leave.nickname, leave.room);
   }
 
@@ -175,5 +190,5 @@ export function createDelivery(context: ChatContext): Delivery {
     await sendEvents(fanout, to, room, await store.history(room, limit), always);
   }
 
-  return { encode, reply, broadcast, publish, sendHistory, sendEvents, removeConnection, evictIfGone };
+  return { encode, reply, broadcast, publish, sendHistory, sendEvents, removeConnection, leaveUnlessResumed, evictIfGone };
 }

@@ -11,6 +11,7 @@ import type { Fanout } from '../fanout.ts';
 import type { ClaimRecord, ConnectionRecord, ResumeRecord } from '../store.ts';
 import type { ChatContext } from './context.ts';
 import { systemEvent, type Delivery, type Recipient } from './delivery.ts';
+import type { WelcomeTask } from './later.ts';
 import { issueToken, newSession, secretMatches } from './resume-secret.ts';
 
 /** Who the connection is now, and the token for its `login` event; or why the resume failed. */
@@ -27,6 +28,10 @@ export interface Resume {
   welcomeBack(fanout: Fanout, to: Recipient, resumed: Extract<ResumeOutcome, { ok: true }>, afterSeq: number | null): Promise<void>;
   /** `/resume`: both, or a RESUME_FAILED error that changed nothing. */
   command(fanout: Fanout, sender: ConnectionRecord, token: string, afterSeq: number | null): Promise<void>;
+  /** Why `token` cannot resume anyone now, or null if it can (read only: `?resume=` checks before writing). */
+  check(token: string): Promise<string | null>;
+  /** A `?resume=` handshake's welcome: waits (bounded) until its connection can receive, then `welcomeBack`. */
+  welcomeWhenConnected(fanout: Fanout, task: WelcomeTask): Promise<void>;
 }
 
 /** How long a replay waits for events numbered but not yet kept before it calls them missing. */
@@ -39,9 +44,38 @@ function hasHoleOrTail(events: readonly RoomEvent[], latest: number): boolean {
   return events.some((event, i) => i > 0 && event.seq !== (events[i - 1]?.seq ?? 0) + 1);
 }
 
+/**
+ * How long a `?resume=` connection may take to open, from its `connectedAt`: CONNECT_GRACE_MS, but never
+ * less than this (a grace of 0 says evict at once, not "$connect takes no time").
+ */
+export const MIN_WELCOME_WAIT_MS = 10_000;
+const FIRST_POLL_MS = 25;
+const MAX_POLL_MS = 500;
+
 const NOT_CURRENT = 'The resume token is not valid (expired, already used, or not one this server issued). Log in with /nick NAME.';
 
-export function createResume({ store, clock, resumeTokenTtlSeconds }: ChatContext, delivery: Delivery): Resume {
+export function createResume({ store, clock, log, connectGraceMs, resumeTokenTtlSeconds }: ChatContext, delivery: Delivery): Resume {
+  async function check(token: string): Promise<string | null> {
+    const parsed = parseResumeToken(token);
+    const record = parsed ? await store.getResume(parsed.nicknameKey) : null;
+    if (!parsed || !record || record.expiresAt * 1000 <= clock() || !secretMatches(parsed.secret, record.tokenHash)) return NOT_CURRENT;
+    return null;
+  }
+
+  async function welcomeWhenConnected(fanout: Fanout, task: WelcomeTask): Promise<void> {
+    const deadline = task.connectedAt + Math.max(connectGraceMs, MIN_WELCOME_WAIT_MS);
+    // GET @connections answers 410 until $connect has returned and the socket is open.
+    for (let wait = FIRST_POLL_MS; !(await fanout.isConnected(task.connectionId)); wait = Math.min(wait * 2, MAX_POLL_MS)) {
+      if (clock() + wait > deadline) {
+        log.warn('a resumed connection never opened; its welcome is dropped', { connectionId: task.connectionId });
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+    const { nickname, room, ignoring, resume } = task;
+    await welcomeBack(fanout, { connectionId: task.connectionId, format: task.format }, { ok: true, nickname, room, ignoring, resume }, task.afterSeq);
+  }
+
   async function takeOver(fanout: Fanout, connection: ConnectionRecord, token: string): Promise<ResumeOutcome> {
     const { connectionId } = connection;
     if (connection.nickname) return { ok: false, message: `You are ${connection.nickname} already: resume on a new connection.` };
@@ -156,6 +190,8 @@ export function createResume({ store, clock, resumeTokenTtlSeconds }: ChatContex
   return {
     takeOver,
     welcomeBack,
+    check,
+    welcomeWhenConnected,
     async command(fanout, sender, token, afterSeq) {
       const outcome = await takeOver(fanout, sender, token);
       if (outcome === null) return;

@@ -1,4 +1,4 @@
-// Lambda entry for the `$connect` route. Accepts the handshake, or refuses it (400/409) when `?nickname=` is invalid or taken.
+// Lambda entry for the `$connect` route. Accepts the handshake, or refuses it (400/409) when `?nickname=` is invalid or taken, or `?resume=` is not a current token.
 import { containerChat, withMetrics } from '../container.ts';
 import type { InvocationClock, WebSocketEvent, WebSocketResult } from '../websocket-event.ts';
 
