@@ -117,6 +117,27 @@ describe('acknowledged sends when keeping fails', () => {
   });
 });
 
+/** A chat whose leaves wait out a 30 s grace in `pending`, run when the test says the grace ended: no timing. */
+function gracefulChat() {
+  const pending: LaterTask[] = [];
+  const later: Scheduler = {
+    schedule: async (_delayMs, task) => {
+      pending.push(task);
+    },
+  };
+  const graceful = createChat({
+    store: harness.store(),
+    log: SILENT_LOG,
+    rateLimit: { frames: 0, windowMs: 1000 },
+    connectGraceMs: DEFAULT_SETTINGS.connectGraceMs,
+    claimSettleMs: DEFAULT_SETTINGS.claimSettleMs,
+    resumeGraceMs: 30_000,
+    later,
+    fanoutFor: fanoutOf,
+  });
+  return { graceful, pending };
+}
+
 describe('the resume grace, when someone else takes the name', () => {
   // Correct: when a different person logs in with the name during the grace, the room must not hear
   // "X left" *after* "X joined" while X (the newcomer) is in the room: either the old user's leave
@@ -124,23 +145,7 @@ describe('the resume grace, when someone else takes the name', () => {
   // newcomer's resume record (no `resumedFrom`, no `leftAnnounced`) and announces "left" after the
   // join; clients that follow joined/left (the browser's member list) drop a present user.
   it('the room last hears "X joined" (not "X left") while the newcomer X is present', async () => {
-    const pending: LaterTask[] = [];
-    // Fired by the test: no timing.
-    const later: Scheduler = {
-      schedule: async (_delayMs, task) => {
-        pending.push(task);
-      },
-    };
-    const graceful = createChat({
-      store: harness.store(),
-      log: SILENT_LOG,
-      rateLimit: { frames: 0, windowMs: 1000 },
-      connectGraceMs: DEFAULT_SETTINGS.connectGraceMs,
-      claimSettleMs: DEFAULT_SETTINGS.claimSettleMs,
-      resumeGraceMs: 30_000,
-      later,
-      fanoutFor: fanoutOf,
-    });
+    const { graceful, pending } = gracefulChat();
     const watcher = await harness.login('watch3');
     const original = await harness.login('gracename');
     // Its socket went away: the $disconnect, with a grace to wait (as under npm start).
@@ -165,22 +170,7 @@ describe('the resume grace, reconnecting twice', () => {
   // leftAnnounced, so it announces "X left" while X is on C (and C's resume, having seen no announced
   // leave, announces no return): the room believes X is gone.
   it('A drops, B resumes, B drops, C resumes, all within the grace: the room hears no leave', async () => {
-    const pending: LaterTask[] = [];
-    const later: Scheduler = {
-      schedule: async (_delayMs, task) => {
-        pending.push(task);
-      },
-    };
-    const graceful = createChat({
-      store: harness.store(),
-      log: SILENT_LOG,
-      rateLimit: { frames: 0, windowMs: 1000 },
-      connectGraceMs: DEFAULT_SETTINGS.connectGraceMs,
-      claimSettleMs: DEFAULT_SETTINGS.claimSettleMs,
-      resumeGraceMs: 30_000,
-      later,
-      fanoutFor: fanoutOf,
-    });
+    const { graceful, pending } = gracefulChat();
     const watcher = await harness.login('watch6');
     const first = await harness.login('flaky');
     await graceful.disconnect(disconnectEvent(await connectionIdOf(first))); // A's socket went away
@@ -205,22 +195,7 @@ describe('the resume grace, then a rename', () => {
   // leave of the dropped connection reads "no record" as "someone else took the name" and announces
   // "X left" after "X is now Y" (to a room in which someone new may be X by then).
   it('A drops, B resumes and renames within the grace: no "X left" follows "X is now Y"', async () => {
-    const pending: LaterTask[] = [];
-    const later: Scheduler = {
-      schedule: async (_delayMs, task) => {
-        pending.push(task);
-      },
-    };
-    const graceful = createChat({
-      store: harness.store(),
-      log: SILENT_LOG,
-      rateLimit: { frames: 0, windowMs: 1000 },
-      connectGraceMs: DEFAULT_SETTINGS.connectGraceMs,
-      claimSettleMs: DEFAULT_SETTINGS.claimSettleMs,
-      resumeGraceMs: 30_000,
-      later,
-      fanoutFor: fanoutOf,
-    });
+    const { graceful, pending } = gracefulChat();
     const watcher = await harness.login('watch9');
     const first = await harness.login('renamer');
     await graceful.disconnect(disconnectEvent(await connectionIdOf(first)));
