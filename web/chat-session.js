@@ -9,6 +9,7 @@
 // and keeps those answers out of the log. The page (app.js) renders what it reports through `onChange`
 // and `onLog`; Node tests drive it with a fake or a `ws` socket and a fake clock.
 import { ReconnectingSocket, systemClock } from './reconnecting-socket.js';
+import { SeenSeqs } from './seen-seqs.js';
 
 /** @typedef {import('./chat-session.js').ChatEvent} ChatEvent */
 /** @typedef {import('./chat-session.js').ChatSessionOptions} ChatSessionOptions */
@@ -31,8 +32,6 @@ export const NICK_RETRY_DELAYS_MS = Object.freeze([1000, 2000, 2000]);
 export const NICK_RETRY_WINDOW_MS = 10_000;
 /** API Gateway closes every connection after 2 hours; the session moves to a new one 5 minutes before. */
 export const RECYCLE_AFTER_MS = (120 - 5) * 60 * 1000;
-/** Seqs remembered per room to drop a replayed event already shown; older ones cannot come back. */
-const SEEN_KEPT = 2000;
 
 /**
  * A login in progress: the nickname asked for and, after a drop, what the old connection had and when
@@ -125,12 +124,8 @@ export class ChatSession {
   #resumeToken = /** @type {string | null} */ (null);
   /** A `/resume` sent and not yet answered: what to fall back to if it is refused. */
   #resuming = /** @type {Login | null} */ (null);
-  /**
-   * Per room, the seqs of events shown (for replays that overlap) and `upTo`: the end of the unbroken
-   * run of them, what a resume asks to continue from (events of concurrent broadcasts can arrive out
-   * of order, so the highest seen may have a lower one still on its way).
-   */
-  #seen = /** @type {Map<string, { numbers: Set<number>, upTo: number }>} */ (new Map());
+  /** Per room, the seqs of events shown: what a resume continues from, and what a replay need not show again. */
+  #seen = new SeenSeqs();
   /** @type {unknown} */
   #recycleTimer;
   /** Replacing the connection on purpose: nothing to tell the user. */
@@ -221,7 +216,7 @@ export class ChatSession {
     if (this.#resumeToken && login.restore) {
       // Resumed, the server restores the name, room and ignore flag, and replays what we missed.
       this.#resuming = login;
-      const seq = room === null ? null : (this.#seen.get(room)?.upTo ?? null);
+      const seq = room === null ? null : (this.#seen.upTo(room) ?? null);
       this.send(`/resume ${this.#resumeToken}${seq === null ? '' : ` ${seq}`}`);
       return;
     }
@@ -380,46 +375,18 @@ export class ChatSession {
    */
   #unseen(event) {
     if ((event.type === 'message' || event.type === 'system') && typeof event.seq === 'number' && typeof event.room === 'string') {
-      return this.#note(event.room, event.seq) ? event : null;
+      return this.#seen.note(event.room, event.seq) ? event : null;
     }
     if (event.type === 'history' && Array.isArray(event.messages) && typeof event.room === 'string') {
       const room = event.room;
       const replay = this.#resuming !== null;
       const fresh = event.messages.filter((kept) => {
         const seq = /** @type {{ seq?: unknown }} */ (kept && typeof kept === 'object' ? kept : {}).seq;
-        return typeof seq !== 'number' || this.#note(room, seq) || !replay;
+        return typeof seq !== 'number' || this.#seen.note(room, seq) || !replay;
       });
       return fresh.length === event.messages.length ? event : { ...event, messages: fresh };
     }
     return event;
-  }
-
-  /**
-   * @param {string} room
-   * @param {number} seq
-   * @returns {boolean} whether it is new
-   */
-  #note(room, seq) {
-    let seen = this.#seen.get(room);
-    // The first event seen of a room is where this client's view of it starts.
-    if (!seen) this.#seen.set(room, (seen = { numbers: new Set(), upTo: seq - 1 }));
-    if (seen.numbers.has(seq) || seq <= seen.upTo - SEEN_KEPT) return false;
-    seen.numbers.add(seq);
-    while (seen.numbers.has(seen.upTo + 1)) seen.upTo += 1;
-    if (seen.numbers.size > SEEN_KEPT) {
-      for (const old of seen.numbers) if (old <= seen.upTo - SEEN_KEPT) seen.numbers.delete(old);
-    }
-    return true;
-  }
-
-  /**
-   * After a resume's replay, everything the room kept up to the newest seen has come or is not for us
-   * (messages while ignoring): the unbroken run reaches it.
-   * @param {string} room
-   */
-  #caughtUp(room) {
-    const seen = this.#seen.get(room);
-    if (seen) seen.upTo = Math.max(seen.upTo, ...seen.numbers);
   }
 
   /**
@@ -433,7 +400,7 @@ export class ChatSession {
     this.#login = null;
     this.#cancelRetry();
     this.#update({ nickname, wanted: null, room, ignoring: login?.restore?.ignoring ?? false, users: [], userCount: null });
-    this.#caughtUp(room);
+    this.#seen.caughtUp(room);
     this.#startRecycleTimer();
     if (!this.#recycling || gap) this.#log({ type: 'resumed', nickname, room, gap });
     this.#recycling = false;
