@@ -412,6 +412,20 @@ describe('the chat session, on a fake socket and a fake clock', () => {
     expect(sentSinceLast()).toEqual(['/nick bob']);
   });
 
+  it('resumes from the end of the unbroken run of seqs: after 5 and 7 (6 still on its way), SEQ 5', () => {
+    // Events of concurrent broadcasts can arrive out of order: from the highest seen (7), 6 would never come.
+    const { socket, clock, sentSinceLast, loggedIn } = fakeSession();
+    loggedIn('bob');
+    socket().receive({ type: 'login', at: AT, nickname: 'bob', resume: 'T1' });
+    socket().receive({ type: 'message', seq: 5, at: AT, room: 'lobby', from: 'amy', text: 'five' });
+    socket().receive({ type: 'message', seq: 7, at: AT, room: 'lobby', from: 'cid', text: 'seven' });
+    sentSinceLast();
+    socket().drop(1006);
+    clock.advance(500);
+    socket().open();
+    expect(sentSinceLast()).toEqual(['/resume T1 5']);
+  });
+
   it('says when the resume could not replay everything, and moves to a new connection before the 2-hour cap unseen', () => {
     const { session, socket, sockets, clock, reports, sentSinceLast, loggedIn } = fakeSession();
     loggedIn('bob');
