@@ -9,14 +9,7 @@ import { connectionIdOf, type ChatClient } from './support/client.ts';
 
 const chat = useLocalChat({ env: { RATE_LIMIT_FRAMES: '0' } });
 
-type Login = Extract<ServerEvent, { type: 'login' }>;
 const isRoomEvent = (event: ServerEvent): event is RoomEvent => event.type === 'message' || event.type === 'system';
-const tokenOf = (client: ChatClient): string => {
-  const logins = client.received('login');
-  const last: Login | undefined = logins[logins.length - 1];
-  if (!last) throw new Error('no login event yet');
-  return last.resume;
-};
 /** The room events a client has seen live and in history, by seq. */
 function seenBySeq(client: ChatClient, room: string): Map<number, RoomEvent> {
   const seen = new Map<number, RoomEvent>();
@@ -96,10 +89,10 @@ describe('resume', () => {
     watcher.send('while you were away');
     await carol.next('message'); // carol's old socket got it; the new one asks from before it anyway
     const fresh = await chat.connect();
-    fresh.send(`/resume ${tokenOf(carol)} ${seen}`);
+    fresh.send(`/resume ${carol.resumeToken()} ${seen}`);
     const login = await fresh.next('login');
     expect(login.nickname).toBe('carol');
-    expect(login.resume).not.toBe(tokenOf(carol)); // rotated
+    expect(login.resume).not.toBe(carol.resumeToken()); // rotated
     const replay = await fresh.next('history');
     expect(replay.messages.map((kept) => kept.text)).toEqual(['while you were away']);
     expect(await fresh.next('resumed')).toEqual({ type: 'resumed', at: expect.any(String), nickname: 'carol', room: 'den', replayed: 1, gap: false });
@@ -116,7 +109,7 @@ describe('resume', () => {
   it('after the leave was announced (no grace), announces the return', async () => {
     const erin = await chat.login('erin');
     const watcher = await chat.login('watcher');
-    const token = tokenOf(erin);
+    const token = erin.resumeToken();
     await erin.close();
     await watcher.waitFor((e) => e.type === 'system' && e.text === 'erin left', 'erin left');
     const fresh = await chat.connect();
@@ -127,7 +120,7 @@ describe('resume', () => {
 
   it('refuses a bad, used or forged token with RESUME_FAILED and changes nothing', async () => {
     const frank = await chat.login('frank');
-    const token = tokenOf(frank);
+    const token = frank.resumeToken();
     const guest = await chat.connect();
     const [keyPart] = token.split('.');
     for (const bad of ['nonsense', `${keyPart}.${'A'.repeat(43)}`, `${Buffer.from('someone').toString('base64url')}.${token.split('.')[1]}`]) {
@@ -148,7 +141,7 @@ describe('resume', () => {
 
   it('two resumes with one token at once: one wins, the other fails', async () => {
     const gina = await chat.login('gina');
-    const token = tokenOf(gina);
+    const token = gina.resumeToken();
     const [a, b] = await Promise.all([chat.connect(), chat.connect()]);
     a.send(`/resume ${token}`);
     b.send(`/resume ${token}`);
@@ -160,7 +153,7 @@ describe('resume', () => {
   it('says gap: true when history cannot reach back to the seq given', async () => {
     const hank = await chat.login('hank');
     const fresh = await chat.connect();
-    fresh.send(`/resume ${tokenOf(hank)} 999999`); // ahead of the room: its counter started again since
+    fresh.send(`/resume ${hank.resumeToken()} 999999`); // ahead of the room: its counter started again since
     const resumed = await fresh.next('resumed');
     expect(resumed.gap).toBe(true);
   });
@@ -170,7 +163,7 @@ describe('resume', () => {
     ivy.send(JSON.stringify({ action: 'message', text: 'mine', id: 'ivy-1' }));
     const { seq } = await ivy.next('ack');
     const fresh = await chat.connect();
-    fresh.send(`/resume ${tokenOf(ivy)} ${seq}`);
+    fresh.send(`/resume ${ivy.resumeToken()} ${seq}`);
     await fresh.next('resumed');
     fresh.send(JSON.stringify({ action: 'message', text: 'mine', id: 'ivy-1' }));
     expect((await fresh.next('ack')).seq).toBe(seq);
@@ -187,7 +180,7 @@ describe('chaos: sockets killed at random while everyone chats', () => {
         const first = await chat.login(name);
         first.send(`/join ${room}`);
         await first.waitFor((e) => e.type === 'system' && e.room === room && e.text === `${name} joined`, 'joined');
-        return { name, sockets: [first], token: tokenOf(first), unacked: new Map<string, string>() };
+        return { name, sockets: [first], token: first.resumeToken(), unacked: new Map<string, string>() };
       }),
     );
     let killed = 0;

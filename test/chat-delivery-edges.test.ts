@@ -17,7 +17,6 @@ import { directChat, disconnectEvent, messageEvent, SILENT_LOG } from './support
 const WALK_TIMEOUT_MS = 180_000;
 const harness = useLocalChat({ env: { RATE_LIMIT_FRAMES: '0' } });
 
-const tokenOf = (client: ChatClient): string => client.received('login').at(-1)?.resume ?? '';
 type DirectChat = ReturnType<typeof directChat>;
 const isRoomEvent = (event: ServerEvent): event is RoomEvent => event.type === 'message' || event.type === 'system';
 /** Every room event a client saw, live or in a history/replay. */
@@ -176,11 +175,11 @@ describe('the resume grace, reconnecting twice', () => {
     await graceful.disconnect(disconnectEvent(await connectionIdOf(first))); // A's socket went away
     const second = await harness.connect();
     const secondId = await connectionIdOf(second);
-    await graceful.message(messageEvent(secondId, `/resume ${tokenOf(first)}`)); // B
+    await graceful.message(messageEvent(secondId, `/resume ${first.resumeToken()}`)); // B
     await second.next('resumed');
     await graceful.disconnect(disconnectEvent(secondId)); // B's socket went away too
     const third = await harness.connect();
-    await graceful.message(messageEvent(await connectionIdOf(third), `/resume ${tokenOf(second)}`)); // C
+    await graceful.message(messageEvent(await connectionIdOf(third), `/resume ${second.resumeToken()}`)); // C
     expect((await third.next('resumed')).nickname).toBe('flaky');
     await Promise.all(pending.splice(0).map((task) => graceful.runLater(fanoutOf(), task))); // both graces end
     await harness.settled(watcher, third);
@@ -201,7 +200,7 @@ describe('the resume grace, then a rename', () => {
     await graceful.disconnect(disconnectEvent(await connectionIdOf(first)));
     const second = await harness.connect();
     const secondId = await connectionIdOf(second);
-    await graceful.message(messageEvent(secondId, `/resume ${tokenOf(first)}`));
+    await graceful.message(messageEvent(secondId, `/resume ${first.resumeToken()}`));
     await second.next('resumed');
     await graceful.message(messageEvent(secondId, '/nick renamed9'));
     await second.waitFor((e) => e.type === 'login' && e.nickname === 'renamed9', 'renamed');
@@ -240,7 +239,7 @@ describe('a resume racing its own connection closing', () => {
       const name = `res${runs}x`;
       const old = await harness.login(name);
       const oldId = await connectionIdOf(old);
-      const token = tokenOf(old);
+      const token = old.resumeToken();
       const fresh = `resB${runs}=`;
       await store.createConnection(fresh, Date.now());
       const widths = await interleaving.run(
@@ -269,7 +268,7 @@ describe('a resume racing its own connection closing', () => {
   it('after a resume that failed mid-way, a stranger can log in as the name the old connection still uses', async () => {
     const store = harness.store();
     const old = await harness.login('dupname');
-    const token = tokenOf(old);
+    const token = old.resumeToken();
     const fresh = 'resDup=';
     await store.createConnection(fresh, Date.now());
     // The resuming connection's $disconnect lands right after the take-over of the claim.
@@ -329,7 +328,7 @@ describe('a resume racing the old connection\'s $disconnect (no grace, as on AWS
       const fresh = `resC${runs}=`;
       await store.createConnection(fresh, Date.now());
       const widths = await interleaving.run(
-        [() => chat.message(messageEvent(fresh, `/resume ${tokenOf(old)}`)), () => chat.disconnect(disconnectEvent(oldId))],
+        [() => chat.message(messageEvent(fresh, `/resume ${old.resumeToken()}`)), () => chat.disconnect(disconnectEvent(oldId))],
         chooser,
       );
       await old.close();
@@ -361,7 +360,7 @@ describe('a resume racing a /join of the old connection', () => {
     const store = harness.store();
     const lobbyWatcher = await harness.login('watch7');
     const old = await harness.login('hopper');
-    const token = tokenOf(old);
+    const token = old.resumeToken();
     const fresh = await harness.connect();
     const freshId = await connectionIdOf(fresh);
     const racing = new Proxy(store, {
@@ -399,7 +398,7 @@ describe('replay after a resume', () => {
     const alice = await harness.login('replayer');
     const bob = await harness.login('talker');
     await alice.waitFor((e) => e.type === 'system' && e.text === 'talker joined', 'talker joined');
-    const token = tokenOf(alice);
+    const token = alice.resumeToken();
     const after = lastSeq(alice);
     await alice.close();
     await harness.settled(bob);
@@ -458,7 +457,7 @@ describe('replay after a resume', () => {
     const reader = await harness.login('bigreader');
     reader.send('/join bigroom');
     await reader.waitFor((e) => e.type === 'system' && e.text === 'bigreader joined' && e.room === 'bigroom', 'joined bigroom');
-    const token = tokenOf(reader);
+    const token = reader.resumeToken();
     const after = lastSeq(reader, 'bigroom');
     await reader.close();
     await allGone(harness.chat.gateway);

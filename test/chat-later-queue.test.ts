@@ -24,7 +24,6 @@ const chat = useLocalChat({ env });
 // The earlier tests' leaves (their clients are closed after each) are not this test's.
 beforeEach(() => void sqs.messages.splice(0));
 
-const tokenOf = (client: ChatClient): string => client.received('login').at(-1)?.resume ?? '';
 const about = (client: ChatClient, nickname: string) => client.received('system').map((e) => e.text).filter((text) => text.includes(nickname));
 
 /** Closes `client` and waits until its $disconnect (which sends the deferred leave) has finished. */
@@ -52,7 +51,7 @@ describe('deferred work through the SQS delay queue', () => {
     const watcher = await chat.login('watcher');
     const erin = await chat.login('erin');
     await watcher.waitFor((e) => e.type === 'system' && e.text === 'erin joined', '"erin joined"');
-    const token = tokenOf(erin);
+    const token = erin.resumeToken();
     await leave(erin);
     const fresh = await chat.connect();
     fresh.send(`/resume ${token}`);
@@ -78,7 +77,7 @@ describe('deferred work through the SQS delay queue', () => {
 
   it('?resume= at $connect: the welcome is queued without delay, and the consumer sends login, replay and resumed', async () => {
     const gus = await chat.login('gus');
-    const token = tokenOf(gus);
+    const token = gus.resumeToken();
     await leave(gus);
     const fresh = await chat.connect({ resume: token, seq: '0' });
     await chat.chat.gateway.whenIdle(); // $connect has queued the welcome

@@ -9,7 +9,6 @@ import { ChatClient, type Refusal } from './support/client.ts';
 // A leave waits 60 s for a resume (the default is 30 s): no test here sees one announced by accident.
 const chat = useLocalChat({ env: { RATE_LIMIT_FRAMES: '0', RESUME_GRACE_MS: '60000' } });
 
-const tokenOf = (client: ChatClient): string => client.received('login').at(-1)?.resume ?? '';
 const about = (client: ChatClient, nickname: string) => client.received('system').map((e) => e.text).filter((text) => text.includes(nickname));
 const lastSeq = (client: ChatClient): number => Math.max(...client.events.flatMap((event) => ('seq' in event && typeof event.seq === 'number' ? [event.seq] : [])));
 
@@ -27,7 +26,7 @@ describe('?resume= on the connect URL', () => {
     const watcher = await chat.login('watcher');
     const dave = await chat.login('dave');
     await watcher.waitFor((e) => e.type === 'system' && e.text === 'dave joined', '"dave joined"');
-    const token = tokenOf(dave);
+    const token = dave.resumeToken();
     const seen = lastSeq(dave);
     await dave.close();
     watcher.send('while you were away');
@@ -48,7 +47,7 @@ describe('?resume= on the connect URL', () => {
 
   it('takes the name over from the old connection while it is still open (which is closed)', async () => {
     const erin = await chat.login('erin');
-    const fresh = await chat.connect({ resume: tokenOf(erin) });
+    const fresh = await chat.connect({ resume: erin.resumeToken() });
     expect((await fresh.next('login')).nickname).toBe('erin');
     await fresh.next('resumed');
     await erin.whenClosed();
@@ -56,7 +55,7 @@ describe('?resume= on the connect URL', () => {
 
   it('two handshakes with one token at once: one gets the name back, the other is refused', async () => {
     const hal = await chat.login('hal');
-    const token = tokenOf(hal);
+    const token = hal.resumeToken();
     const outcomes = await Promise.all([0, 1].map(() => ChatClient.attempt(chat.chat.url, { query: { resume: token } })));
     const accepted = outcomes.flatMap((outcome) => ('client' in outcome ? [outcome.client] : []));
     const refused = outcomes.flatMap((outcome) => ('refused' in outcome ? [outcome.refused] : []));
@@ -73,7 +72,7 @@ describe('?resume= on the connect URL', () => {
 
   it('refuses a bad token, a bad seq and ?nickname= with ?resume= (HTTP 400, saying why), and changes nothing', async () => {
     const fay = await chat.login('fay');
-    const token = tokenOf(fay);
+    const token = fay.resumeToken();
     const wrongSecret = `${token.slice(0, token.indexOf('.') + 1)}${'A'.repeat(43)}`;
     const queries: Record<string, string>[] = [{ resume: wrongSecret }, { resume: 'not-a-token' }, { resume: token, seq: '-1' }, { resume: token, seq: 'x' }, { resume: token, nickname: 'gus' }];
     for (const query of queries) {

@@ -3,12 +3,10 @@
 // without a resume, so a quick reconnect shows the room nothing.
 import { describe, expect, it } from 'vitest';
 import { useLocalChat } from './support/chat.ts';
-import type { ChatClient } from './support/client.ts';
 
 // A leave waits 60 s for a resume that would cancel it (the default is 30 s).
 const graceful = useLocalChat({ env: { RATE_LIMIT_FRAMES: '0', RESUME_GRACE_MS: '60000' } });
 
-const tokenOf = (client: ChatClient): string => client.received('login').at(-1)?.resume ?? '';
 
 describe('the resume grace', () => {
   it('within the grace after the socket closed, announces neither left nor joined; ignore comes back', async () => {
@@ -16,7 +14,7 @@ describe('the resume grace', () => {
     dave.send('/i');
     await dave.next('ignore');
     const watcher = await graceful.login('watcher');
-    const token = tokenOf(dave);
+    const token = dave.resumeToken();
     await dave.close();
     await graceful.settled(watcher);
     const fresh = await graceful.connect();

@@ -241,7 +241,7 @@ describe('IAM grants match what each handler calls', () => {
     // ?resume= takes carl's name over from his open connection (closing it); the welcome is deferred
     // work, run here by the consumer (the delay is 0) while the new connection is open.
     const carl = await login('carl');
-    const fresh = await connect({ resume: carl.received('login')[0]?.resume ?? '', seq: '0' });
+    const fresh = await connect({ resume: carl.resumeToken(), seq: '0' });
     await carl.whenClosed();
     await waitUntil(() => sqs.messages.some((message) => message.body.includes('"welcome"')));
     expect(await consumeContainerLater(laterChat, sqs.takeEvent())).toEqual({ batchItemFailures: [] });
@@ -272,7 +272,7 @@ describe('IAM grants match what each handler calls', () => {
       await ask(bob, `@ghost2${n} hi`, 'private', viaMessageRoute);
       // A resume on a new connection takes the name from the old one, which it closes.
       const dan = await login(`dan${n}`, viaMessageRoute);
-      const token = dan.received('login')[0]?.resume ?? '';
+      const token = dan.resumeToken();
       await ask(await connect(), `/resume ${token} 0`, 'resumed', viaMessageRoute);
     }
   });

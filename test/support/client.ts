@@ -201,6 +201,13 @@ export class ChatClient extends TextClient {
     return client;
   }
 
+  /** The resume token of this client's latest `login` event (README, "Delivery"). */
+  resumeToken(): string {
+    const token = this.received('login').at(-1)?.resume;
+    if (token === undefined) throw new Error('no login event yet');
+    return token;
+  }
+
   /** Sends `text` through the `message` route (a JSON frame), not `$default`. */
   sendMessage(text: string): void {
     this.send(JSON.stringify({ action: 'message', text }));
