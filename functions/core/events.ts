@@ -43,8 +43,10 @@ export type RoomEvent =
   | { type: 'message'; seq: number; at: string; room: string; from: string; text: string }
   | { type: 'system'; seq: number; at: string; room: string; text: string };
 
+/** `E` without its `seq`, each member of a union on its own (Omit alone would merge them). */
+type WithoutSeq<E> = E extends unknown ? Omit<E, 'seq'> : never;
 /** A room event before the store numbered it. */
-export type UnnumberedRoomEvent = RoomEvent extends infer E ? (E extends unknown ? Omit<E, 'seq'> : never) : never;
+export type UnnumberedRoomEvent = WithoutSeq<RoomEvent>;
 
 /** One kept room event, as a `history` event lists it. */
 export type HistoryMessage = RoomEvent;

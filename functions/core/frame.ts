@@ -3,6 +3,7 @@
 // as typed in wscat, is chat text as a whole.
 import { chatError, type ChatError } from './events.ts';
 import { parseNickname } from './nickname.ts';
+import { RESUME_TOKEN_SHAPE } from './resume-token.ts';
 import { parseRoomName } from './room.ts';
 
 export const MAX_TEXT_LENGTH = 4096;
@@ -36,8 +37,6 @@ export type FrameResult = ParseResult & { clientId: string | null };
 
 /** A client id (`{"id":"c-42"}`): short, plain ASCII, so it can be a key part and echoed safely. */
 const CLIENT_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
-/** A resume token as the server issues them (see resume-token.ts); anything else is refused unread. */
-const RESUME_TOKEN = /^[A-Za-z0-9_-]{1,200}\.[A-Za-z0-9_-]{43}$/;
 const MAX_SEQ_DIGITS = 15;
 
 type FrameText = { ok: true; text: string; clientId: string | null } | { ok: false; error: ChatError; clientId: string | null };
@@ -128,7 +127,7 @@ function parseCommand(text: string): ParseResult {
     case 'resume': {
       const [token = '', seq, extra] = rest;
       const usage = 'Usage: /resume TOKEN [SEQ], with the token of your last login event and the last seq you saw';
-      if (!RESUME_TOKEN.test(token) || extra !== undefined) return fail('RESUME_FAILED', usage);
+      if (!RESUME_TOKEN_SHAPE.test(token) || extra !== undefined) return fail('RESUME_FAILED', usage);
       if (seq === undefined) return { ok: true, command: { kind: 'resume', token, afterSeq: null } };
       if (!/^\d+$/u.test(seq) || seq.length > MAX_SEQ_DIGITS) return fail('RESUME_FAILED', usage);
       return { ok: true, command: { kind: 'resume', token, afterSeq: Number(seq) } };

@@ -5,6 +5,8 @@
 /** base64url of 32 bytes, unpadded. */
 const SECRET = /^[A-Za-z0-9_-]{43}$/;
 const KEY_PART = /^[A-Za-z0-9_-]{1,200}$/;
+/** The shape of a token (a frame's `/resume` argument is refused unread unless it has it). */
+export const RESUME_TOKEN_SHAPE = new RegExp(`^${KEY_PART.source.slice(1, -1)}\\.${SECRET.source.slice(1, -1)}$`);
 
 export function formatResumeToken(nicknameKey: string, secret: string): string {
   return `${Buffer.from(nicknameKey, 'utf8').toString('base64url')}.${secret}`;
