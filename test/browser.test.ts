@@ -98,32 +98,45 @@ async function unusedPort(): Promise<number> {
   return port;
 }
 
-describe.skipIf(!hasChromium)('the browser client', () => {
-  // No grace for 410s: a dropped page's old connection is evicted as soon as its nickname is claimed again.
-  const chat = useLocalChat({ env: { CONNECT_GRACE_MS: '0' } });
+/**
+ * Chromium for one describe block: launched once, and each test's pages closed after it. Call it after
+ * useLocalChat: its afterEach then runs first, so pages close before the harness waits for no connections.
+ */
+function useChromium(): { newPage(viewport?: { width: number; height: number }): Promise<Page> } {
   let browser: Browser | undefined;
   const contexts: BrowserContext[] = [];
-
   beforeAll(async () => {
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
   });
-  // Registered after useLocalChat's, so it runs first: pages close before the harness waits for no connections.
   afterEach(async () => {
     await Promise.all(contexts.splice(0).map((context) => context.close()));
   });
   afterAll(async () => {
     await browser?.close();
   });
+  return {
+    /** A page in a context of its own (separate storage). */
+    async newPage(viewport) {
+      if (!browser) throw new Error('no browser');
+      const context = await browser.newContext(viewport ? { viewport } : {});
+      contexts.push(context);
+      const page = await context.newPage();
+      page.setDefaultTimeout(WAIT_MS);
+      return page;
+    },
+  };
+}
+
+describe.skipIf(!hasChromium)('the browser client', () => {
+  // No grace for 410s: a dropped page's old connection is evicted as soon as its nickname is claimed again.
+  const chat = useLocalChat({ env: { CONNECT_GRACE_MS: '0' } });
+  const chromiumPages = useChromium();
 
   const pageUrl = () => `${chat.chat.url.replace(/^ws/, 'http')}/`;
 
   /** A page of its own (separate storage), not logged in yet; `before` runs before the page loads (routes). */
   async function openPage(viewport = { width: 1000, height: 640 }, before?: (page: Page) => Promise<unknown>): Promise<Page> {
-    if (!browser) throw new Error('no browser');
-    const context = await browser.newContext({ viewport });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.setDefaultTimeout(WAIT_MS);
+    const page = await chromiumPages.newPage(viewport);
     await before?.(page);
     await page.goto(pageUrl());
     await page.locator('#status[data-state="open"]').waitFor();
@@ -255,11 +268,7 @@ describe.skipIf(!hasChromium)('the browser client', () => {
   });
 
   it('uses the socket URL ?ws= gives, and backs off while it cannot connect', async () => {
-    if (!browser) throw new Error('no browser');
-    const context = await browser.newContext();
-    contexts.push(context);
-    const page = await context.newPage();
-    page.setDefaultTimeout(WAIT_MS);
+    const page = await chromiumPages.newPage();
     const nowhere = `ws://127.0.0.1:${await unusedPort()}/`;
     await page.goto(`${pageUrl()}?ws=${encodeURIComponent(nowhere)}`);
     await page.locator('#status[data-state="waiting"]', { hasText: 'reconnecting in' }).waitFor();
@@ -269,12 +278,12 @@ describe.skipIf(!hasChromium)('the browser client', () => {
     await page.click('#nick-form button[type="submit"]');
     await logLine(page, 'note', 'will log in as patient once connected').waitFor();
 
-    const elsewhere = await context.newPage();
+    const elsewhere = await page.context().newPage();
     await elsewhere.goto(`${pageUrl()}?ws=${encodeURIComponent(`${chat.chat.url}/local`)}`);
     await elsewhere.locator('#status[data-state="open"]').waitFor({ timeout: WAIT_MS });
     expect(await elsewhere.getAttribute('#status', 'title')).toBe(`${chat.chat.url}/local`);
 
-    const malformed = await context.newPage();
+    const malformed = await page.context().newPage();
     await malformed.goto(`${pageUrl()}?ws=${encodeURIComponent('ws://[::1/')}`);
     await logLine(malformed, 'client-error', 'Cannot connect to ws://[::1/').waitFor({ timeout: WAIT_MS });
     expect(await malformed.getAttribute('#status', 'data-state')).toBe('failed');
@@ -476,26 +485,14 @@ describe.skipIf(!hasChromium)('the browser client', () => {
 describe.skipIf(!hasChromium)('the browser client, against a chat that requires a token', () => {
   const TOKEN = 'open-sesame';
   const chat = useLocalChat({ env: { CONNECT_GRACE_MS: '0', CONNECT_AUTH: 'token', CONNECT_TOKEN: TOKEN } });
-  let browser: Browser | undefined;
-  const contexts: BrowserContext[] = [];
-  beforeAll(async () => {
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
-  });
-  afterEach(async () => {
-    await Promise.all(contexts.splice(0).map((context) => context.close()));
-  });
-  afterAll(async () => {
-    await browser?.close();
+  const chromiumPages = useChromium();
+  afterAll(() => {
     delete process.env.CONNECT_TOKEN;
     delete process.env.CONNECT_AUTH;
   });
 
   async function open(query: string): Promise<Page> {
-    if (!browser) throw new Error('no browser');
-    const context = await browser.newContext({ viewport: DESKTOP });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.setDefaultTimeout(WAIT_MS);
+    const page = await chromiumPages.newPage(DESKTOP);
     await page.goto(`${chat.chat.url.replace(/^ws/, 'http')}/${query}`);
     return page;
   }
