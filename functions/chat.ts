@@ -190,8 +190,8 @@ export function createChat(options: ChatOptions): Chat {
     }
     const { later } = context;
     if (!later) return refused('?resume= needs deferred work, which this server has not got: connect, then send /resume TOKEN [SEQ].');
-    const why = await resume.check(token);
-    if (why) return refused(why);
+    const verified = await resume.verify(token);
+    if (!verified.ok) return refused(verified.message);
     await store.createConnection(connectionId, connectedAt, format);
     const undo = async (nicknameKey?: string) => {
       // A refused handshake gets no $disconnect: what was written goes, or a ghost holds the name.
@@ -200,10 +200,10 @@ export function createChat(options: ChatOptions): Chat {
         ...(nicknameKey ? [store.releaseClaim(nicknameKey, connectionId)] : []),
       ]);
     };
-    const key = parseResumeToken(token)?.nicknameKey;
+    const { key } = verified.current;
     let outcome: ResumeOutcome;
     try {
-      outcome = await resume.takeOver(fanout, { ...blankConnection(connectionId, connectedAt), format }, token);
+      outcome = await resume.takeOver(fanout, { ...blankConnection(connectionId, connectedAt), format }, verified.current);
     } catch (error) {
       await undo(key);
       throw error;

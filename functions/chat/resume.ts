@@ -21,15 +21,24 @@ export type ResumeOutcome =
   /** The connection closed meanwhile: nothing to say to anyone. */
   | null;
 
+/** A token found current: the nickname key it names, and that name's record as read. */
+export interface CurrentToken {
+  readonly key: string;
+  readonly record: ResumeRecord;
+}
+
 export interface Resume {
-  /** Takes the user of `token` over to `connection`; announces the return if the room heard the leave. */
-  takeOver(fanout: Fanout, connection: ConnectionRecord, token: string): Promise<ResumeOutcome>;
+  /** The token's record if the token is current (read only: `?resume=` checks before writing), else why not. */
+  verify(token: string): Promise<{ ok: true; current: CurrentToken } | { ok: false; message: string }>;
+  /**
+   * Takes the user of `token` over to `connection` (verifying it, or with what `verify` found); announces
+   * the return if the room heard the leave.
+   */
+  takeOver(fanout: Fanout, connection: ConnectionRecord, token: string | CurrentToken): Promise<ResumeOutcome>;
   /** The `login` event, the replay of what the room kept after `afterSeq` (or its recent history), `resumed`. */
   welcomeBack(fanout: Fanout, to: Recipient, resumed: Extract<ResumeOutcome, { ok: true }>, afterSeq: number | null): Promise<void>;
   /** `/resume`: both, or a RESUME_FAILED error that changed nothing. */
   command(fanout: Fanout, sender: ConnectionRecord, token: string, afterSeq: number | null): Promise<void>;
-  /** Why `token` cannot resume anyone now, or null if it can (read only: `?resume=` checks before writing). */
-  check(token: string): Promise<string | null>;
   /** A `?resume=` handshake's welcome: waits (bounded) until its connection can receive, then `welcomeBack`. */
   welcomeWhenConnected(fanout: Fanout, task: WelcomeTask): Promise<void>;
 }
@@ -55,11 +64,13 @@ const MAX_POLL_MS = 500;
 const NOT_CURRENT = 'The resume token is not valid (expired, already used, or not one this server issued). Log in with /nick NAME.';
 
 export function createResume({ store, clock, log, connectGraceMs, resumeTokenTtlSeconds }: ChatContext, delivery: Delivery): Resume {
-  async function check(token: string): Promise<string | null> {
+  async function verify(token: string): Promise<{ ok: true; current: CurrentToken } | { ok: false; message: string }> {
     const parsed = parseResumeToken(token);
     const record = parsed ? await store.getResume(parsed.nicknameKey) : null;
-    if (!parsed || !record || record.expiresAt * 1000 <= clock() || !secretMatches(parsed.secret, record.tokenHash)) return NOT_CURRENT;
-    return null;
+    if (!parsed || !record || record.expiresAt * 1000 <= clock() || !secretMatches(parsed.secret, record.tokenHash)) {
+      return { ok: false, message: NOT_CURRENT };
+    }
+    return { ok: true, current: { key: parsed.nicknameKey, record } };
   }
 
   async function welcomeWhenConnected(fanout: Fanout, task: WelcomeTask): Promise<void> {
@@ -79,13 +90,10 @@ export function createResume({ store, clock, log, connectGraceMs, resumeTokenTtl
   async function takeOver(fanout: Fanout, connection: ConnectionRecord, token: string): Promise<ResumeOutcome> {
     const { connectionId } = connection;
     if (connection.nickname) return { ok: false, message: `You are ${connection.nickname} already: resume on a new connection.` };
-    const parsed = parseResumeToken(token);
-    const record = parsed ? await store.getResume(parsed.nicknameKey) : null;
+    const verified = typeof token === 'string' ? await verify(token) : { ok: true as const, current: token };
+    if (!verified.ok) return verified;
+    const { key, record } = verified.current;
     const now = clock();
-    if (!parsed || !record || record.expiresAt * 1000 <= now || !secretMatches(parsed.secret, record.tokenHash)) {
-      return { ok: false, message: NOT_CURRENT };
-    }
-    const key = parsed.nicknameKey;
     const loginSeq = await store.beginLogin(connectionId);
     if (loginSeq === null) return null;
     const issued = issueToken(key);
@@ -190,7 +198,7 @@ export function createResume({ store, clock, log, connectGraceMs, resumeTokenTtl
   return {
     takeOver,
     welcomeBack,
-    check,
+    verify,
     welcomeWhenConnected,
     async command(fanout, sender, token, afterSeq) {
       const outcome = await takeOver(fanout, sender, token);
