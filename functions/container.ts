@@ -25,6 +25,8 @@ export interface ContainerChat extends Chat {
   /** Publishes each invocation's metrics (see `withMetrics`). */
   readonly metrics: MetricsPublisher;
   fanoutAt(endpoint: string): Fanout;
+  /** See closeContainer. */
+  closeTimers(): Promise<void>;
 }
 
 /** The chat for this container, built on first use from the environment. */
@@ -36,6 +38,16 @@ export function containerChat(): ContainerChat {
 /** Drops the cached chat so the next call re-reads the environment (tests, local restarts). */
 export function resetContainer(): void {
   chat = undefined;
+}
+
+/**
+ * Before the local stack it runs on goes away: drops its deferred tasks still on timers (their
+ * emulator and gateway are closing) and waits for those running. Lambda has no such moment.
+ */
+export async function closeContainer(): Promise<void> {
+  const closing = chat;
+  chat = undefined;
+  await closing?.closeTimers();
 }
 
 /** Throws, naming the variable, on any bad or missing setting (see functions/settings.ts). */
@@ -86,9 +98,17 @@ export function buildChat(env: Readonly<Record<string, string | undefined>>): Co
         : null,
     fanoutFor: (event: WebSocketEvent) => fanoutAt(settings.callbackUrl ?? callbackUrlOf(event)),
   });
-  const built: ContainerChat = { ...chat, settings, log, metrics: createMetricsPublisher(settings.metricsNamespace, log), fanoutAt };
+  const timers = later && 'consumeWith' in later ? later : undefined;
+  const built: ContainerChat = {
+    ...chat,
+    settings,
+    log,
+    metrics: createMetricsPublisher(settings.metricsNamespace, log),
+    fanoutAt,
+    closeTimers: async () => timers?.close(),
+  };
   // Locally the timers hand a due task to the consumer AWS runs (functions/handlers/later.ts does the same).
-  if (later && 'consumeWith' in later) later.consumeWith((event) => consumeContainerLater(built, event));
+  timers?.consumeWith((event) => consumeContainerLater(built, event));
   return built;
 }
 

@@ -14,6 +14,11 @@ export interface TimerScheduler extends Scheduler {
   consumeWith(consumer: LaterConsumer): void;
   /** Resolves once no task is waiting or running (tests). */
   settled(): Promise<void>;
+  /**
+   * Drops the tasks still waiting and resolves once those running are done: the chat they would run
+   * on is shutting down (its emulator and gateway are about to go), so a late one could only fail.
+   */
+  close(): Promise<void>;
 }
 
 /** The queue ARN the local events name: no queue exists, so an account of zeros, as the local gateway's ARNs. */
@@ -22,7 +27,7 @@ const LOCAL_QUEUE_ARN = 'arn:aws:sqs:local:000000000000:wschat-later';
 export function createTimerScheduler(log: Logger, clock: () => number = Date.now): TimerScheduler {
   let consumer: LaterConsumer | undefined;
   const running = new Set<Promise<void>>();
-  let waiting = 0;
+  const waiting = new Set<NodeJS.Timeout>();
 
   async function deliver(task: LaterTask, sentAt: number): Promise<void> {
     if (!consumer) throw new Error('a deferred task is due before the chat that runs it was built');
@@ -35,22 +40,27 @@ export function createTimerScheduler(log: Logger, clock: () => number = Date.now
       consumer = next;
     },
     schedule(delayMs, task) {
-      waiting += 1;
       const sentAt = clock();
-      setTimeout(() => {
-        waiting -= 1;
+      const timer = setTimeout(() => {
+        waiting.delete(timer);
         const run = deliver(task, sentAt)
           .catch((error: unknown) => log.warn('a deferred task failed', { kind: task.kind, error: String(error) }))
           .finally(() => running.delete(run));
         running.add(run);
       }, delayMs).unref();
+      waiting.add(timer);
       return Promise.resolve();
     },
     async settled() {
-      while (waiting > 0 || running.size > 0) {
+      while (waiting.size > 0 || running.size > 0) {
         await Promise.allSettled([...running]);
-        if (waiting > 0) await new Promise((resolve) => setTimeout(resolve, 5));
+        if (waiting.size > 0) await new Promise((resolve) => setTimeout(resolve, 5));
       }
+    },
+    async close() {
+      for (const timer of waiting) clearTimeout(timer);
+      waiting.clear();
+      await Promise.allSettled([...running]);
     },
   };
 }

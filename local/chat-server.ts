@@ -139,6 +139,7 @@ async function startOn(dynamodbEndpoint: string, tableName: string, options: Loc
       await sweeper?.close();
       sweeperClient?.destroy();
       await gateway.close();
+      await container?.closeContainer(); // before the emulator its deferred tasks would write to
       await emulator?.close();
       container?.resetContainer();
       container?.resetAuthorizerContainer();

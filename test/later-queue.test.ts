@@ -5,7 +5,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createHash } from 'node:crypto';
 import type { SQSEvent } from 'aws-lambda';
 import { parseLaterTask, type LeaveTask, type WelcomeTask } from '../functions/chat/later.ts';
@@ -88,8 +88,8 @@ describe('the SQS delay-queue scheduler', () => {
 });
 
 describe('the in-process timers (npm start, tests)', () => {
+  const log = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
   it('hand a due task to the consumer as a one-record SQS event, as SQS would', async () => {
-    const log = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
     const timers = createTimerScheduler(log);
     const events: SQSEvent[] = [];
     timers.consumeWith((event) => {
@@ -102,6 +102,25 @@ describe('the in-process timers (npm start, tests)', () => {
     expect(more).toEqual([]);
     expect(record && parseLaterTask(record.body)).toEqual(TASK);
     expect(record).toMatchObject({ eventSource: 'aws:sqs', md5OfBody: createHash('md5').update(messageBody(TASK)).digest('hex'), attributes: { ApproximateReceiveCount: '1' } });
+  });
+
+  it('drop the tasks still waiting when closed: the stack they would run on is going away', async () => {
+    vi.useFakeTimers();
+    try {
+      const timers = createTimerScheduler(log);
+      let consumed = 0;
+      timers.consumeWith(() => {
+        consumed += 1;
+        return Promise.resolve({ batchItemFailures: [] });
+      });
+      await timers.schedule(30_000, TASK);
+      await timers.close();
+      await vi.advanceTimersByTimeAsync(60_000);
+      expect(consumed).toBe(0);
+      await timers.settled(); // nothing left waiting
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 

@@ -3,7 +3,7 @@
 // (the naive sample pattern, the K-worker split), and the meters. Ours and the references share the
 // gateway, the table and the clients, so they see exactly the same load.
 import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { resetContainer } from '../../functions/container.ts';
+import { closeContainer, resetContainer } from '../../functions/container.ts';
 import { DEFAULT_SETTINGS } from '../../functions/settings.ts';
 import { handler as connectHandler } from '../../functions/handlers/connect.ts';
 import { handler as defaultHandler } from '../../functions/handlers/default.ts';
@@ -128,10 +128,10 @@ export async function startEnvironment(options: EnvironmentOptions = {}): Promis
     async close() {
       for (const handler of postHandlers) handler.close();
       await gateway.close();
+      await closeContainer(); // its deferred tasks, if any, before the emulator they would write to
       posts.stop();
       dynamodb.destroy();
       await dynamo.close();
-      resetContainer();
     },
   };
 }
