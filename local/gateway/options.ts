@@ -21,7 +21,7 @@ export const AWS_LIMITS: GatewayLimits = {
  * Local only (AWS gives every invocation its own environment): small enough that a flood from a few
  * connections leaves room for everyone else, large enough that a slow frame does not hold up the next.
  */
-export const DEFAULT_ADMISSION: AdmissionLimits = { perConnection: 2, total: 32, queuedPerConnection: 256 };
+export const DEFAULT_ADMISSION: AdmissionLimits = { perConnection: 2, total: 8, queuedPerConnection: 256 };
 
 const PREDEFINED_ROUTES = new Set(['$connect', '$disconnect', '$default']);
 
