@@ -67,6 +67,13 @@ function policy(principalId: string, effect: 'Allow' | 'Deny', resource: string)
 export const SHARED_TOKEN_IDENTITY: Identity = { sub: 'shared-token', name: '' };
 
 /**
+ * The sign-in modes whose identities name each user (a JWT's name claim; `cognito` is `jwt` against the
+ * stack's own pool): NICKNAME_FROM_CLAIM means something only under these. No sign-in, the shared token
+ * and the legacy `$connect` check name nobody, so the stack and `npm start` refuse it with them.
+ */
+export const NAMING_SIGN_IN_MODES: readonly string[] = ['jwt', 'cognito'];
+
+/**
  * The shared-token check. `readToken` is asked once and its answer kept for `cacheMs` (a rotated secret
  * is picked up within that); a failed read is not kept, so the next handshake asks again.
  */

@@ -12,7 +12,7 @@ import { createCommands } from './chat/commands.ts';
 import type { ChatContext } from './chat/context.ts';
 import type { LaterTask } from './chat/later.ts';
 import { createDelivery, systemEvent } from './chat/delivery.ts';
-import { claimedNicknameError } from './chat/claimed-nickname.ts';
+import { claimedKeyError, claimedNicknameError, signedInOf, type SignedIn } from './chat/claimed-nickname.ts';
 import { createLogin, type LoginOutcome } from './chat/login.ts';
 import { createResume, type ResumeOutcome } from './chat/resume.ts';
 import { createRooms } from './chat/rooms.ts';
@@ -23,11 +23,13 @@ import { NO_METRICS, refusedLoginMetric, type MetricsRecorder } from './metrics.
 import { DEFAULT_SETTINGS } from './settings.ts';
 import type { InvocationClock, WebSocketEvent, WebSocketResult } from './websocket-event.ts';
 
-export interface ChatOptions extends Omit<ChatContext, 'clock' | 'metrics' | 'resumeGraceMs' | 'resumeTokenTtlSeconds'> {
+export interface ChatOptions extends Omit<ChatContext, 'clock' | 'metrics' | 'resumeGraceMs' | 'resumeTokenTtlSeconds' | 'nicknameOwnerTtlSeconds'> {
   /** Default: the `resumeGraceMs` setting's default. */
   resumeGraceMs?: number;
   /** Default: the `resumeTokenTtlSeconds` setting's default. */
   resumeTokenTtlSeconds?: number;
+  /** Default: the `nicknameOwnerTtlSeconds` setting's default. */
+  nicknameOwnerTtlSeconds?: number;
   /** Default: none recorded. */
   metrics?: MetricsRecorder;
   /** The management API client for the API and stage this event came through. */
@@ -36,7 +38,10 @@ export interface ChatOptions extends Omit<ChatContext, 'clock' | 'metrics' | 're
   clock?: () => number;
   /** Checks a `$connect` before anything is written; none = everyone may connect. */
   authorize?: ConnectAuth | null;
-  /** A signed-in connection may use only its authorizer's `name` as nickname (chat/claimed-nickname.ts). */
+  /**
+   * A signed-in connection may use only its authorizer's `name` as nickname, spelt as it is there, and
+   * only while no other account owns it (chat/claimed-nickname.ts).
+   */
   nicknameFromClaim?: boolean;
 }
 
@@ -62,6 +67,7 @@ export function createChat(options: ChatOptions): Chat {
     metrics: options.metrics ?? NO_METRICS,
     resumeGraceMs: options.resumeGraceMs ?? DEFAULT_SETTINGS.resumeGraceMs,
     resumeTokenTtlSeconds: options.resumeTokenTtlSeconds ?? DEFAULT_SETTINGS.resumeTokenTtlSeconds,
+    nicknameOwnerTtlSeconds: options.nicknameOwnerTtlSeconds ?? DEFAULT_SETTINGS.nicknameOwnerTtlSeconds,
   };
   const { store, log, clock, metrics } = context;
   const delivery = createDelivery(context);
@@ -93,7 +99,8 @@ export function createChat(options: ChatOptions): Chat {
           if (requested !== undefined) return { statusCode: 400, body: 'Use ?nickname= or ?resume=, not both.' };
           return connectResuming(fanout, event, resumeToken, event.queryStringParameters?.seq, format);
         }
-        const notYours = name && options.nicknameFromClaim ? claimedNicknameError(event, name.key) : null;
+        const owner = ownerOf(event);
+        const notYours = name && owner ? claimedNicknameError(owner, name.nickname) : null;
         if (notYours) {
           metrics.record(refusedLoginMetric(notYours.code));
           return { statusCode: 403, body: notYours.message };
@@ -102,7 +109,7 @@ export function createChat(options: ChatOptions): Chat {
         if (!name) return OK;
         let outcome: LoginOutcome;
         try {
-          outcome = await login.logIn(fanout, blankConnection(connectionId, connectedAt), name.nickname, name.key);
+          outcome = await login.logIn(fanout, blankConnection(connectionId, connectedAt), name.nickname, name.key, owner);
         } catch (error) {
           // A refused handshake gets no $disconnect: undo what was written, or a ghost holds the name.
           await Promise.allSettled([
@@ -141,11 +148,12 @@ export function createChat(options: ChatOptions): Chat {
         const body = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : (event.body ?? '');
         const parsed = parseFrame(body);
         const command = parsed.ok ? parsed.command : null;
-        const denied = parsed.ok ? (accessError(parsed.command, sender) ?? notYourNickname(event, parsed.command)) : parsed.error;
+        const owner = ownerOf(event);
+        const denied = parsed.ok ? (accessError(parsed.command, sender) ?? notYourNickname(owner, parsed.command)) : parsed.error;
         const { clientId } = parsed;
         if (denied?.code === 'INVALID_NICKNAME') metrics.record('loginsRefusedInvalid'); // `/nick` with a name the rules refuse
         if (denied || !command) await delivery.reply(fanout, sender, errorEvent(denied ?? NOT_LOGGED_IN, undefined, clientId));
-        else if (isGuestCommand(command)) await commands.guest(fanout, sender, command);
+        else if (isGuestCommand(command)) await commands.guest(fanout, sender, command, owner);
         else if (isLoggedIn(sender)) await commands.member(fanout, sender, command, frameId, clientId);
         else await delivery.reply(fanout, sender, errorEvent(NOT_LOGGED_IN, undefined, clientId)); // accessError refused it already
         return OK;
@@ -183,14 +191,15 @@ export function createChat(options: ChatOptions): Chat {
     };
     if (!parsed.ok || parsed.command.kind !== 'resume') return refused('Invalid ?resume=: a resume token from a login event, and ?seq= the last seq seen (digits).');
     const afterSeq = parsed.command.afterSeq;
-    const notYours = notYourNickname(event, parsed.command);
+    const owner = ownerOf(event);
+    const notYours = notYourNickname(owner, parsed.command);
     if (notYours) {
       metrics.record(refusedLoginMetric(notYours.code));
       return { statusCode: 403, body: notYours.message };
     }
     const { later } = context;
     if (!later) return refused('?resume= needs deferred work, which this server has not got: connect, then send /resume TOKEN [SEQ].');
-    const verified = await resume.verify(token);
+    const verified = await resume.verify(token, owner);
     if (!verified.ok) return refused(verified.message);
     await store.createConnection(connectionId, connectedAt, format);
     const undo = async (nicknameKey?: string) => {
@@ -203,7 +212,7 @@ export function createChat(options: ChatOptions): Chat {
     const { key } = verified.current;
     let outcome: ResumeOutcome;
     try {
-      outcome = await resume.takeOver(fanout, { ...blankConnection(connectionId, connectedAt), format }, verified.current);
+      outcome = await resume.takeOver(fanout, { ...blankConnection(connectionId, connectedAt), format }, verified.current, owner);
     } catch (error) {
       await undo(key);
       throw error;
@@ -225,12 +234,20 @@ export function createChat(options: ChatOptions): Chat {
     return OK;
   }
 
-  /** With NICKNAME_FROM_CLAIM, a login or a resume only to the name the sign-in vouched for. */
-  function notYourNickname(event: WebSocketEvent, command: ChatCommand) {
-    if (!options.nicknameFromClaim) return null;
-    if (command.kind === 'nick') return claimedNicknameError(event, command.key);
+  /** With NICKNAME_FROM_CLAIM, the account of a signed-in connection: its names are bound to it. */
+  function ownerOf(event: WebSocketEvent): SignedIn | null {
+    return options.nicknameFromClaim ? signedInOf(event) : null;
+  }
+
+  /**
+   * With NICKNAME_FROM_CLAIM, a login only to the name the sign-in vouched for, and a resume only to its
+   * key (the token's record, once read, must be the account's, in its spelling: chat/resume.ts).
+   */
+  function notYourNickname(owner: SignedIn | null, command: ChatCommand) {
+    if (!owner) return null;
+    if (command.kind === 'nick') return claimedNicknameError(owner, command.nickname);
     const token = command.kind === 'resume' ? parseResumeToken(command.token) : null;
-    return token ? claimedNicknameError(event, token.nicknameKey) : null;
+    return token ? claimedKeyError(owner, token.nicknameKey) : null;
   }
 
   /** Unexpected failures (e.g. DynamoDB still throttling after the SDK's retries) reach the sender as an error. */

@@ -82,6 +82,7 @@ export function buildChat(env: Readonly<Record<string, string | undefined>>): Co
     rateLimit: { frames: settings.rateLimitFrames, windowMs: settings.rateLimitWindowMs },
     resumeGraceMs: settings.resumeGraceMs,
     resumeTokenTtlSeconds: settings.resumeTokenTtlSeconds,
+    nicknameOwnerTtlSeconds: settings.nicknameOwnerTtlSeconds,
     ...(later ? { later } : {}),
     nicknameFromClaim: settings.nicknameFromClaim,
     // With CONNECT_AUTH (npm start: one environment for all), the authorizer has checked the handshake

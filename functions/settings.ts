@@ -286,7 +286,17 @@ export const SETTINGS = {
     kind: 'boolean',
     default: false,
     deploy: 'context',
-    meaning: 'a signed-in connection may log in only as its display name (the authorizer’s `name`), so nobody can pose as another',
+    meaning: 'a signed-in connection may log in only as its display name (the authorizer’s `name`), spelt as the IdP spells it, and only while no other account (`sub`) owns that name or a look-alike of it; needs `CONNECT_AUTH=jwt` (deployed: `connectAuth=jwt` or `cognito`)',
+  },
+  nicknameOwnerTtlSeconds: {
+    env: 'NICKNAME_OWNER_TTL_SECONDS',
+    kind: 'integer',
+    // At least a day, so a binding cannot lapse under a connection (2 h at most) or between a user's days.
+    min: DAY_SECONDS,
+    max: 3660 * DAY_SECONDS,
+    default: 90 * DAY_SECONDS,
+    deploy: 'context',
+    meaning: 'seconds: with `NICKNAME_FROM_CLAIM`, a nickname (and its look-alikes) stays bound to the account that last logged in or resumed under it for this long after that; another account may take it only then, or once its `OWNER#` item is deleted (docs/deploy.md, “Nicknames from the sign-in”)',
   },
   metricsNamespace: {
     env: 'METRICS_NAMESPACE',

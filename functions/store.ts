@@ -1,10 +1,11 @@
 // All DynamoDB access, behind one interface (store/types.ts). One table: connections, nickname claims,
-// room counters, numbered room events, resume records (keys in store/keys.ts). dynalite has no TransactWriteItems, so every
+// room counters, numbered room events, resume records, nickname owners (keys in store/keys.ts). dynalite has no TransactWriteItems, so every
 // multi-item change is a sequence of conditional writes, ordered so that a crash in between leaves at
 // most an orphaned claim (which login can detect and take over) or a room counter off by one.
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { claimItems } from './store/claims.ts';
 import { connectionItems } from './store/connections.ts';
+import { ownerItems } from './store/owners.ts';
 import { resumeItems } from './store/resumes.ts';
 import { roomEventItems } from './store/room-events.ts';
 import { rateWindow } from './store/rate-window.ts';
@@ -27,6 +28,7 @@ export function createStore(client: DynamoDBClient, options: StoreOptions): Chat
     ...roomItems(requests, options),
     ...roomEventItems(requests, options.historyTtlSeconds ?? DEFAULT_SETTINGS.historyTtlSeconds),
     ...resumeItems(requests),
+    ...ownerItems(requests),
     ...rateWindow(requests, connections.getConnection),
   };
 }

@@ -1,6 +1,7 @@
 // Deploy-time settings: CDK context (`-c key=value`, or cdk.json) first, then environment, then default.
 // Pure (no CDK App needed) so tests can check parsing and validation directly.
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { NAMING_SIGN_IN_MODES } from '../functions/authorizer.ts';
 import { parseSetting, SETTING_NAMES, SETTINGS, type SettingName } from '../functions/settings.ts';
 import { STAGE_THROTTLE_OPTIONS } from './stage-throttle.ts';
 
@@ -139,6 +140,7 @@ export function loadConfig(context: ContextLookup, env: Record<string, string | 
   // Validated as the handlers will read them; unset ones are left out of the template (the handlers
   // apply the table's defaults themselves).
   const handlerEnv: Record<string, string> = {};
+  const handlerSources = new Map<SettingName, string>();
   for (const name of HANDLER_CONTEXT_SETTINGS) {
     const fromContext = context(name);
     const fallback = handlerSettingFallback(name);
@@ -148,6 +150,15 @@ export function loadConfig(context: ContextLookup, env: Record<string, string | 
         : [env[fallback], `environment variable ${fallback}`];
     if (raw === undefined || raw === '') continue;
     handlerEnv[SETTINGS[name].env] = String(parseSetting(name, raw, source));
+    handlerSources.set(name, source);
+  }
+  const connectAuth = connectAuthOf(raw, text);
+  // Without a sign-in that names each user it would quietly do nothing: say so at synth, not in production.
+  if (handlerEnv[SETTINGS.nicknameFromClaim.env] === 'true' && !NAMING_SIGN_IN_MODES.includes(connectAuth.mode)) {
+    const why = connectAuth.mode === 'token' ? 'the shared token names nobody' : 'there is no sign-in';
+    throw new Error(
+      `nicknameFromClaim=true (from ${handlerSources.get('nicknameFromClaim') ?? 'the configuration'}) needs connectAuth=${NAMING_SIGN_IN_MODES.join(' or ')}, a sign-in that names each user; connectAuth is "${connectAuth.mode}" (from ${raw('connectAuth').source}): ${why}`,
+    );
   }
 
   const flag = (name: StackOption) => text(name, /^(true|false)$/, '"true" or "false"') === 'true';
@@ -158,7 +169,7 @@ export function loadConfig(context: ContextLookup, env: Record<string, string | 
   if (alarmEmail && !alarms) throw new Error(`${raw('alarmEmail').source}: an alarm email needs the alarms (-c alarms=true)`);
 
   return {
-    connectAuth: connectAuthOf(raw, text),
+    connectAuth,
     stackName: text('stackName', /^[A-Za-z][A-Za-z0-9-]{0,127}$/, 'a CloudFormation stack name'),
     // API Gateway stage names: letters, digits, hyphen, underscore (`$default` is HTTP APIs only).
     stageName: text('stageName', /^[A-Za-z0-9_-]{1,128}$/, 'a stage name ([A-Za-z0-9_-], up to 128)'),

@@ -2,9 +2,9 @@
 // gateway calling the very same Lambda handlers. Used by `npm start`, the tests and the benchmark.
 import { fileURLToPath } from 'node:url';
 import { configuredLogLevel } from '../functions/log.ts';
-import { readSettings, SETTINGS } from '../functions/settings.ts';
+import { readSettings, SettingError, SETTINGS, type Settings } from '../functions/settings.ts';
 import { buildAuthorizer } from '../functions/authorizer-container.ts';
-import { CONNECT_IDENTITY_SOURCE } from '../functions/authorizer.ts';
+import { CONNECT_IDENTITY_SOURCE, NAMING_SIGN_IN_MODES } from '../functions/authorizer.ts';
 import { withLocalAwsEnv } from './aws-env.ts';
 import { DEFAULT_HOST, DEFAULT_PORT, LOCAL_STAGE, LOCAL_TABLE_NAME } from './local-defaults.ts';
 import { ensureTable, localDynamoClient, startDynalite, type Emulator } from './dynamodb.ts';
@@ -61,8 +61,9 @@ export async function startLocalChat(options: LocalChatOptions = {}): Promise<Lo
   // The handlers' environment as startOn sets it, checked now: a bad value fails the start, naming
   // the variable, instead of every event once the chat is up.
   const env = { ...process.env, [SETTINGS.tableName.env]: tableName, ...options.env };
-  readSettings(env, 'the environment');
+  const settings = readSettings(env, 'the environment');
   buildAuthorizer(env); // CONNECT_AUTH and what its mode needs, checked now too
+  checkNicknameFromClaim(settings);
   let emulator: Emulator | undefined;
   const startEmulator = () => (options.dynamodbThread ? startDynaliteThread({ port: options.dynamodbPort ?? 0 }) : startDynalite(options.dynamodbPort ?? 0));
   const dynamodbEndpoint = options.dynamodbEndpoint ?? (emulator = await startEmulator()).endpoint;
@@ -72,6 +73,24 @@ export async function startLocalChat(options: LocalChatOptions = {}): Promise<Lo
     await emulator?.close(); // e.g. the port is taken: do not leave the emulator running
     throw error;
   }
+}
+
+/**
+ * NICKNAME_FROM_CLAIM needs a sign-in that names each user; without one it would quietly do nothing.
+ * Checked here, where CONNECT_AUTH is read, not by the handlers: on AWS they are not given CONNECT_AUTH
+ * (the stack refuses the same combination, infra/config.ts).
+ */
+function checkNicknameFromClaim(settings: Settings): void {
+  if (!settings.nicknameFromClaim || NAMING_SIGN_IN_MODES.includes(settings.connectAuth)) return;
+  const auth = SETTINGS.connectAuth.env;
+  const legacy = [settings.connectToken ? SETTINGS.connectToken.env : null, settings.connectJwtSecret ? SETTINGS.connectJwtSecret.env : null].filter((name) => name !== null);
+  const why =
+    settings.connectAuth === 'token'
+      ? `${auth}=token: the shared token names nobody`
+      : legacy.length
+        ? `${auth}=none (the default), and the legacy ${legacy.join(' and ')} check names nobody`
+        : `${auth}=none (the default): there is no sign-in`;
+  throw new SettingError(`${SETTINGS.nicknameFromClaim.env}=true (from the environment) needs ${auth}=jwt, a sign-in that names each user; ${why}`);
 }
 
 async function startOn(dynamodbEndpoint: string, tableName: string, options: LocalChatOptions, emulator?: Emulator): Promise<LocalChat> {

@@ -44,7 +44,7 @@ async function storedUser(store: ChatStore): Promise<{ id: string; nickname: str
   await store.setNickname(id, nickname, parsed.key, ROOM, loginSeq, { session: 'test-session' });
   await store.enterRoom(ROOM);
   const issued = issueToken(parsed.key);
-  const record = { nickname, tokenHash: issued.tokenHash, connectionId: id, loginSeq, room: ROOM, ignoring: false, expiresAt: Math.floor(now / 1000) + 600, session: `session${round}` };
+  const record = { nickname, tokenHash: issued.tokenHash, connectionId: id, loginSeq, room: ROOM, ignoring: false, expiresAt: Math.floor(now / 1000) + 600, session: `session${round}`, sub: null };
   await store.issueResume(parsed.key, record);
   return { id, nickname, key: parsed.key, token: issued.token };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nicknameIdentity, nicknameKey, parseNickname } from '../functions/core/nickname.ts';
+import { nicknameIdentity, nicknameKey, nicknameSpelling, parseNickname } from '../functions/core/nickname.ts';
 import { isMixedScript, resolvedScripts } from '../functions/core/scripts.ts';
 import { asciiDigits, CONFUSABLES_UNICODE_VERSION, lookalikeKey, normalisingChangesLook, skeleton } from '../functions/core/lookalikes.ts';
 
@@ -50,6 +50,21 @@ describe('nicknameKey', () => {
     expect(nicknameKey('Alice')).toBe(nicknameKey('ALICE'));
     expect(nicknameKey('STRASSE')).toBe(nicknameKey('straße'));
     expect(nicknameKey('ΟΔΟΣ')).toBe(nicknameKey('οδος'));
+  });
+});
+
+describe('nicknameSpelling (NICKNAME_FROM_CLAIM: the claim’s own spelling)', () => {
+  it('is one spelling up to case, width and normalisation', () => {
+    for (const variant of ['Alice', 'ALICE', 'ａｌｉｃｅ', 'ＡＬＩＣＥ']) expect(nicknameSpelling(variant)).toBe(nicknameSpelling('alice'));
+    expect(nicknameSpelling('STRASSE')).toBe(nicknameSpelling('straße'));
+    expect(nicknameSpelling('Zoe\u0308')).toBe(nicknameSpelling('zoë'));
+  });
+
+  it('is not one spelling up to look: names that share a key are spelt differently', () => {
+    for (const [imitation, original] of [['аӏісе', 'alice'], ['ΜΙΚΕ', 'MIKE'], ['rnike', 'mike'], ['ᴀʟɪᴄᴇ', 'alice'], ['x1', 'xl']] as const) {
+      expect(nicknameIdentity(imitation), `${imitation} shares the key of ${original}`).toBe(nicknameIdentity(original));
+      expect(nicknameSpelling(imitation), `${imitation} is another spelling than ${original}`).not.toBe(nicknameSpelling(original));
+    }
   });
 });
 

@@ -148,6 +148,23 @@ describe('deploy configuration', () => {
     expect(() => loadConfig(context({ [key]: value }), {})).toThrow(message);
   });
 
+  it.each([
+    [{ nicknameFromClaim: true }, {}, 'nicknameFromClaim=true (from CDK context nicknameFromClaim) needs connectAuth=jwt or cognito, a sign-in that names each user; connectAuth is "none" (from default): there is no sign-in'],
+    [{ nicknameFromClaim: 'true', connectAuth: 'none' }, {}, 'connectAuth is "none" (from context "connectAuth"): there is no sign-in'],
+    [{ nicknameFromClaim: 'true', connectAuth: 'token' }, {}, 'connectAuth is "token" (from context "connectAuth"): the shared token names nobody'],
+    [{}, { WSCHAT_NICKNAME_FROM_CLAIM: 'true', WSCHAT_CONNECT_AUTH: 'token' }, 'nicknameFromClaim=true (from environment variable WSCHAT_NICKNAME_FROM_CLAIM) needs connectAuth=jwt or cognito, a sign-in that names each user; connectAuth is "token" (from env WSCHAT_CONNECT_AUTH)'],
+  ])('refuses nicknameFromClaim=true without a sign-in that names users (%o, env %o), naming both settings', (values, env, message) => {
+    expect(() => loadConfig(context(values), env)).toThrow(message);
+  });
+
+  it('takes nicknameFromClaim=true with connectAuth=jwt or cognito, and nicknameFromClaim=false with any mode', () => {
+    const jwt = { connectAuth: 'jwt', jwtIssuer: 'https://issuer.example', jwtAudience: 'wschat' };
+    expect(loadConfig(context({ ...jwt, nicknameFromClaim: true }), {}).handlerEnv).toEqual({ NICKNAME_FROM_CLAIM: 'true' });
+    expect(loadConfig(context({ connectAuth: 'cognito', nicknameFromClaim: 'true' }), {}).connectAuth.mode).toBe('cognito');
+    expect(loadConfig(context({ connectAuth: 'token', nicknameFromClaim: false }), {}).handlerEnv).toEqual({ NICKNAME_FROM_CLAIM: 'false' });
+    expect(loadConfig(context({ nicknameFromClaim: 'false' }), {}).connectAuth.mode).toBe('none');
+  });
+
   it('never takes a $connect secret, or a setting the stack sets itself, from context into the template', () => {
     const values = { connectToken: 'secret', connectJwtSecret: 'secret', tableName: 'other', callbackUrl: 'https://elsewhere' };
     expect(loadConfig(context(values), { WSCHAT_CONNECT_TOKEN: 'secret' }).handlerEnv).toEqual({});

@@ -1,6 +1,6 @@
 // `npm start` itself, run as package.json runs it: the chat is reachable over a real socket, and the
 // console shows one line per event (route, connection, status, duration) unless QUIET=true.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { describe, expect, it, onTestFinished } from 'vitest';
@@ -29,15 +29,30 @@ interface StartedChat {
   stop(): Promise<void>;
 }
 
-async function npmStart(env: Record<string, string>): Promise<StartedChat> {
-  const { command, args } = startCommand();
+/** This process's environment with `env` on top, less what a test process may carry from other suites. */
+function startEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   const childEnv: NodeJS.ProcessEnv = { ...process.env, PORT: '0', DYNAMODB_PORT: '0', ...env };
   // Settings a test process may carry from other suites would point the child elsewhere.
-  for (const name of ['DYNAMODB_ENDPOINT', 'TABLE_NAME', 'CALLBACK_URL', 'CONNECT_TOKEN', 'CONNECT_JWT_SECRET', 'CONNECT_AUTH']) {
+  for (const name of ['DYNAMODB_ENDPOINT', 'TABLE_NAME', 'CALLBACK_URL', 'CONNECT_TOKEN', 'CONNECT_JWT_SECRET', 'CONNECT_AUTH', 'NICKNAME_FROM_CLAIM']) {
     if (!Object.hasOwn(env, name)) delete childEnv[name];
   }
   if (env.HOST === undefined) delete childEnv.HOST; // npm start's own default
-  const child = spawn(command, args, { cwd: ROOT, env: childEnv, stdio: ['pipe', 'pipe', 'pipe'] });
+  return childEnv;
+}
+
+/** `npm start` that is expected to refuse to start: its exit code and stderr. */
+function failedStart(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const { command, args } = startCommand();
+  return new Promise((resolve) => {
+    execFile(command, args, { cwd: ROOT, env: startEnv(env), timeout: 60_000 }, (error, stdout, stderr) =>
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
+    );
+  });
+}
+
+async function npmStart(env: Record<string, string>): Promise<StartedChat> {
+  const { command, args } = startCommand();
+  const child = spawn(command, args, { cwd: ROOT, env: startEnv(env), stdio: ['pipe', 'pipe', 'pipe'] });
   // 'close' comes after 'exit' and after the child's stdout and stderr have ended.
   const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
   onTestFinished(async () => {
@@ -156,6 +171,17 @@ describe('npm start', () => {
     await chat.lineMatching(/CONNECT +\$connect +\S+ 401 .*identity source missing/);
     await chat.stop();
     expect(chat.lines.join('\n')).not.toContain('the-local-token');
+  });
+
+  it.each([
+    [{}, 'CONNECT_AUTH=none (the default): there is no sign-in'],
+    [{ CONNECT_TOKEN: 'legacy-token' }, 'CONNECT_AUTH=none (the default), and the legacy CONNECT_TOKEN check names nobody'],
+    [{ CONNECT_AUTH: 'token', CONNECT_TOKEN: 'shared' }, 'CONNECT_AUTH=token: the shared token names nobody'],
+  ])('refuses NICKNAME_FROM_CLAIM=true without CONNECT_AUTH=jwt (%o): exits at once, naming both settings', async (env, why) => {
+    const run = await failedStart({ ...env, NICKNAME_FROM_CLAIM: 'true', TLS: 'false' });
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim()).toBe(`npm start: NICKNAME_FROM_CLAIM=true (from the environment) needs CONNECT_AUTH=jwt, a sign-in that names each user; ${why}`);
+    expect(run.stdout).not.toMatch(/listening/);
   });
 
   it('prints no warning on the default host', async () => {

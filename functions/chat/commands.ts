@@ -7,6 +7,7 @@ import type { GuestCommand, LoggedIn, MemberCommand } from '../core/rules.ts';
 import type { Fanout } from '../fanout.ts';
 import { refusedLoginMetric } from '../metrics.ts';
 import type { ConnectionRecord } from '../store.ts';
+import type { SignedIn } from './claimed-nickname.ts';
 import type { ChatContext } from './context.ts';
 import type { Delivery } from './delivery.ts';
 import type { Login } from './login.ts';
@@ -16,8 +17,8 @@ import type { Rooms } from './rooms.ts';
 type Member = LoggedIn<ConnectionRecord>;
 
 export interface Commands {
-  /** `/nick`, `/help`, `/whoami`: anyone may send them. */
-  guest(fanout: Fanout, sender: ConnectionRecord, command: GuestCommand): Promise<void>;
+  /** `/nick`, `/resume`, `/help`, `/whoami`: anyone may send them; `owner`: the account names are bound to (NICKNAME_FROM_CLAIM). */
+  guest(fanout: Fanout, sender: ConnectionRecord, command: GuestCommand, owner: SignedIn | null): Promise<void>;
   /**
    * Everything else, from a logged-in sender. `frameId` is API Gateway's id of the frame; `clientId` the
    * client's own (`{"id":…}`), which gets the message an ack and makes re-sending it safe.
@@ -34,8 +35,8 @@ export function createCommands(
 ): Commands {
   const { reply, publish, sendHistory, encode, evictIfGone } = delivery;
 
-  async function nick(fanout: Fanout, sender: ConnectionRecord, nickname: string, key: string): Promise<void> {
-    const outcome = await login.logIn(fanout, sender, nickname, key);
+  async function nick(fanout: Fanout, sender: ConnectionRecord, nickname: string, key: string, owner: SignedIn | null): Promise<void> {
+    const outcome = await login.logIn(fanout, sender, nickname, key, owner);
     if (!outcome) return; // a newer /nick of this connection took effect instead
     if (!outcome.ok) metrics.record(refusedLoginMetric(outcome.error.code));
     if (!outcome.ok) return reply(fanout, sender, errorEvent(outcome.error));
@@ -107,7 +108,7 @@ export function createCommands(
   }
 
   return {
-    async guest(fanout, sender, command) {
+    async guest(fanout, sender, command, owner) {
       const id = sender.connectionId;
       switch (command.kind) {
         case 'help':
@@ -115,9 +116,9 @@ export function createCommands(
         case 'whoami':
           return reply(fanout, sender, { type: 'whoami', at: timestamp(), nickname: sender.nickname, connectionId: id });
         case 'nick':
-          return nick(fanout, sender, command.nickname, command.key);
+          return nick(fanout, sender, command.nickname, command.key, owner);
         case 'resume':
-          return resume.command(fanout, sender, command.token, command.afterSeq);
+          return resume.command(fanout, sender, command.token, command.afterSeq, owner);
       }
     },
 

@@ -23,6 +23,8 @@ export interface ChatContext {
   readonly resumeGraceMs: number;
   /** How long a resume token is good for. */
   readonly resumeTokenTtlSeconds: number;
+  /** Under NICKNAME_FROM_CLAIM, how long a nickname stays bound to the account that last used it. */
+  readonly nicknameOwnerTtlSeconds: number;
   /** Where deferred leaves wait; none: a leave is announced at once (a resume then says "joined"). */
   readonly later?: Scheduler;
 }

@@ -5,6 +5,7 @@ import { LOBBY } from '../core/room.ts';
 import { announcements } from '../core/rules.ts';
 import type { Fanout } from '../fanout.ts';
 import type { ConnectionRecord } from '../store.ts';
+import { ownedElsewhere, ownerBinder, type SignedIn } from './claimed-nickname.ts';
 import type { ChatContext } from './context.ts';
 import { systemEvent, type Delivery } from './delivery.ts';
 import { issueToken, newSession } from './resume-secret.ts';
@@ -19,14 +20,17 @@ export interface Login {
   /**
    * Claims `key` for the connection, taking over a claim whose holder is provably gone or no longer
    * uses the name. Null when a newer login of the same connection overtook this one (its outcome
-   * stands, so this one says nothing).
+   * stands, so this one says nothing). With `owner` (NICKNAME_FROM_CLAIM), the key is first bound to
+   * its account, and refused with nothing written if another account holds it.
    */
-  logIn(fanout: Fanout, connection: ConnectionRecord, nickname: string, key: string): Promise<LoginOutcome>;
+  logIn(fanout: Fanout, connection: ConnectionRecord, nickname: string, key: string, owner: SignedIn | null): Promise<LoginOutcome>;
   /** "X joined" or "X is now Y" to the connection's room, unless the name did not change. */
   announceLogin(fanout: Fanout, previous: ConnectionRecord, nickname: string, exclude?: string): Promise<void>;
 }
 
-export function createLogin({ store, clock, connectGraceMs, claimSettleMs, resumeTokenTtlSeconds }: ChatContext, delivery: Delivery): Login {
+export function createLogin(context: ChatContext, delivery: Delivery): Login {
+  const { store, clock, connectGraceMs, claimSettleMs, resumeTokenTtlSeconds } = context;
+  const bindOwner = ownerBinder(context);
   /**
    * A claim's holder has abandoned it when its connection item is gone or expired, when it has moved to
    * another name and the claim has settled (an orphan of a crash between writes), or when it still holds
@@ -44,8 +48,11 @@ export function createLogin({ store, clock, connectGraceMs, claimSettleMs, resum
   }
 
   return {
-    async logIn(fanout, connection, nickname, key) {
+    async logIn(fanout, connection, nickname, key, owner) {
       const { connectionId, connectedAt } = connection;
+      // Bound before anything else, so a refusal changes nothing, and of two accounts logging in to
+      // look-alike names at once only the one whose write came first goes on to claim it.
+      if (owner && !(await bindOwner(key, nickname, owner, connectionId))) return { ok: false, error: ownedElsewhere(nickname) };
       const closedDuringLogin = chatError('NOT_LOGGED_IN', 'The connection closed during login.');
       // Frames of one connection run concurrently: numbering its logins lets every write below say
       // which login it belongs to, so a late, older login can neither undo a newer name nor free its claim.
@@ -81,7 +88,7 @@ export function createLogin({ store, clock, connectGraceMs, claimSettleMs, resum
       const issued = issueToken(key);
       const expiresAt = Math.floor(clock() / 1000) + resumeTokenTtlSeconds;
       const place = { room: previous.room ?? LOBBY, ignoring: previous.ignoring };
-      const record = { nickname, tokenHash: issued.tokenHash, connectionId, loginSeq, expiresAt, session: previous.session ?? session, ...place };
+      const record = { nickname, tokenHash: issued.tokenHash, connectionId, loginSeq, expiresAt, session: previous.session ?? session, sub: owner?.sub ?? null, ...place };
       // A newer login of this connection issued its token first: that login's outcome (and token) stands.
       if (!(await store.issueResume(key, record))) return null;
       return { ok: true, previous, resume: issued.token };

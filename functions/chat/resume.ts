@@ -9,6 +9,7 @@ import { parseResumeToken } from '../core/resume-token.ts';
 import { announcements } from '../core/rules.ts';
 import type { Fanout } from '../fanout.ts';
 import type { ClaimRecord, ConnectionRecord, ResumeRecord } from '../store.ts';
+import { claimedNicknameError, ownedElsewhere, ownerBinder, type SignedIn } from './claimed-nickname.ts';
 import type { ChatContext } from './context.ts';
 import { systemEvent, type Delivery, type Recipient } from './delivery.ts';
 import type { WelcomeTask } from './later.ts';
@@ -28,17 +29,20 @@ export interface CurrentToken {
 }
 
 export interface Resume {
-  /** The token's record if the token is current (read only: `?resume=` checks before writing), else why not. */
-  verify(token: string): Promise<{ ok: true; current: CurrentToken } | { ok: false; message: string }>;
+  /**
+   * The token's record if the token is current (read only: `?resume=` checks before writing), else why
+   * not. With `owner` (NICKNAME_FROM_CLAIM), only a record of that account, of the name it may use.
+   */
+  verify(token: string, owner: SignedIn | null): Promise<{ ok: true; current: CurrentToken } | { ok: false; message: string }>;
   /**
    * Takes the user of `token` over to `connection` (verifying it, or with what `verify` found); announces
-   * the return if the room heard the leave.
+   * the return if the room heard the leave. With `owner`, the name is bound to its account first.
    */
-  takeOver(fanout: Fanout, connection: ConnectionRecord, token: string | CurrentToken): Promise<ResumeOutcome>;
+  takeOver(fanout: Fanout, connection: ConnectionRecord, token: string | CurrentToken, owner: SignedIn | null): Promise<ResumeOutcome>;
   /** The `login` event, the replay of what the room kept after `afterSeq` (or its recent history), `resumed`. */
   welcomeBack(fanout: Fanout, to: Recipient, resumed: Extract<ResumeOutcome, { ok: true }>, afterSeq: number | null): Promise<void>;
   /** `/resume`: both, or a RESUME_FAILED error that changed nothing. */
-  command(fanout: Fanout, sender: ConnectionRecord, token: string, afterSeq: number | null): Promise<void>;
+  command(fanout: Fanout, sender: ConnectionRecord, token: string, afterSeq: number | null, owner: SignedIn | null): Promise<void>;
   /** A `?resume=` handshake's welcome: waits (bounded) until its connection can receive, then `welcomeBack`. */
   welcomeWhenConnected(fanout: Fanout, task: WelcomeTask): Promise<void>;
 }
@@ -62,13 +66,24 @@ const FIRST_POLL_MS = 25;
 const MAX_POLL_MS = 500;
 
 const NOT_CURRENT = 'The resume token is not valid (expired, already used, or not one this server issued). Log in with /nick NAME.';
+const NOT_YOURS = 'The resume token was issued to another account (or before sign-in named accounts). Log in with /nick NAME.';
 
-export function createResume({ store, clock, log, connectGraceMs, resumeTokenTtlSeconds }: ChatContext, delivery: Delivery): Resume {
-  async function verify(token: string): Promise<{ ok: true; current: CurrentToken } | { ok: false; message: string }> {
+export function createResume(context: ChatContext, delivery: Delivery): Resume {
+  const { store, clock, log, connectGraceMs, resumeTokenTtlSeconds } = context;
+  const bindOwner = ownerBinder(context);
+
+  async function verify(token: string, owner: SignedIn | null): Promise<{ ok: true; current: CurrentToken } | { ok: false; message: string }> {
     const parsed = parseResumeToken(token);
     const record = parsed ? await store.getResume(parsed.nicknameKey) : null;
     if (!parsed || !record || record.expiresAt * 1000 <= clock() || !secretMatches(parsed.secret, record.tokenHash)) {
       return { ok: false, message: NOT_CURRENT };
+    }
+    if (owner) {
+      // A token carries the name, not the account: without this, someone else's token (leaked, or of a
+      // name the IdP has since given to another user) would seat another account under the name.
+      if (record.sub !== owner.sub) return { ok: false, message: NOT_YOURS };
+      const notYours = claimedNicknameError(owner, record.nickname);
+      if (notYours) return { ok: false, message: notYours.message };
     }
     return { ok: true, current: { key: parsed.nicknameKey, record } };
   }
@@ -87,18 +102,20 @@ export function createResume({ store, clock, log, connectGraceMs, resumeTokenTtl
     await welcomeBack(fanout, { connectionId: task.connectionId, format: task.format }, { ok: true, nickname, room, ignoring, resume }, task.afterSeq);
   }
 
-  async function takeOver(fanout: Fanout, connection: ConnectionRecord, token: string): Promise<ResumeOutcome> {
+  async function takeOver(fanout: Fanout, connection: ConnectionRecord, token: string | CurrentToken, owner: SignedIn | null): Promise<ResumeOutcome> {
     const { connectionId } = connection;
     if (connection.nickname) return { ok: false, message: `You are ${connection.nickname} already: resume on a new connection.` };
-    const verified = typeof token === 'string' ? await verify(token) : { ok: true as const, current: token };
+    const verified = typeof token === 'string' ? await verify(token, owner) : { ok: true as const, current: token };
     if (!verified.ok) return verified;
     const { key, record } = verified.current;
+    // The binding may have lapsed while the token did not, and another account taken the name since.
+    if (owner && !(await bindOwner(key, record.nickname, owner, connectionId))) return { ok: false, message: ownedElsewhere(record.nickname).message };
     const now = clock();
     const loginSeq = await store.beginLogin(connectionId);
     if (loginSeq === null) return null;
     const issued = issueToken(key);
     const previousHolder = record.connectionId ?? record.awayFrom;
-    const rotation = { tokenHash: issued.tokenHash, connectionId, loginSeq, now, resumedFrom: previousHolder };
+    const rotation = { tokenHash: issued.tokenHash, connectionId, loginSeq, now, resumedFrom: previousHolder, sub: owner?.sub ?? null };
     const before = await store.rotateResume(key, record.tokenHash, { ...rotation, expiresAt: Math.floor(now / 1000) + resumeTokenTtlSeconds });
     if (!before) return { ok: false, message: NOT_CURRENT }; // another resume with this token won
     const { nickname } = before;
@@ -200,8 +217,8 @@ export function createResume({ store, clock, log, connectGraceMs, resumeTokenTtl
     welcomeBack,
     verify,
     welcomeWhenConnected,
-    async command(fanout, sender, token, afterSeq) {
-      const outcome = await takeOver(fanout, sender, token);
+    async command(fanout, sender, token, afterSeq, owner) {
+      const outcome = await takeOver(fanout, sender, token, owner);
       if (outcome === null) return;
       if (!outcome.ok) return delivery.reply(fanout, sender, errorEvent(chatError('RESUME_FAILED', outcome.message)));
       await welcomeBack(fanout, sender, outcome, afterSeq);

@@ -69,5 +69,14 @@ export function nicknameKey(nickname: string): string {
  * key is 30 UTF-8 bytes, so 24 of them stay well under the index's 1,024 (core-nickname.test.ts checks).
  */
 export function nicknameIdentity(nickname: string): string {
-  return lookalikeKey(asciiDigits(caseFold(nickname.normalize('NFKC')).normalize('NFKC')));
+  return lookalikeKey(asciiDigits(nicknameSpelling(nickname)));
+}
+
+/**
+ * A nickname's spelling, up to case, width and normalisation (NFKC, case folding, NFKC again) but not up
+ * to look: `Alice`, `ＡＬＩＣＥ` and `alice` are one spelling; all-Cyrillic `аӏісе` and `alice`, which share a
+ * key, are two. The first steps of the key, so one spelling has one key.
+ */
+export function nicknameSpelling(nickname: string): string {
+  return caseFold(nickname.normalize('NFKC')).normalize('NFKC');
 }

@@ -9,6 +9,7 @@ const HISTORY_PREFIX = 'HIST#';
 const SEQ_PREFIX = 'SEQ#';
 const SENT_PREFIX = 'SENT#';
 const RESUME_PREFIX = 'RESUME#';
+const OWNER_PREFIX = 'OWNER#';
 
 /** API Gateway closes every connection after 2 h; TTL removes what outlives that by more than a margin. */
 export const CONNECTION_LIFETIME_SECONDS = 2 * 60 * 60;
@@ -26,6 +27,8 @@ export const seqCounterKey = (room: string): Key => ({ [PARTITION_KEY]: `${SEQ_P
 export const sentMessageKey = (senderKey: string, clientId: string): Key => ({ [PARTITION_KEY]: `${SENT_PREFIX}${senderKey}#${clientId}` });
 /** The hashed resume token of a nickname, and where its user was (room, ignore flag, away since). */
 export const resumeKey = (nicknameKey: string): Key => ({ [PARTITION_KEY]: `${RESUME_PREFIX}${nicknameKey}` });
+/** Under NICKNAME_FROM_CLAIM, the account (`sub`) a nickname key is bound to; an administrator frees a name by deleting it. */
+export const ownerKey = (nicknameKey: string): Key => ({ [PARTITION_KEY]: `${OWNER_PREFIX}${nicknameKey}` });
 
 /** A room event's place in its room's history: its `seq`, zero-padded so that strings sort as numbers. */
 export const seqSortKey = (seq: number): string => String(seq).padStart(SEQ_DIGITS, '0');

@@ -1,7 +1,8 @@
 // Resume records (`RESUME#<nickname key>`): the hash of the nickname's current resume token (never the
-// token), which connection uses the name, where its user was (room, ignore flag), and, once its socket
-// went away, since when and whether its leave was announced. Every write is conditional, so a resume
-// and the deferred leave of the same user agree on whether the room heard "left".
+// token), which connection uses the name (under NICKNAME_FROM_CLAIM also its account), where its user
+// was (room, ignore flag), and, once its socket went away, since when and whether its leave was
+// announced. Every write is conditional, so a resume and the deferred leave of the same user agree on
+// whether the room heard "left".
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { PARTITION_KEY, TTL_ATTRIBUTE } from '../table.ts';
 import { resumeKey } from './keys.ts';
@@ -30,6 +31,7 @@ export function resumeItems({ TableName, send, conditional }: StoreRequests): Re
             loginSeq: record.loginSeq,
             room: record.room,
             ignoring: record.ignoring,
+            ...(record.sub === null ? {} : { sub: record.sub }),
             [TTL_ATTRIBUTE]: record.expiresAt,
           },
           // A newer login of the same connection issued a token already: its token is the one that counts.
@@ -52,12 +54,13 @@ export function resumeItems({ TableName, send, conditional }: StoreRequests): Re
           TableName,
           Key: resumeKey(key),
           // `resumedFrom` tells the $disconnect of the connection it took the name from to leave silently.
-          UpdateExpression:
-            'SET tokenHash = :to, connectionId = :me, loginSeq = :seq, resumedFrom = :previous, #ttl = :expires REMOVE awayFrom, awayAt',
+          // The account is the new connection's: none without NICKNAME_FROM_CLAIM.
+          UpdateExpression: `SET tokenHash = :to, connectionId = :me, loginSeq = :seq, resumedFrom = :previous, #ttl = :expires${to.sub === null ? '' : ', #sub = :sub'} REMOVE awayFrom, awayAt${to.sub === null ? ', #sub' : ''}`,
           // Two resumes with one token: the first to rotate it wins, the other finds the hash changed.
           ConditionExpression: 'tokenHash = :from AND #ttl > :now',
-          ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
+          ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE, '#sub': 'sub' },
           ExpressionAttributeValues: {
+            ...(to.sub === null ? {} : { ':sub': to.sub }),
             ':from': fromHash,
             ':to': to.tokenHash,
             ':me': to.connectionId,
@@ -150,5 +153,6 @@ function toResume(item: Item): ResumeRecord {
     awayAt: typeof item.awayAt === 'number' ? item.awayAt : null,
     resumedFrom: text(item.resumedFrom),
     leftAnnounced: text(item.leftAnnounced),
+    sub: text(item.sub),
   };
 }

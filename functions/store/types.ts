@@ -85,6 +85,23 @@ export interface ResumeRecord {
   resumedFrom: string | null;
   /** The connection whose leave the room was told of. */
   leftAnnounced: string | null;
+  /** Under NICKNAME_FROM_CLAIM, the account (authorizer `sub`) whose connection uses the name; null otherwise. */
+  sub: string | null;
+}
+
+/**
+ * Under NICKNAME_FROM_CLAIM, the account a nickname key is bound to: the `sub` that last logged in or
+ * resumed under it, until `expiresAt`. Another account cannot take the key (in any spelling) meanwhile.
+ */
+export interface NicknameOwner {
+  key: string;
+  sub: string;
+  /** The spelling it last used. */
+  nickname: string;
+  /** Epoch ms of that login or resume. */
+  boundAt: number;
+  /** Epoch seconds (DynamoDB TTL): the binding counts as gone after this. */
+  expiresAt: number;
 }
 
 /** The outcome of counting one incoming frame against its connection's rate window. */
@@ -184,7 +201,7 @@ export interface ChatStore {
   /** Writes the resume record of a login; false when a newer login of the same connection wrote one. */
   issueResume(
     key: string,
-    record: Pick<ResumeRecord, 'nickname' | 'tokenHash' | 'loginSeq' | 'room' | 'ignoring' | 'expiresAt' | 'session'> & { connectionId: string },
+    record: Pick<ResumeRecord, 'nickname' | 'tokenHash' | 'loginSeq' | 'room' | 'ignoring' | 'expiresAt' | 'session' | 'sub'> & { connectionId: string },
   ): Promise<boolean>;
   getResume(key: string): Promise<ResumeRecord | null>;
   /**
@@ -194,8 +211,8 @@ export interface ChatStore {
   rotateResume(
     key: string,
     fromHash: string,
-    /** `resumedFrom`: the connection that had the name (its leave stays silent). */
-    to: { tokenHash: string; connectionId: string; loginSeq: number; expiresAt: number; now: number; resumedFrom: string | null },
+    /** `resumedFrom`: the connection that had the name (its leave stays silent); `sub`: the new connection's account. */
+    to: { tokenHash: string; connectionId: string; loginSeq: number; expiresAt: number; now: number; resumedFrom: string | null; sub: string | null },
   ): Promise<ResumeRecord | null>;
   /** Where the user of `connectionId` is now, for a later resume. */
   updateResumePlace(key: string, connectionId: string, place: { room: string; ignoring: boolean }): Promise<void>;
@@ -210,6 +227,14 @@ export interface ChatStore {
   claimLeftAnnouncement(key: string, awayFrom: string): Promise<boolean>;
   /** Deletes the record while `connectionId` owns it (the name was given up). */
   dropResume(key: string, connectionId: string): Promise<void>;
+  /**
+   * Binds `key` to `owner.sub` until `owner.expiresAt` (epoch seconds), or refreshes the binding of the
+   * same `sub`: a conditional write, so of two accounts binding one key at once exactly one succeeds.
+   * False when another account holds an unexpired binding (nothing is written then).
+   */
+  bindNickname(key: string, owner: { sub: string; nickname: string; now: number; expiresAt: number }): Promise<boolean>;
+  /** The binding of `key`, expired or not (DynamoDB TTL deletes it some time after `expiresAt`). */
+  getNicknameOwner(key: string): Promise<NicknameOwner | null>;
   /**
    * Counts one incoming frame in the connection's rate window (a fixed window of `windowMs` opened by the
    * first frame after the previous one ended) and returns the connection as it is now: reading the sender

@@ -28,19 +28,22 @@ export function apiOf(callbackUrl: string): ApiFacts {
   return { apiId: 'local', stage: url.pathname.slice(1), domainName: url.host };
 }
 
-function connection(connectionId: string): ConnectionFacts {
-  return { connectionId, connectedAt: Date.now(), sourceIp: '127.0.0.1', userAgent: 'wschat-test' };
+/** What a `$connect` authorizer allowed a connection with (`requestContext.authorizer` on its every event). */
+export type AuthorizerContext = Record<string, string>;
+
+function connection(connectionId: string, authorizer?: AuthorizerContext): ConnectionFacts {
+  return { connectionId, connectedAt: Date.now(), sourceIp: '127.0.0.1', userAgent: 'wschat-test', ...(authorizer ? { authorizer } : {}) };
 }
 
 /** A frame of `connectionId` on `$default`, with a messageId of its own (the same event twice is a retry). */
-export function messageEvent(connectionId: string, body: string, api: ApiFacts = SOMEWHERE): GatewayEvent {
-  return buildMessageEvent(api, connection(connectionId), '$default', body, Date.now());
+export function messageEvent(connectionId: string, body: string, api: ApiFacts = SOMEWHERE, authorizer?: AuthorizerContext): GatewayEvent {
+  return buildMessageEvent(api, connection(connectionId, authorizer), '$default', body, Date.now());
 }
 
 /** The `$connect` of `connectionId`, with this query string. */
-export function connectEvent(connectionId: string, query: Record<string, string>, api: ApiFacts = SOMEWHERE): GatewayEvent {
+export function connectEvent(connectionId: string, query: Record<string, string>, api: ApiFacts = SOMEWHERE, authorizer?: AuthorizerContext): GatewayEvent {
   const url = `/${api.stage}?${new URLSearchParams(query).toString()}`;
-  return buildConnectEvent(api, connection(connectionId), { rawHeaders: [], url, port: 0 }, Date.now());
+  return buildConnectEvent(api, connection(connectionId, authorizer), { rawHeaders: [], url, port: 0 }, Date.now());
 }
 
 /** The `$disconnect` of `connectionId`: a client gone away (1001). */
@@ -54,6 +57,8 @@ export interface DirectChatOptions {
   callbackUrl: string | (() => string);
   /** Default: no limit (frames: 0). */
   rateLimit?: { frames: number; windowMs: number };
+  /** NICKNAME_FROM_CLAIM; default off. */
+  nicknameFromClaim?: boolean;
 }
 
 /** The chat's handlers over `store`, posting through the gateway at `callbackUrl`, logging nothing; default grace periods. */
@@ -66,6 +71,7 @@ export function directChat(options: DirectChatOptions): Chat {
     rateLimit: options.rateLimit ?? { frames: 0, windowMs: 1000 },
     connectGraceMs: DEFAULT_SETTINGS.connectGraceMs,
     claimSettleMs: DEFAULT_SETTINGS.claimSettleMs,
+    nicknameFromClaim: options.nicknameFromClaim ?? false,
     fanoutFor: () => (fanout ??= createFanout({ endpoint: endpoint(), concurrency: 8, log: SILENT_LOG })),
   });
 }

@@ -75,6 +75,41 @@ export function defineStoreTests(startTable: () => Promise<TestTable>, traits: E
     });
   });
 
+  describe('nickname owners', () => {
+    const inSeconds = (seconds: number) => Math.floor(Date.now() / 1000) + seconds;
+    const binding = (sub: string, expiresAt = inSeconds(3600)) => ({ sub, nickname: `Name-${sub}`, now: Date.now(), expiresAt });
+
+    it('binds a key to the first account, refreshes it for that one, and refuses another, writing nothing', async () => {
+      const key = `owned-${newId()}`;
+      expect(await store.getNicknameOwner(key)).toBeNull();
+      const first = binding('u-1');
+      expect(await store.bindNickname(key, first)).toBe(true);
+      expect(await store.getNicknameOwner(key)).toEqual({ key, sub: 'u-1', nickname: first.nickname, boundAt: first.now, expiresAt: first.expiresAt });
+      expect(await store.bindNickname(key, binding('u-2'))).toBe(false);
+      expect(await store.getNicknameOwner(key)).toMatchObject({ sub: 'u-1', nickname: first.nickname, expiresAt: first.expiresAt });
+      const refreshed = { ...binding('u-1', inSeconds(7200)), nickname: 'NAME-u-1' };
+      expect(await store.bindNickname(key, refreshed)).toBe(true);
+      expect(await store.getNicknameOwner(key)).toMatchObject({ sub: 'u-1', nickname: 'NAME-u-1', expiresAt: refreshed.expiresAt });
+    });
+
+    it('counts an expired binding (not yet deleted by TTL) as none: another account takes the key', async () => {
+      const key = `lapsed-${newId()}`;
+      expect(await store.bindNickname(key, binding('u-1', inSeconds(-60)))).toBe(true);
+      expect(await store.bindNickname(key, binding('u-2'))).toBe(true);
+      expect((await store.getNicknameOwner(key))?.sub).toBe('u-2');
+      expect(await store.bindNickname(key, binding('u-1'))).toBe(false);
+    });
+
+    it('lets exactly one of many accounts binding one key at once have it', async () => {
+      const key = `contested-${newId()}`;
+      const subs = Array.from({ length: 12 }, (_, i) => `u-${i}`);
+      const bound = await Promise.all(subs.map((sub) => store.bindNickname(key, binding(sub))));
+      const winners = subs.filter((_, i) => bound[i]);
+      expect(winners).toHaveLength(1);
+      expect((await store.getNicknameOwner(key))?.sub).toBe(winners[0]);
+    });
+  });
+
   describe('nickname claims', () => {
     it('lets exactly one of many concurrent claimants win', async () => {
       const ids = Array.from({ length: 25 }, newId);
@@ -233,12 +268,12 @@ export function defineStoreTests(startTable: () => Promise<TestTable>, traits: E
       const key = `resumer-${newId()}`;
       const now = Date.now();
       const expiresAt = Math.floor(now / 1000) + 600;
-      const issued = { nickname: 'Res', tokenHash: 'h1', connectionId: 'c1', loginSeq: 1, room: 'lobby', ignoring: false, expiresAt, session: 's1' };
+      const issued = { nickname: 'Res', tokenHash: 'h1', connectionId: 'c1', loginSeq: 1, room: 'lobby', ignoring: false, expiresAt, session: 's1', sub: null };
       expect(await store.issueResume(key, issued)).toBe(true);
       expect(await store.issueResume(key, { ...issued, tokenHash: 'older' })).toBe(false); // not a newer login of c1
       await store.updateResumePlace(key, 'c1', { room: 'den', ignoring: true });
       expect(await store.markAway(key, 'c1', { at: now, room: 'den', ignoring: true, leftAnnounced: false })).toBe(true);
-      const rotation = { connectionId: 'c2', loginSeq: 1, expiresAt, now, resumedFrom: 'c1' };
+      const rotation = { connectionId: 'c2', loginSeq: 1, expiresAt, now, resumedFrom: 'c1', sub: null };
       const [first, second] = await Promise.all([
         store.rotateResume(key, 'h1', { ...rotation, tokenHash: 'h2' }),
         store.rotateResume(key, 'h1', { ...rotation, tokenHash: 'h3' }),
@@ -254,6 +289,20 @@ export function defineStoreTests(startTable: () => Promise<TestTable>, traits: E
       expect(await store.claimLeftAnnouncement(key, 'c2')).toBe(false); // once
       await store.dropResume(key, 'c1'); // not its owner: kept
       expect(await store.getResume(key)).not.toBeNull();
+    });
+
+    it('keeps the account of a resume record through a resume, and drops it for a connection with none', async () => {
+      const key = `owned-resume-${newId()}`;
+      const now = Date.now();
+      const expiresAt = Math.floor(now / 1000) + 600;
+      const issued = { nickname: 'Own', tokenHash: 'h1', connectionId: 'c1', loginSeq: 1, room: 'lobby', ignoring: false, expiresAt, session: 's1', sub: 'u-1' };
+      expect(await store.issueResume(key, issued)).toBe(true);
+      expect((await store.getResume(key))?.sub).toBe('u-1');
+      const rotation = { connectionId: 'c2', loginSeq: 1, expiresAt, now, resumedFrom: 'c1' };
+      expect((await store.rotateResume(key, 'h1', { ...rotation, tokenHash: 'h2', sub: 'u-1' }))?.sub).toBe('u-1'); // as it was
+      expect((await store.getResume(key))?.sub).toBe('u-1');
+      await store.rotateResume(key, 'h2', { ...rotation, connectionId: 'c3', tokenHash: 'h3', sub: null });
+      expect((await store.getResume(key))?.sub).toBeNull();
     });
 
     it('moves members between rooms', async () => {
