@@ -80,11 +80,7 @@ async function expectOneHolder(store: ChatStore, key: string, accounts: readonly
 describe('two accounts logging in to look-alike names at once', () => {
   it('/nick and ?nickname=, in every interleaving of their deciding store calls, leave exactly one holding the name', async () => {
     const { store, chat, run } = gatedChat();
-    const walk = everyInterleaving();
-    let chooser: Chooser | null = walk.chooser;
-    let runs = 0;
-    const winners = new Set<string>();
-    while (chooser) {
+    const { runs, winners } = await walkEvery(async (chooser) => {
       const { latin, cyrillic, key } = rivals();
       await store.createConnection(latin.id, Date.now());
       const widths = await run(
@@ -94,11 +90,10 @@ describe('two accounts logging in to look-alike names at once', () => {
         ],
         chooser,
       );
-      winners.add((await expectOneHolder(store, key, [latin, cyrillic])) === latin ? 'latin' : 'cyrillic');
+      const winner = (await expectOneHolder(store, key, [latin, cyrillic])) === latin ? 'latin' : 'cyrillic';
       await Promise.all([chat.disconnect(disconnectEvent(latin.id)), chat.disconnect(disconnectEvent(cyrillic.id))]);
-      runs += 1;
-      chooser = walk.next(widths);
-    }
+      return { widths, winner };
+    });
     console.log(`binding race: ${runs} interleavings of two accounts' logins to one key, each leaving one holder`);
     expect(runs).toBeGreaterThan(20); // the walk really branched
     expect([...winners].sort()).toEqual(['cyrillic', 'latin']); // and either may win
@@ -106,11 +101,7 @@ describe('two accounts logging in to look-alike names at once', () => {
 
   it('a resume after the binding lapsed, racing another account’s /nick: exactly one holds the name in every interleaving', async () => {
     const { store, chat, run } = gatedChat();
-    const walk = everyInterleaving();
-    let chooser: Chooser | null = walk.chooser;
-    let runs = 0;
-    const winners = new Set<string>();
-    while (chooser) {
+    const { runs, winners } = await walkEvery(async (chooser) => {
       const { latin, cyrillic, key } = rivals();
       const token = await awayWithLapsedBinding(store, latin, key);
       const resuming = { ...latin, id: `back${round}=` };
@@ -122,16 +113,28 @@ describe('two accounts logging in to look-alike names at once', () => {
         ],
         chooser,
       );
-      winners.add((await expectOneHolder(store, key, [resuming, cyrillic])) === resuming ? 'resume' : 'nick');
+      const winner = (await expectOneHolder(store, key, [resuming, cyrillic])) === resuming ? 'resume' : 'nick';
       await Promise.all([chat.disconnect(disconnectEvent(resuming.id)), chat.disconnect(disconnectEvent(cyrillic.id))]);
-      runs += 1;
-      chooser = walk.next(widths);
-    }
+      return { widths, winner };
+    });
     console.log(`binding race: ${runs} interleavings of a resume and another account's /nick, each leaving one holder`);
     expect(runs).toBeGreaterThan(20);
     expect([...winners].sort()).toEqual(['nick', 'resume']);
   }, WALK_TIMEOUT_MS);
 });
+
+/** Runs `step` once per interleaving of the walk; how many there were, and who won across them. */
+async function walkEvery(step: (chooser: Chooser) => Promise<{ widths: number[]; winner: string }>): Promise<{ runs: number; winners: Set<string> }> {
+  const walk = everyInterleaving();
+  const winners = new Set<string>();
+  let runs = 0;
+  for (let chooser: Chooser | null = walk.chooser; chooser; runs += 1) {
+    const { widths, winner } = await step(chooser);
+    winners.add(winner);
+    chooser = walk.next(widths);
+  }
+  return { runs, winners };
+}
 
 /**
  * `account` used its name, went away (its connection gone, its resume record kept), and its binding
