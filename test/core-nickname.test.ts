@@ -367,6 +367,25 @@ function parseKey(name: string): string {
   return parsed.key;
 }
 
+describe('imitation: a dot above on a letter that shows one already is refused', () => {
+  const REDOTTED = 'Invalid nickname: a nickname must not put a dot above on an "i" or "j" (nor on a dotless "ı"), where it shows as the plain letter.';
+  it.each([
+    ['i + dot above (what the Turkish KİM lowercases to)', 'ki\u0307m', 'kim'],
+    ['a dotless ı + dot above', 'k\u0131\u0307m', 'kim'],
+    ['j + dot above', 'j\u0307ack', 'jack'],
+    ['a full-width i + dot above', 'k\uff49\u0307m', 'kim'],
+    ['i + dot below + dot above', 'ki\u0323\u0307m', 'kịm'],
+  ])('%s', (_label, name, imitated) => {
+    expect(parseNickname(imitated).ok).toBe(true);
+    expect(nicknameIdentity(name.normalize('NFC')), 'the key cannot see it').not.toBe(nicknameIdentity(imitated));
+    expect(refusalOf(name)).toBe(REDOTTED);
+  });
+
+  it.each(['KİM', 'İstanbul', 'ȧ', 'ḟun'.toUpperCase()])('accepts %s: the dot is on a letter without one', (name) => {
+    expect(refusalOf(name)).toBeNull();
+  });
+});
+
 describe('legitimate names keep their keys', () => {
   it.each([
     ['alice', 'alice'],

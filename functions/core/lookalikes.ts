@@ -141,7 +141,8 @@ const LETTER_OR_MARK = /[\p{L}\p{M}]/u;
  *   them: `I` reads as `l` there, so Ian = lan; inside a word it stays `i` (ALICE = alice, neil ≠ nell);
  * - anything else counts as its own skeleton, written small: Cyrillic `р` is p, `ᴀ` is a, `m` is rn,
  *   `0` is o; letters with no Latin double (`д`, `ユ`) stay what they are.
- * What the key cannot do is refused instead (hidesSmallLetter, passesForCapitalI, normalisingChangesLook).
+ * What the key cannot do is refused instead (hidesSmallLetter, passesForCapitalI, normalisingChangesLook,
+ * redotsDottedLetter).
  * Known gaps: look-alikes confusables.txt does not list (`cl` for d: `clave` beside `dave`), and a bar
  * after a word's single capital, where nothing tells I from l (`AI` beside `Al`).
  */
@@ -225,6 +226,20 @@ function isBar(char: string): boolean {
  */
 function lettersOf(text: string): string[] {
   return [...text.normalize('NFKD')].filter((char) => !MARK.test(char));
+}
+
+// A letter with a dot of its own (soft-dotted: i, j, Cyrillic і and ј, and their compatibility forms) or a
+// dotless ı or ȷ, then marks, then a dot above.
+const REDOTTED = /[\p{Soft_Dotted}\u0131\u0237]\p{M}*\u0307/u;
+
+/**
+ * Whether `text` puts a dot above (U+0307) on a letter that shows a dot there already, or on a dotless ı
+ * or ȷ: a soft-dotted letter loses its own dot under a mark above, so `ki̇m` (i + U+0307, what the Turkish
+ * `KİM` lowercases to) and `kı̇m` show as kim, which the key, keeping the mark, cannot see. The capital
+ * `İ` is no such letter (`KİM` shows its dot on an I).
+ */
+export function redotsDottedLetter(text: string): boolean {
+  return REDOTTED.test(text.normalize('NFKD'));
 }
 
 const LATIN_LOOK = /^[a-z0-9\p{M}]+$/u;

@@ -2,9 +2,9 @@
 // Uniqueness is by look, not by code point: claims are keyed by a case-folded, compatibility-normalised
 // look-alike key (lookalikes.ts), so neither `ALICE`, `ａｌｉｃｅ` (full width) nor `ᴀʟɪᴄᴇ` (small capitals)
 // can pass for `alice`, nor all-Greek `ΜΙΚΕ` or `rnike` for `mike`. Names whose look the key cannot read are
-// refused instead: `aIice`, `MlKE`, `ϲοοκ` (lookalikes.ts). Room names follow the same rules (room.ts).
+// refused instead: `aIice`, `MlKE`, `ϲοοκ`, `ki̇m` (lookalikes.ts). Room names follow the same rules (room.ts).
 import { chatError, type ChatError } from './events.ts';
-import { asciiDigits, caseFold, hidesSmallLetter, lookalikeKey, normalisingChangesLook, passesForCapitalI } from './lookalikes.ts';
+import { asciiDigits, caseFold, hidesSmallLetter, lookalikeKey, normalisingChangesLook, passesForCapitalI, redotsDottedLetter } from './lookalikes.ts';
 import { isMixedScript } from './scripts.ts';
 
 export const NICKNAME_MAX_LENGTH = 24;
@@ -37,12 +37,14 @@ export function nameProblem(name: string, kind: NameKind): string | null {
 const HIDDEN_SMALL_LETTER = 'a nickname must not have a capital that passes for a small letter ("I" for "l") inside a word';
 const HIDDEN_CAPITAL_I = 'a nickname must not have a letter that passes for a capital "I" ("l" for "I") among capitals';
 const CHANGED_LOOK = 'a nickname must not have a letter that looks like another letter than it is (such as "ſ", an "s" drawn like "f")';
+const REDOTTED = 'a nickname must not put a dot above on an "i" or "j" (nor on a dotless "ı"), where it shows as the plain letter';
 
 /** What a shown nickname passes for that its key does not say, if anything. */
 function lookProblem(nickname: string): string | null {
   if (hidesSmallLetter(nickname)) return HIDDEN_SMALL_LETTER;
   if (passesForCapitalI(nickname)) return HIDDEN_CAPITAL_I;
   if (normalisingChangesLook(nickname)) return CHANGED_LOOK;
+  if (redotsDottedLetter(nickname)) return REDOTTED;
   return null;
 }
 
