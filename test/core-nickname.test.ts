@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nicknameIdentity, nicknameKey, nicknameSpelling, parseNickname } from '../functions/core/nickname.ts';
+import { imitatedLatin, nicknameIdentity, nicknameKey, nicknameSpelling, parseNickname } from '../functions/core/nickname.ts';
 import { isMixedScript, resolvedScripts } from '../functions/core/scripts.ts';
 import { asciiDigits, CONFUSABLES_UNICODE_VERSION, lookalikeKey, normalisingChangesLook, skeleton } from '../functions/core/lookalikes.ts';
 
@@ -53,7 +53,16 @@ describe('nicknameKey', () => {
   });
 });
 
-describe('nicknameSpelling (NICKNAME_FROM_CLAIM: the claim’s own spelling)', () => {
+describe('imitatedLatin (NICKNAME_FROM_CLAIM refuses such sign-in names)', () => {
+  it('names the Latin name a name spelt otherwise passes for, and nothing for Latin or for names with letters of their own', () => {
+    expect(imitatedLatin('сосо')).toBe('coco'); // all Cyrillic
+    expect(imitatedLatin('cоco')).toBe('coco'); // one Cyrillic о
+    expect(imitatedLatin('аӏісе')).toBe('alice');
+    for (const own of ['coco', 'Alice', 'Саша', 'Ζωή', '山田', 'zoë']) expect(imitatedLatin(own), own).toBeNull();
+  });
+});
+
+describe('nicknameSpelling (the first steps of the key)', () => {
   it('is one spelling up to case, width and normalisation', () => {
     for (const variant of ['Alice', 'ALICE', 'ａｌｉｃｅ', 'ＡＬＩＣＥ']) expect(nicknameSpelling(variant)).toBe(nicknameSpelling('alice'));
     expect(nicknameSpelling('STRASSE')).toBe(nicknameSpelling('straße'));

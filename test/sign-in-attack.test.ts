@@ -122,29 +122,22 @@ describe('name claims that are missing, odd, or someone else’s sub', () => {
   });
 });
 
-describe('looks the binding does not keep apart', () => {
-  it.fails('a whole-script imitation at the IdP that logs in first does not take the look from the Latin name', async () => {
-    // What is wrong: the binding is first come. An account whose IdP name is all-Cyrillic `сосо` (a distinct
-    // username at the IdP, which keeps names unique by code point) that logs in before `coco` ever does (a
-    // new deployment, or coco away for NICKNAME_OWNER_TTL_SECONDS) is shown as `сосо`, pixel for pixel coco,
-    // and the real coco is refused (NICKNAME_TAKEN, "if it is yours, ask the administrator"). The docs'
-    // "the later one is locked out, though it cannot pose" holds for duplicates; for look-alikes the early
-    // imitator is the one who poses. Fix (a policy, not small): under NICKNAME_FROM_CLAIM refuse a sign-in name
-    // that is a whole-script imitation of a Latin one (lookalikes.latinSpelling of its spelling is not null and
-    // not the spelling itself) as "not a valid nickname here", or let the Latin spelling take the key over.
+describe('looks the binding alone would not keep apart', () => {
+  it('a whole-script imitation at the IdP that logs in first does not take the look from the Latin name', async () => {
+    // The binding is first come: an account whose IdP name is all-Cyrillic `сосо` (a distinct username at the
+    // IdP) logging in before `coco` ever did would be shown pixel for pixel as coco, and the real coco refused.
+    // So such a sign-in name is refused outright (claimed-nickname.ts, imitatedLatin), and binds nothing.
     expect(keyOf('сосо')).toBe(keyOf('coco'));
     const imitator = await signedIn('u-coco-imitator', 'сосо');
-    await nick(imitator, 'сосо'); // whatever the answer
+    expect(await nick(imitator, 'сосо')).toMatchObject({ type: 'error', code: 'INVALID_NICKNAME', message: expect.stringContaining('looks exactly like "coco"') });
     await imitator.close();
     const genuine = await signedIn('u-coco', 'coco');
     expect(await nick(genuine, 'coco')).toMatchObject({ type: 'login', nickname: 'coco' });
   });
 
-  it.fails('an account whose IdP name is ai cannot show as AI beside the account Al', async () => {
-    // What is wrong: case variants of the claim are free (`Alice` for `alice`), so an innocent IdP name `ai`
-    // may be shown `AI`, which in a sans-serif is `Al`: the known gap "a bar after a word's single capital"
-    // (README), reached without the IdP ever seeing a suspicious name. Fix: under NICKNAME_FROM_CLAIM, take
-    // case variants only where they do not swap a bar (I/l) for the other look (or the claim's case as is).
+  it('an account whose IdP name is ai cannot show as AI beside the account Al', async () => {
+    // `AI` would pass for `Al` in a sans-serif (the known gap "a bar after a word's single capital", README),
+    // and the two have different keys: so only the claim's own case is taken, not a variant of it.
     expect(keyOf('AI')).not.toBe(keyOf('Al'));
     const al = await signedIn('u-al', 'Al', { nickname: 'Al' });
     const other = await signedIn('u-ai', 'ai');

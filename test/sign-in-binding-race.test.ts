@@ -42,17 +42,17 @@ const keyOf = (name: string): string => {
 
 let round = 0;
 
-/** One round's two accounts: Latin `pop<n>` and all-Cyrillic `рор<n>`, one look-alike key. */
+/** One round's two accounts: `mike<n>` and `rnike<n>`, two Latin spellings (distinct users at the IdP) of one look-alike key. */
 function rivals() {
   round += 1;
-  const latin = { id: `latin${round}=`, sub: `u-latin-${round}`, name: `pop${round}` };
-  const cyrillic = { id: `cyrillic${round}=`, sub: `u-cyrillic-${round}`, name: `рор${round}` };
-  const key = keyOf(latin.name);
-  if (keyOf(cyrillic.name) !== key) throw new Error('the rivals must share a key');
-  return { latin, cyrillic, key };
+  const original = { id: `original${round}=`, sub: `u-original-${round}`, name: `mike${round}` };
+  const lookalike = { id: `lookalike${round}=`, sub: `u-lookalike-${round}`, name: `rnike${round}` }; // another Latin spelling of mike's key
+  const key = keyOf(original.name);
+  if (keyOf(lookalike.name) !== key) throw new Error('the rivals must share a key');
+  return { original, lookalike, key };
 }
 
-type Account = ReturnType<typeof rivals>['latin'];
+type Account = ReturnType<typeof rivals>['original'];
 const authorizer = (account: Account): AuthorizerContext => ({ principalId: account.sub, sub: account.sub, name: account.name });
 
 function gatedChat() {
@@ -81,40 +81,40 @@ describe('two accounts logging in to look-alike names at once', () => {
   it('/nick and ?nickname=, in every interleaving of their deciding store calls, leave exactly one holding the name', async () => {
     const { store, chat, run } = gatedChat();
     const { runs, winners } = await walkEvery(async (chooser) => {
-      const { latin, cyrillic, key } = rivals();
-      await store.createConnection(latin.id, Date.now());
+      const { original, lookalike, key } = rivals();
+      await store.createConnection(original.id, Date.now());
       const widths = await run(
         [
-          () => chat.message(messageEvent(latin.id, `/nick ${latin.name}`, undefined, authorizer(latin))),
-          () => chat.connect(connectEvent(cyrillic.id, { nickname: cyrillic.name }, undefined, authorizer(cyrillic))),
+          () => chat.message(messageEvent(original.id, `/nick ${original.name}`, undefined, authorizer(original))),
+          () => chat.connect(connectEvent(lookalike.id, { nickname: lookalike.name }, undefined, authorizer(lookalike))),
         ],
         chooser,
       );
-      const winner = (await expectOneHolder(store, key, [latin, cyrillic])) === latin ? 'latin' : 'cyrillic';
-      await Promise.all([chat.disconnect(disconnectEvent(latin.id)), chat.disconnect(disconnectEvent(cyrillic.id))]);
+      const winner = (await expectOneHolder(store, key, [original, lookalike])) === original ? 'original' : 'lookalike';
+      await Promise.all([chat.disconnect(disconnectEvent(original.id)), chat.disconnect(disconnectEvent(lookalike.id))]);
       return { widths, winner };
     });
     console.log(`binding race: ${runs} interleavings of two accounts' logins to one key, each leaving one holder`);
     expect(runs).toBeGreaterThan(20); // the walk really branched
-    expect([...winners].sort()).toEqual(['cyrillic', 'latin']); // and either may win
+    expect([...winners].sort()).toEqual(['lookalike', 'original']); // and either may win
   }, WALK_TIMEOUT_MS);
 
   it('a resume after the binding lapsed, racing another account’s /nick: exactly one holds the name in every interleaving', async () => {
     const { store, chat, run } = gatedChat();
     const { runs, winners } = await walkEvery(async (chooser) => {
-      const { latin, cyrillic, key } = rivals();
-      const token = await awayWithLapsedBinding(store, latin, key);
-      const resuming = { ...latin, id: `back${round}=` };
-      await Promise.all([store.createConnection(resuming.id, Date.now()), store.createConnection(cyrillic.id, Date.now())]);
+      const { original, lookalike, key } = rivals();
+      const token = await awayWithLapsedBinding(store, original, key);
+      const resuming = { ...original, id: `back${round}=` };
+      await Promise.all([store.createConnection(resuming.id, Date.now()), store.createConnection(lookalike.id, Date.now())]);
       const widths = await run(
         [
           () => chat.message(messageEvent(resuming.id, `/resume ${token}`, undefined, authorizer(resuming))),
-          () => chat.message(messageEvent(cyrillic.id, `/nick ${cyrillic.name}`, undefined, authorizer(cyrillic))),
+          () => chat.message(messageEvent(lookalike.id, `/nick ${lookalike.name}`, undefined, authorizer(lookalike))),
         ],
         chooser,
       );
-      const winner = (await expectOneHolder(store, key, [resuming, cyrillic])) === resuming ? 'resume' : 'nick';
-      await Promise.all([chat.disconnect(disconnectEvent(resuming.id)), chat.disconnect(disconnectEvent(cyrillic.id))]);
+      const winner = (await expectOneHolder(store, key, [resuming, lookalike])) === resuming ? 'resume' : 'nick';
+      await Promise.all([chat.disconnect(disconnectEvent(resuming.id)), chat.disconnect(disconnectEvent(lookalike.id))]);
       return { widths, winner };
     });
     console.log(`binding race: ${runs} interleavings of a resume and another account's /nick, each leaving one holder`);

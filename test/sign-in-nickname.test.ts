@@ -18,12 +18,14 @@ const chat = useLocalChat({
 const tokenFor = (sub: string, username?: string) => issuer.sign('k1', { sub, aud: AUDIENCE, ...(username ? { preferred_username: username } : {}) });
 
 describe('the nickname bound to the sign-in claim', () => {
-  it('logs a user in as their own name, by ?nickname= or /nick, in any case', async () => {
+  it('logs a user in as their own name, by ?nickname= or /nick, spelt as the claim spells it', async () => {
     const ada = await chat.connect({ token: await tokenFor('u-1', 'ada'), nickname: 'ada' });
     ada.send('/whoami');
     expect((await ada.next('whoami')).nickname).toBe('ada');
-    ada.send('/nick Ada');
-    expect((await ada.next('login')).nickname).toBe('Ada');
+    ada.send('/nick Ada'); // another case is another look (`AI` for `ai` would pass for `Al`)
+    expect((await ada.error('INVALID_NICKNAME')).message).toBe('You are signed in as "ada": that is the only nickname you may use here.');
+    ada.send('/nick ada');
+    expect((await ada.next('login')).nickname).toBe('ada');
   });
 
   it('refuses anyone else’s name: 403 on ?nickname= (writing nothing), INVALID_NICKNAME on /nick', async () => {

@@ -1,13 +1,14 @@
 // NICKNAME_FROM_CLAIM: a signed-in connection may log in (`?nickname=`, `/nick`, `/resume`, `?resume=`)
 // only as the display name its authorizer vouched for (`requestContext.authorizer.name`, on every event
-// of the connection), spelt as the claim spells it: case, width and normalisation aside (`Alice` for
-// `alice`), but not another spelling with the same look-alike key (all-Cyrillic `аӏісе` for `alice`),
-// since the IdP holds those as distinct users. On top, the key is bound to the account (`sub`) that
-// used it (ownerBinder, store/owners.ts), so a look-alike or reassigned name of another account is
-// refused too.
+// of the connection), exactly as the claim spells it (NFC): not another spelling with the same look-alike
+// key (all-Cyrillic `аӏісе` for `alice`, which the IdP holds as another user), and not another case
+// either (`AI` for the claim `ai` would pass for `Al`). A claim that is itself a whole-script imitation
+// of a Latin name (`сосо`) is refused: first come would let it pose as `coco`. On top, the key is bound
+// to the account (`sub`) that used it (ownerBinder, store/owners.ts), so a look-alike or reassigned name
+// of another account is refused too.
 // Connections without a name (no authorizer, the shared token) choose freely, as before.
 import { chatError, type ChatError } from '../core/events.ts';
-import { nicknameSpelling, parseNickname } from '../core/nickname.ts';
+import { imitatedLatin, parseNickname } from '../core/nickname.ts';
 import type { WebSocketEvent } from '../websocket-event.ts';
 import type { ChatContext } from './context.ts';
 
@@ -29,8 +30,13 @@ export function signedInOf(event: WebSocketEvent): SignedIn | null {
 /** The one nickname the account may use, or why its name is none. */
 function ownNickname(signedIn: SignedIn): { ok: true; nickname: string; key: string } | { ok: false; error: ChatError } {
   const own = parseNickname(signedIn.name);
-  if (own.ok) return own;
-  return { ok: false, error: chatError('INVALID_NICKNAME', 'Your sign-in name is not a valid nickname, and this chat allows only that one: ask the administrator.') };
+  if (!own.ok) {
+    return { ok: false, error: chatError('INVALID_NICKNAME', 'Your sign-in name is not a valid nickname, and this chat allows only that one: ask the administrator.') };
+  }
+  const latin = imitatedLatin(own.nickname);
+  if (latin === null) return own;
+  const message = `Your sign-in name "${own.nickname}" looks exactly like "${latin}", so this chat cannot show it without letting one pass for the other: ask the administrator.`;
+  return { ok: false, error: chatError('INVALID_NICKNAME', message) };
 }
 
 const onlyYours = (nickname: string) => chatError('INVALID_NICKNAME', `You are signed in as "${nickname}": that is the only nickname you may use here.`);
@@ -39,7 +45,7 @@ const onlyYours = (nickname: string) => chatError('INVALID_NICKNAME', `You are s
 export function claimedNicknameError(signedIn: SignedIn, nickname: string): ChatError | null {
   const own = ownNickname(signedIn);
   if (!own.ok) return own.error;
-  return nicknameSpelling(own.nickname) === nicknameSpelling(nickname) ? null : onlyYours(own.nickname);
+  return own.nickname === nickname ? null : onlyYours(own.nickname);
 }
 
 /**

@@ -4,7 +4,7 @@
 // can pass for `alice`, nor all-Greek `ΜΙΚΕ` or `rnike` for `mike`. Names whose look the key cannot read are
 // refused instead: `aIice`, `MlKE`, `ϲοοκ`, `ki̇m` (lookalikes.ts). Room names follow the same rules (room.ts).
 import { chatError, type ChatError } from './events.ts';
-import { asciiDigits, caseFold, hidesSmallLetter, lookalikeKey, normalisingChangesLook, passesForCapitalI, redotsDottedLetter } from './lookalikes.ts';
+import { asciiDigits, caseFold, hidesSmallLetter, latinSpelling, lookalikeKey, normalisingChangesLook, passesForCapitalI, redotsDottedLetter } from './lookalikes.ts';
 import { isMixedScript } from './scripts.ts';
 
 export const NICKNAME_MAX_LENGTH = 24;
@@ -72,6 +72,17 @@ export function nicknameKey(nickname: string): string {
  */
 export function nicknameIdentity(nickname: string): string {
   return lookalikeKey(asciiDigits(nicknameSpelling(nickname)));
+}
+
+/**
+ * The Latin name a nickname passes for when it is not spelt in Latin but every character of it imitates
+ * a Latin letter or digit (all-Cyrillic `сосо` → `coco`, mixed `cоco` too), else null. NICKNAME_FROM_CLAIM
+ * refuses such a sign-in name: whoever of the two logged in first would pose as the other.
+ */
+export function imitatedLatin(nickname: string): string | null {
+  const spelling = nicknameSpelling(nickname);
+  const latin = latinSpelling(spelling);
+  return latin !== null && latin !== spelling ? latin : null;
 }
 
 /**
