@@ -2,7 +2,7 @@
 // so the emulator and AWS can never disagree on keys, indexes or projections.
 // Plain data only (no SDK imports) so infra/ can import it without pulling the runtime clients.
 
-/** Partition key of every item; its formats are in store/keys.ts (`CONN#`, `NICK#`, `ROOM#`, `HIST#`). */
+/** Partition key of every item; its formats (one prefix per kind of item) are in store/keys.ts, the one place that lists them. */
 export const PARTITION_KEY = 'pk';
 
 /** Sparse index of logged-in connections: only connection items with a `room` attribute appear. */
