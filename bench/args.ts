@@ -30,9 +30,9 @@ export interface BenchArgs {
 
 export const SWEEP = [10, 100, 1000, 5000];
 export const DEFAULT_TUNE = [8, 16, 32, 64, 128, 256];
-export const DEFAULT_VARIANTS = ['ours', 'naive', 'naive-sample', 'sdk-posts', 'bare-posts', 'raw-ws'];
+export const DEFAULT_VARIANTS = ['ours', 'naive', 'naive-sample', 'naive-bounded', 'sdk-posts', 'sdk-unbounded', 'bare-posts', 'raw-ws'];
 
-/** From this many recipients on, one run of fewer broadcasts by default: a round of all six variants takes ≈15 s there. */
+/** From this many recipients on, one run of fewer broadcasts by default: a round of all eight variants takes ≈20 s there. */
 const LARGE = 5000;
 const RUNS = 3;
 const BROADCASTS = 20;

@@ -8,7 +8,10 @@
 //   hash (`client.config.sha256`), and its hash goes into x-amz-content-sha256;
 // - the SigV4 signing key is derived by the SDK's own `getSigningKey` once per day, Region and
 //   credentials (the SDK's `sign` derives nothing either but computes an HMAC of the credentials on
-//   every call to find its cache);
+//   every call to find its cache), and the credentials are asked of the client's provider once a
+//   second, not per post: a post of a body already hashed, in a second already prepared, is signed
+//   and sent without an await, one promise from the call to the answer (every promise costs more
+//   where AsyncLocalStorage is on, as it is in the handlers: functions/metrics.ts);
 // - the canonical request is built from the headers this poster sends, which are fixed but for the
 //   date, the length and the path, then hashed and HMAC'd with node:crypto. That is the signer's whole
 //   per-request work, about 5× cheaper than `SignatureV4.sign` (which clones the request, re-derives
@@ -79,13 +82,25 @@ interface Body {
   canonicalHeaders: string;
 }
 
+/** A second: its SigV4 date (`20261201T235959Z`) and day (`20261201`). */
+interface Stamp {
+  second: number;
+  date: string;
+  day: string;
+}
+
+/** The credentials of one second, their scope and the derived key. */
+interface Signing {
+  second: number;
+  scope: Scope;
+  key: Uint8Array;
+}
+
 /** What the credentials and the day contribute, computed once per pair. */
 interface Scope {
   credentials: Credentials;
   shortDate: string;
   key: Promise<Uint8Array>;
-  /** The key once derived: posts after the first few skip the await. */
-  ready: Uint8Array | undefined;
   /** `Credential=…/scope, SignedHeaders=…, Signature=` */
   authorizationPrefix: string;
   scope: string;
@@ -154,14 +169,10 @@ export function createConnectionPoster(
     const next: Scope = {
       credentials,
       shortDate,
-      key: getSigningKey(hashConstructor, credentials, shortDate, regionName, SERVICE).then(
-        (bytes) => (next.ready = bytes),
-        (error: unknown) => {
-          if (scope === next) scope = undefined; // derive again on the next post, not fail every one
-          throw error;
-        },
-      ),
-      ready: undefined,
+      key: getSigningKey(hashConstructor, credentials, shortDate, regionName, SERVICE).catch((error: unknown) => {
+        if (scope === next) scope = undefined; // derive again on the next post, not fail every one
+        throw error;
+      }),
       authorizationPrefix: `${ALGORITHM} Credential=${credentials.accessKeyId}/${credentialScope}, SignedHeaders=${signedHeaders}, Signature=`,
       scope: credentialScope,
       signedHeaders,
@@ -172,54 +183,84 @@ export function createConnectionPoster(
   };
 
   // The date changes once a second: formatted once a second.
-  let second = -1;
-  let longDate = '';
-  const dateNow = (): string => {
-    const now = clock();
-    const current = Math.floor(now / 1000);
-    if (current !== second) {
-      second = current;
-      longDate = new Date(current * 1000).toISOString().replace(/[-:]|\.\d{3}/g, '');
+  let stamp: Stamp = { second: -1, date: '', day: '' };
+  const stampAt = (now: number): Stamp => {
+    const second = Math.floor(now / 1000);
+    if (second !== stamp.second) {
+      const date = new Date(second * 1000).toISOString().replace(/[-:]|\.\d{3}/g, '');
+      stamp = { second, date, day: date.slice(0, 8) };
     }
-    return longDate;
+    return stamp;
+  };
+
+  // The credentials are asked for once a second (the SDK's provider memoizes them and refreshes them
+  // minutes before they expire), not on every post: a post in a second whose credentials and key are
+  // known, of a body already hashed, is signed and sent without waiting for anything.
+  let signing: Signing | undefined;
+  let preparing: { second: number; done: Promise<Signing> } | undefined;
+  const prepare = (at: Stamp): Promise<Signing> => {
+    if (preparing?.second === at.second) return preparing.done;
+    const done = (async () => {
+      const credentials = await client.config.credentials();
+      const scope = scopeFor(credentials, at.day, (regionName ??= await client.config.region()));
+      const prepared = { second: at.second, scope, key: await scope.key };
+      if (!signing || signing.second <= at.second) signing = prepared;
+      return prepared;
+    })();
+    preparing = { second: at.second, done };
+    done.catch(() => {
+      if (preparing?.done === done) preparing = undefined; // ask again on the next post, not fail every one
+    });
+    return done;
+  };
+
+  /** Signs and sends one post: synchronous up to the HTTP exchange. */
+  const exchange = (connectionId: string, body: Body, { scope: signing, key }: Signing, date: string): Promise<void> => {
+    const segment = encodePathSegment(connectionId);
+    const path = `${stagePath}/@connections/${segment}`;
+    // An encoded segment is unreserved characters and %XX: encoding it again only escapes its '%'.
+    const canonicalPath = segment === '.' || segment === '..' ? canonicalUri(path) : `${connectionsPath}/${segment.replaceAll('%', '%25')}`;
+    const canonicalRequest =
+      `POST\n${canonicalPath}\n\n${body.canonicalHeaders}x-amz-date:${date}\n${signing.tokenLine}\n${signing.signedHeaders}\n${body.hash}`;
+    const stringToSign = `${ALGORITHM}\n${date}\n${signing.scope}\n${createHash('sha256').update(canonicalRequest).digest('hex')}`;
+    const authorization = signing.authorizationPrefix + createHmac('sha256', key).update(stringToSign).digest('hex');
+
+    const headers: string[] = [
+      'host', host,
+      'content-type', CONTENT_TYPE,
+      'content-length', body.length,
+      'x-amz-content-sha256', body.hash,
+      'x-amz-date', date,
+      'authorization', authorization,
+    ];
+    if (signing.token) headers.push('x-amz-security-token', signing.token);
+
+    return new Promise<void>((resolve, reject) => {
+      const outgoing = send({ agent, method: 'POST', hostname: url.hostname, port, path, headers, timeout: POST_TIMEOUT_MS }, (response) =>
+        settle(response, resolve, reject),
+      );
+      outgoing.on('error', reject);
+      outgoing.on('timeout', abandon);
+      outgoing.end(body.latin1, 'latin1');
+    });
+  };
+
+  const slowPost = async (connectionId: string, data: Uint8Array, at: Stamp): Promise<void> => {
+    const [body, ready] = await Promise.all([bodyOf(data), prepare(at)]);
+    return exchange(connectionId, body, ready, at.date);
   };
 
   return {
-    async post(connectionId, data) {
-      const body = await bodyOf(data);
-      // Memoized by the SDK, which also refreshes expiring ones: asked every time.
-      const credentials = await client.config.credentials();
-      const date = dateNow();
-      const signing = scopeFor(credentials, date.slice(0, 8), (regionName ??= await client.config.region()));
-      const key = signing.ready ?? (await signing.key);
-
-      const segment = encodePathSegment(connectionId);
-      const path = `${stagePath}/@connections/${segment}`;
-      // An encoded segment is unreserved characters and %XX: encoding it again only escapes its '%'.
-      const canonicalPath = segment === '.' || segment === '..' ? canonicalUri(path) : `${connectionsPath}/${segment.replaceAll('%', '%25')}`;
-      const canonicalRequest =
-        `POST\n${canonicalPath}\n\n${body.canonicalHeaders}x-amz-date:${date}\n${signing.tokenLine}\n${signing.signedHeaders}\n${body.hash}`;
-      const stringToSign = `${ALGORITHM}\n${date}\n${signing.scope}\n${createHash('sha256').update(canonicalRequest).digest('hex')}`;
-      const authorization = signing.authorizationPrefix + createHmac('sha256', key).update(stringToSign).digest('hex');
-
-      const headers: string[] = [
-        'host', host,
-        'content-type', CONTENT_TYPE,
-        'content-length', body.length,
-        'x-amz-content-sha256', body.hash,
-        'x-amz-date', date,
-        'authorization', authorization,
-      ];
-      if (signing.token) headers.push('x-amz-security-token', signing.token);
-
-      await new Promise<void>((resolve, reject) => {
-        const outgoing = send({ agent, method: 'POST', hostname: url.hostname, port, path, headers, timeout: POST_TIMEOUT_MS }, (response) =>
-          settle(response, resolve, reject),
-        );
-        outgoing.on('error', reject);
-        outgoing.on('timeout', abandon);
-        outgoing.end(body.latin1, 'latin1');
-      });
+    post(connectionId, data) {
+      const at = stampAt(clock());
+      const body = hashed.get(data);
+      const current = signing;
+      try {
+        if (body && current?.second === at.second) return exchange(connectionId, body, current, at.date);
+        return slowPost(connectionId, data, at);
+      } catch (error) {
+        return Promise.reject(error); // a connection id that cannot be encoded (a lone surrogate)
+      }
     },
   };
 }

@@ -13,7 +13,6 @@ import {
   GetConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import pLimit, { type LimitFunction } from 'p-limit';
 import { httpStatusOf, isAwsError } from './aws-errors.ts';
 import { createConnectionPoster, POST_TIMEOUT_MS } from './connection-poster.ts';
 import type { Logger } from './log.ts';
@@ -86,7 +85,7 @@ export function createFanout(options: FanoutOptions): Fanout {
   const client = createManagementClient(options, agents);
   // Posts skip the SDK's per-call middleware (3× the CPU of signing and sending; see connection-poster.ts).
   const poster = createConnectionPoster(client, options.endpoint, agents);
-  const limit: LimitFunction = pLimit(options.concurrency);
+  const bound = createBound(options.concurrency);
   const metrics: FanoutMetrics = { posts: 0, delivered: 0, gone: 0, failed: 0, retried: 0, throttled: 0, tooLarge: 0, pastDeadline: 0 };
   const log = options.log;
   const retry = options.throttleRetry ?? DEFAULT_THROTTLE_RETRY;
@@ -123,40 +122,54 @@ export function createFanout(options: FanoutOptions): Fanout {
   function view(deadline: number): Fanout {
     let toldDeadline = false;
 
-    /** One recipient, retries included. Each attempt takes a slot of the bound; the backoff between them does not. */
-    async function post(connectionId: string, data: Uint8Array): Promise<PostOutcome> {
+    /**
+     * One recipient, retries included. Each attempt takes a slot of the bound; the backoff between them
+     * does not. The first attempt is a chain of three promises (a broadcast makes one per recipient).
+     */
+    function post(connectionId: string, data: Uint8Array): Promise<PostOutcome> {
       metrics.posts += 1;
-      for (let attempt = 0; ; attempt += 1) {
-        try {
-          await limit(() => poster.post(connectionId, data));
-          count('delivered');
-          return 'delivered';
-        } catch (error) {
-          if (isGone(error)) {
-            count('gone');
-            return 'gone';
-          }
-          const wait = random() * retry.baseMs * 2 ** attempt;
-          const retryable = isRetryable(error) && attempt < retry.attempts;
-          if (retryable && clock() + wait < deadline) {
-            count('retried');
-            await sleep(wait);
+      return bound(() => poster.post(connectionId, data)).then(delivered, (error: unknown) => afterFailure(connectionId, data, error, 0));
+    }
+
+    function delivered(): PostOutcome {
+      count('delivered');
+      return 'delivered';
+    }
+
+    /** What follows a failed attempt: the outcome, or another attempt after a backoff. */
+    async function afterFailure(connectionId: string, data: Uint8Array, failure: unknown, failedAttempt: number): Promise<PostOutcome> {
+      let error = failure;
+      for (let attempt = failedAttempt; ; attempt += 1) {
+        if (isGone(error)) {
+          count('gone');
+          return 'gone';
+        }
+        const wait = random() * retry.baseMs * 2 ** attempt;
+        const retryable = isRetryable(error) && attempt < retry.attempts;
+        if (retryable && clock() + wait < deadline) {
+          count('retried');
+          await sleep(wait);
+          try {
+            await bound(() => poster.post(connectionId, data));
+            return delivered();
+          } catch (next) {
+            error = next;
             continue;
           }
-          count('failed');
-          if (retryable) {
-            count('pastDeadline');
-            // Once per invocation: a client that never reads would otherwise log every post it refuses.
-            if (!toldDeadline) log.warn('invocation deadline reached: retries dropped', { connectionId, error: describe(error) });
-            toldDeadline = true;
-            return 'failed';
-          }
-          if (isThrottled(error)) count('throttled');
-          const tooLarge = isTooLarge(error);
-          if (tooLarge) count('tooLarge');
-          log.warn('postToConnection failed', { connectionId, attempts: attempt + 1, bytes: data.byteLength, error: describe(error) });
-          return tooLarge ? 'too-large' : 'failed';
         }
+        count('failed');
+        if (retryable) {
+          count('pastDeadline');
+          // Once per invocation: a client that never reads would otherwise log every post it refuses.
+          if (!toldDeadline) log.warn('invocation deadline reached: retries dropped', { connectionId, error: describe(error) });
+          toldDeadline = true;
+          return 'failed';
+        }
+        if (isThrottled(error)) count('throttled');
+        const tooLarge = isTooLarge(error);
+        if (tooLarge) count('tooLarge');
+        log.warn('postToConnection failed', { connectionId, attempts: attempt + 1, bytes: data.byteLength, error: describe(error) });
+        return tooLarge ? 'too-large' : 'failed';
       }
     }
 
@@ -183,6 +196,43 @@ export function createFanout(options: FanoutOptions): Fanout {
   }
 
   return view(Number.POSITIVE_INFINITY);
+}
+
+/**
+ * Runs at most `concurrency` tasks at once, the others in the order they came. A task that can start
+ * costs its own promise and one more; a waiting one is a closure until it starts (p-limit makes about
+ * six promises per task, and a broadcast runs one task per recipient).
+ */
+export function createBound(concurrency: number): <T>(task: () => Promise<T>) => Promise<T> {
+  let active = 0;
+  let waiting: Array<() => void> = [];
+  let next = 0;
+  const release = () => {
+    active -= 1;
+    const queued = waiting[next];
+    if (!queued) return;
+    next += 1;
+    if (next === waiting.length) {
+      waiting = [];
+      next = 0;
+    }
+    queued();
+  };
+  const start = <T>(task: () => Promise<T>): Promise<T> => {
+    active += 1;
+    let running: Promise<T>;
+    try {
+      running = task();
+    } catch (error) {
+      running = Promise.reject(error);
+    }
+    running.then(release, release);
+    return running;
+  };
+  return <T>(task: () => Promise<T>): Promise<T> => {
+    if (active < concurrency) return start(task);
+    return new Promise<T>((resolve, reject) => waiting.push(() => void start(task).then(resolve, reject)));
+  };
 }
 
 /**

@@ -25,7 +25,7 @@ describe('npm run bench, in miniature', () => {
     };
     expect(size?.runs).toHaveLength(2);
     for (const run of size?.runs ?? []) expect(run.loadAverageAtStart).toHaveLength(3);
-    for (const variant of ['ours', 'naive', 'naive-sample', 'sdk-posts', 'bare-posts', 'raw-ws']) {
+    for (const variant of ['ours', 'naive', 'naive-sample', 'naive-bounded', 'sdk-posts', 'sdk-unbounded', 'bare-posts', 'raw-ws']) {
       const { summary, samples, perRun } = block(variant);
       expect(samples, variant).toHaveLength(4);
       expect(perRun, variant).toHaveLength(2);
@@ -49,8 +49,10 @@ describe('npm run bench, in miniature', () => {
     expect(block('naive').summary.dynamoRequestsByOperation).toEqual({ Scan: 1 });
     expect(block('naive').summary.postsPerRecipient).toBe(1);
     expect(block('naive-sample').summary.dynamoRequestsByOperation).toEqual({ Scan: 1 });
+    expect(block('naive-bounded').summary.dynamoRequestsByOperation).toEqual({ Scan: 1 });
+    expect(block('naive-bounded').summary.postsPerRecipient).toBe(1);
     // The posting references: a post per recipient through the gateway, and no DynamoDB at all.
-    for (const variant of ['sdk-posts', 'bare-posts']) {
+    for (const variant of ['sdk-posts', 'sdk-unbounded', 'bare-posts']) {
       expect(block(variant).summary.postsPerRecipient, variant).toBe(1);
       expect(block(variant).summary.failedPosts, variant).toBe(0);
       expect(block(variant).summary.dynamoRequestsPerMessage, variant).toBe(0);

@@ -425,10 +425,10 @@ describe('replay after a resume', () => {
             await target.addRoomEvent(event);
           };
         }
-        if (property === 'members') {
-          return (room: string) =>
+        if (property === 'recipients') {
+          return (room: string, firstPage?: number) =>
             (async function* () {
-              yield* target.members(room);
+              yield* target.recipients(room, firstPage);
               listed();
             })();
         }

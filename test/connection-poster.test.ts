@@ -197,15 +197,32 @@ describe('the connection poster', () => {
     }
   });
 
-  it('signs with refreshed credentials as soon as the provider returns them', async () => {
+  it('signs with refreshed credentials from the next second on, asking the provider once a second', async () => {
     // Expiring within the SDK's refresh window: its memoized provider asks again on every call.
     const expiration = new Date(Date.now() + 60_000);
     let current = { ...CREDENTIALS, expiration };
-    const { poster } = setUp({ credentials: async () => current });
+    let asked = 0;
+    let now = Date.parse('2026-12-01T12:00:00.000Z');
+    const { poster } = setUp(
+      {
+        credentials: async () => {
+          asked += 1;
+          return current;
+        },
+      },
+      { clock: () => now },
+    );
     recorded.length = 0;
     await poster.post('abc=', Buffer.from('x'));
+    const askedFirst = asked; // the SDK's memoized provider may ask more than once for one call
+    await Promise.all(Array.from({ length: 20 }, (_, index) => poster.post(`abc${index}=`, Buffer.from('x'))));
+    expect(asked, 'posts of the same second ask the provider no more').toBe(askedFirst);
     current = { ...CREDENTIALS, accessKeyId: 'AKIDROTATED', sessionToken: 'rotated-token', expiration };
+    now += 1000;
     await poster.post('abc=', Buffer.from('x'));
+    expect(asked).toBeGreaterThan(askedFirst);
+    expect(recorded).toHaveLength(22);
+    recorded.splice(0, recorded.length - 2);
     const [before, after] = recorded as [Recorded, Recorded];
     expect(String(before.headers.authorization)).toContain('Credential=AKIDEXAMPLE/');
     expect(String(after.headers.authorization)).toContain('Credential=AKIDROTATED/');

@@ -90,6 +90,7 @@ export async function startEnvironment(options: EnvironmentOptions = {}): Promis
   };
   bindLate('naive', () => createNaiveHandler({ table: 'chat-table', tableName: TABLE_NAME, dynamodb, callbackUrl }));
   bindLate('naive-sample', () => createNaiveHandler({ table: 'sample-table', tableName: SAMPLE_TABLE_NAME, dynamodb, callbackUrl }));
+  bindLate('naive-bounded', () => createNaiveHandler({ table: 'chat-table', tableName: TABLE_NAME, dynamodb, callbackUrl, concurrency: DEFAULT_SETTINGS.fanoutConcurrency }));
   const postHandlers: PostHandler[] = [];
   const posting = (create: (options: PostHandlerOptions) => PostHandler) => () => {
     const handler = create({ callbackUrl, concurrency: DEFAULT_SETTINGS.fanoutConcurrency, connectionIds: () => gateway.connectionIds() });
@@ -97,6 +98,7 @@ export async function startEnvironment(options: EnvironmentOptions = {}): Promis
     return handler.handle;
   };
   bindLate('sdk-posts', posting(createSdkPostsHandler));
+  bindLate('sdk-unbounded', posting((options) => createSdkPostsHandler(options, false)));
   bindLate('bare-posts', posting(createBarePostsHandler));
   for (const workers of options.splitWorkers ?? []) {
     bindLate(`split-${workers}`, () =>

@@ -5,12 +5,14 @@
 //   1 MB page, which would silently drop recipients in a big room);
 // - a new management API client per invocation (the sample creates it inside the handler), with the
 //   SDK's default HTTP handler;
-// - an unbounded Promise.all of postToConnection, one per connection found.
+// - an unbounded Promise.all of postToConnection, one per connection found (`naive-bounded`: the same
+//   with at most `concurrency` in flight, which isolates the bound from the rest of the pattern).
 // Two tables, chosen per variant:
 // - `chat-table`: this chat's own table, so the reference delivers what ours does (logged-in members of
 //   the room who are not ignoring, `from` the sender's nickname) and must read every item to find them;
 // - `sample-table`: the sample's own table of bare connection ids, which it posts `data` to verbatim.
 //   The most favourable case for the Scan: it reads nothing but ids.
+import pLimit from 'p-limit';
 import { ScanCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { isAwsError } from '../../functions/aws-errors.ts';
@@ -25,6 +27,8 @@ export interface NaiveOptions {
   tableName: string;
   dynamodb: DynamoDBClient;
   callbackUrl: string;
+  /** Posts in flight at most; undefined = all at once, as the sample. */
+  concurrency?: number;
 }
 
 type Item = Record<string, AttributeValue>;
@@ -61,13 +65,14 @@ export function createNaiveHandler(options: NaiveOptions): (event: WebSocketEven
   return async (event) => {
     const { ids, data } = recipientsAndData(await scanWholeTable(options.dynamodb, options.tableName), event);
     const managementApi = new ApiGatewayManagementApiClient({ endpoint: options.callbackUrl });
-    const posts = ids.map(async (connectionId) => {
+    const limit: (post: () => Promise<void>) => Promise<void> = options.concurrency === undefined ? (post) => post() : pLimit(options.concurrency);
+    const posts = ids.map((connectionId) => limit(async () => {
       try {
         await managementApi.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: data }));
       } catch (error) {
         if (!isAwsError(error, 'GoneException')) throw error; // the sample deletes the row here; the bench has no gone sockets
       }
-    });
+    }));
     try {
       await Promise.all(posts);
     } catch (error) {

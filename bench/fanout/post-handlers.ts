@@ -4,6 +4,9 @@
 //   keep-alive pool, FANOUT_CONCURRENCY (64) in flight: the naive pattern's posting done well. Against
 //   naive it shows what the Scan and the per-invocation client cost; against ours, what the SDK's
 //   command path costs per post.
+// - `sdk-unbounded`: the same, with every post started at once (`Promise.all`, no bound), as the naive
+//   pattern does: against sdk-posts it isolates the bound, against naive everything else naive does (its
+//   Scan and its new client, with the SDK's default agent of 50 sockets, per invocation).
 // - `bare-posts`: one unsigned keep-alive POST @connections per recipient through the same gateway, 64
 //   in flight: what any design that posts through API Gateway's @connections cannot avoid (the fair
 //   floor for ours, unlike the raw-ws one, which skips API Gateway altogether).
@@ -36,10 +39,11 @@ function eventFor(event: WebSocketEvent): Buffer {
   return Buffer.from(JSON.stringify({ type: 'message', at: new Date().toISOString(), room: LOBBY, from: 'u0', text: body.text ?? '' }));
 }
 
-export function createSdkPostsHandler(options: PostHandlerOptions): PostHandler {
+/** `bounded: false`: every post started at once, on the same client and pool (sdk-unbounded). */
+export function createSdkPostsHandler(options: PostHandlerOptions, bounded = true): PostHandler {
   const agent = new HttpAgent({ keepAlive: true, maxSockets: options.concurrency });
   const client = new ApiGatewayManagementApiClient({ endpoint: options.callbackUrl, maxAttempts: 1, requestHandler: new NodeHttpHandler({ httpAgent: agent }) });
-  const limit = pLimit(options.concurrency);
+  const limit: (post: () => Promise<unknown>) => Promise<unknown> = bounded ? pLimit(options.concurrency) : (post) => post();
   return {
     async handle(event) {
       const data = eventFor(event);

@@ -5,7 +5,7 @@ import { broadcastCost } from './pricing.ts';
 import { splitOverBare } from './stats.ts';
 import { fixed, textTable, thousands } from './text-table.ts';
 
-const SWEEP_VARIANTS = ['ours', 'naive', 'naive-sample', 'sdk-posts', 'bare-posts', 'raw-ws'];
+const SWEEP_VARIANTS = ['ours', 'naive', 'naive-sample', 'naive-bounded', 'sdk-posts', 'sdk-unbounded', 'bare-posts', 'raw-ws'];
 
 const byOperation = (ops: Record<string, number>) =>
   Object.entries(ops)

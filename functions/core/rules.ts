@@ -10,13 +10,17 @@ export interface Sender {
   ignoring: boolean;
 }
 
-/** A logged-in connection as fan-out sees it. */
-export interface Member {
+/** A logged-in connection as a broadcast sees it: where to post, and what it wants. */
+export interface RoomRecipient {
   connectionId: string;
-  nickname: string;
   ignoring: boolean;
   /** How it wants its events: a broadcast is serialised once per format among its recipients. */
   format: EventFormat;
+}
+
+/** A logged-in connection of a room, with its name (`/ls`). */
+export interface Member extends RoomRecipient {
+  nickname: string;
 }
 
 /** A logged-in connection: it has a nickname and is in a room (a login sets both at once). */
@@ -51,18 +55,18 @@ export function accessError(command: ChatCommand, sender: Sender): ChatError | n
 }
 
 /** Chat messages reach every logged-in member who is not ignoring broadcasts (the sender included). */
-export function isMessageRecipient(member: Pick<Member, 'ignoring'>): boolean {
+export function isMessageRecipient(member: Pick<RoomRecipient, 'ignoring'>): boolean {
   return !member.ignoring;
 }
 
 /** System announcements (joins, renames, leaves) reach every logged-in member, ignoring ones too. */
-export function isSystemRecipient(_member: Pick<Member, 'ignoring'>): boolean {
+export function isSystemRecipient(_member: Pick<RoomRecipient, 'ignoring'>): boolean {
   return true;
 }
 
 export type Audience = 'message' | 'system';
 
-export function recipientFilter(audience: Audience): (member: Pick<Member, 'ignoring'>) => boolean {
+export function recipientFilter(audience: Audience): (member: Pick<RoomRecipient, 'ignoring'>) => boolean {
   return audience === 'message' ? isMessageRecipient : isSystemRecipient;
 }
 

@@ -2,17 +2,24 @@
 // anyone in them (the rooms index: one counter per room, deleted when its room empties).
 import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { RoomCount } from '../core/events.ts';
-import type { Member } from '../core/rules.ts';
+import type { Member, RoomRecipient } from '../core/rules.ts';
 import { isEventFormat } from '../core/text-format.ts';
 import { PARTITION_KEY, ROOMS_INDEX, ROOMS_INDEX_PARTITION_KEY, ROOMS_INDEX_SORT_KEY, ROOMS_PARTITION, TTL_ATTRIBUTE } from '../table.ts';
 import { connectionIdOf, expiryFor, roomKey, roomOf } from './keys.ts';
-import type { StoreRequests } from './requests.ts';
+import type { IndexQuery, StoreRequests } from './requests.ts';
 import type { ChatStore, StoreOptions } from './types.ts';
+
+/**
+ * After a short first page of recipients, each page is at most this many times the one before: posting a
+ * page (tens of µs of CPU per recipient) outlasts reading the next (a few µs per item), so the posts keep
+ * flowing, and a room of N takes about log4(N / first page) requests before DynamoDB's 1 MB pages.
+ */
+export const RECIPIENT_PAGE_GROWTH = 4;
 
 /** One COUNT request reads this many room counters at most: `/rooms` stays two requests. */
 export const ROOMS_COUNTED = 10_000;
 
-type RoomStore = Pick<ChatStore, 'members' | 'enterRoom' | 'leaveRoom' | 'busiestRooms' | 'allRooms' | 'roomCount'>;
+type RoomStore = Pick<ChatStore, 'members' | 'recipients' | 'enterRoom' | 'leaveRoom' | 'busiestRooms' | 'allRooms' | 'roomCount'>;
 
 export function roomItems({ TableName, clock, send, conditional, queryPages, queryIndex }: StoreRequests, options: StoreOptions): RoomStore {
   const nowSeconds = () => Math.floor(clock() / 1000);
@@ -23,6 +30,11 @@ export function roomItems({ TableName, clock, send, conditional, queryPages, que
     async *members(room) {
       const query = { partition: room, projection: '#pk, nickname, ignoring, #format', names: { '#pk': PARTITION_KEY, '#format': 'format' }, pageSize: options.membersPageSize };
       for await (const items of queryIndex(query)) yield items.map(toMember);
+    },
+
+    async *recipients(room, firstPage) {
+      const query: IndexQuery = { partition: room, projection: '#pk, ignoring, #format', names: { '#pk': PARTITION_KEY, '#format': 'format' }, pageSize: options.membersPageSize, ...(firstPage === undefined ? {} : { growingPages: { first: firstPage, growth: RECIPIENT_PAGE_GROWTH } }) };
+      for await (const items of queryIndex(query)) yield items.map(toRecipient);
     },
 
     async enterRoom(room) {
@@ -92,11 +104,10 @@ function toRoomCount(item: Record<string, unknown>): RoomCount {
   return { room: roomOf(item), count: Math.max(0, Number(item[ROOMS_INDEX_SORT_KEY])) };
 }
 
+function toRecipient(item: Record<string, unknown>): RoomRecipient {
+  return { connectionId: connectionIdOf(item), ignoring: item.ignoring === true, format: isEventFormat(item.format) ? item.format : 'json' };
+}
+
 function toMember(item: Record<string, unknown>): Member {
-  return {
-    connectionId: connectionIdOf(item),
-    nickname: String(item.nickname),
-    ignoring: item.ignoring === true,
-    format: isEventFormat(item.format) ? item.format : 'json',
-  };
+  return { ...toRecipient(item), nickname: String(item.nickname) };
 }

@@ -1,7 +1,7 @@
 // What the store keeps and the operations the chat may ask of it: records as the chat sees them,
 // not as DynamoDB stores them (functions/store/*.ts map between the two).
 import type { RoomCount, RoomEvent } from '../core/events.ts';
-import type { Member } from '../core/rules.ts';
+import type { Member, RoomRecipient } from '../core/rules.ts';
 import type { EventFormat } from '../core/text-format.ts';
 
 export interface ConnectionRecord {
@@ -166,6 +166,12 @@ export interface ChatStore {
   releaseClaim(key: string, connectionId: string, release?: ClaimRelease): Promise<boolean>;
   /** Logged-in members of a room, a page at a time, from the sparse index (never a Scan). */
   members(room: string): AsyncGenerator<Member[]>;
+  /**
+   * The same members as a broadcast needs them (no names: a smaller answer to parse), a page at a time;
+   * with `firstPage`, the first page holds at most that many and the pages grow from there (each is
+   * posted to while the next is read), up to DynamoDB's 1 MB.
+   */
+  recipients(room: string, firstPage?: number): AsyncGenerator<RoomRecipient[]>;
   /** Moves a logged-in connection to `room`; returns the item as it was, or null if not logged in. */
   moveToRoom(connectionId: string, room: string): Promise<ConnectionRecord | null>;
   /** Counts one member into `room`'s counter (which lists the room until 2 h 10 min after its latest join). */

@@ -175,6 +175,29 @@ export function defineStoreTests(startTable: () => Promise<TestTable>, traits: E
       expect(paged.metrics.requests).toBe(pageSizes.length);
     });
 
+    it("reads a broadcast's recipients as members without names: a short first page, each next one 4× the one before", async () => {
+      const ids = await Promise.all(Array.from({ length: 130 }, (_, i) => member(`r${String(i).padStart(4, '0')}`, 'heard')));
+      const text = newId();
+      await store.createConnection(text, Date.now(), 'text');
+      await store.claimNickname('heardtext', 'heardtext', text, Date.now(), 1);
+      await store.setNickname(text, 'heardtext', 'heardtext', 'heard', 1, { session: 'test-session', ignoring: true });
+      const reader = table.store();
+      const pageSizes: number[] = [];
+      const heard = [];
+      for await (const page of reader.recipients('heard', 5)) {
+        pageSizes.push(page.length);
+        heard.push(...page);
+      }
+      expect(pageSizes).toEqual([5, 20, 80, 26]);
+      expect(reader.metrics.requests).toBe(4);
+      expect(new Set(heard.map((r) => r.connectionId))).toEqual(new Set([...ids, text]));
+      expect(heard.find((r) => r.connectionId === text)).toEqual({ connectionId: text, ignoring: true, format: 'text' });
+      expect(heard.every((r) => !('nickname' in r))).toBe(true);
+      const whole = [];
+      for await (const page of reader.recipients('heard')) whole.push(page.length);
+      expect(whole).toEqual([131]);
+    });
+
     it('drops a member from the index when its connection is deleted', async () => {
       const id = await member('Leaver', 'clearing');
       await store.deleteConnection(id);
