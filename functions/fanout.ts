@@ -200,8 +200,9 @@ export function createFanout(options: FanoutOptions): Fanout {
 
 /**
  * Runs at most `concurrency` tasks at once, the others in the order they came. A task that can start
- * costs its own promise and one more; a waiting one is a closure until it starts (p-limit makes about
- * six promises per task, and a broadcast runs one task per recipient).
+ * costs its own promise and one more; a waiting one is a closure until it starts. In place of p-limit
+ * on this one hot path (a task per recipient): about 1 µs per task against its 2–3 µs (100,000 tasks,
+ * bound 64; test/fanout-bound.test.ts says what it keeps).
  */
 export function createBound(concurrency: number): <T>(task: () => Promise<T>) => Promise<T> {
   let active = 0;

@@ -230,7 +230,7 @@ async function seedUser(store: ChatStore, key: string): Promise<{ connectionId: 
   await store.claimNickname(key, key, connectionId, now, loginSeq);
   await store.setNickname(connectionId, key, key, LOBBY, loginSeq, { session: `session-${key}` });
   await store.enterRoom(LOBBY);
-  await store.issueResume(key, { nickname: key, tokenHash: 'probe', connectionId, loginSeq, room: LOBBY, ignoring: false, expiresAt: Math.floor(Date.now() / 1000) + 600, session: `session-${key}` });
+  await store.issueResume(key, { nickname: key, tokenHash: 'probe', connectionId, loginSeq, room: LOBBY, ignoring: false, expiresAt: Math.floor(Date.now() / 1000) + 600, session: `session-${key}`, sub: null });
   return { connectionId, key };
 }
 
