@@ -145,8 +145,7 @@ export function createChat(options: ChatOptions): Chat {
         // Counted before parsing: a flood of garbage is still a flood.
         const sender = await loadSender(fanout, event, frameId);
         if (!sender) return OK;
-        const body = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : (event.body ?? '');
-        const parsed = parseFrame(body);
+        const parsed = parseFrame(frameBody(event));
         const command = parsed.ok ? parsed.command : null;
         const owner = ownerOf(event);
         const denied = parsed.ok ? (accessError(parsed.command, sender) ?? notYourNickname(owner, parsed.command)) : parsed.error;
@@ -266,10 +265,17 @@ export function createChat(options: ChatOptions): Chat {
       log.error('handler failed', { connectionId, routeKey, error: String(error) });
       if (fanout && event.requestContext.eventType === 'MESSAGE') {
         const failure = chatError('INTERNAL_ERROR', 'The server could not process that; nothing was sent. Please try again.');
-        // The sender's format is not known here (loading it may be what failed): JSON, the default.
-        await fanout.post(connectionId, delivery.encode(errorEvent(failure), 'json')).catch(() => undefined);
+        // The sender's format is not known here (loading it may be what failed): JSON, the default. Its
+        // client id is (a pure parse of the frame), so a client waiting for that id's answer gets it.
+        const { clientId } = parseFrame(frameBody(event));
+        await fanout.post(connectionId, delivery.encode(errorEvent(failure, undefined, clientId), 'json')).catch(() => undefined);
       }
       return { statusCode: 500, body: 'Internal server error' };
     }
   }
+}
+
+/** A frame's text as the client sent it (API Gateway base64-encodes binary frames). */
+function frameBody(event: WebSocketEvent): string {
+  return event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : (event.body ?? '');
 }

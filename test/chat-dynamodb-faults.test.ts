@@ -85,10 +85,11 @@ describe('DynamoDB throttling', () => {
     const bob = await login('bob2');
     await local.whenIdle();
     failNext = 1_000;
-    alice.send('lost?');
+    alice.send(JSON.stringify({ action: 'message', text: 'lost?', id: 'c-lost' }));
     // The SDK backs off between its attempts (longer for throttling), so allow for a slow machine.
     const error = await alice.waitFor((e) => e.type === 'error', 'INTERNAL_ERROR', 20_000);
-    expect(error).toMatchObject({ code: 'INTERNAL_ERROR', message: expect.stringMatching(/nothing was sent/u) });
+    // With the frame's id, as every error for that frame: the client knows which send to retry.
+    expect(error).toMatchObject({ code: 'INTERNAL_ERROR', message: expect.stringMatching(/nothing was sent/u), id: 'c-lost' });
     failNext = 0;
     bob.send('/ls');
     expect((await bob.next('users')).users).toEqual(['alice2', 'bob2']);
