@@ -17,16 +17,27 @@ const SCRIPT_CODES = (
   'Tglg Thaa Thai Tibt Tirh Tnsa Todr Tols Toto Tutg Ugar Vaii Vith Wara Wcho Xpeo Xsux Yezi Yiii Zanb'
 ).split(' ');
 
-const SCRIPTS: ReadonlyArray<{ code: string; pattern: RegExp }> = SCRIPT_CODES.flatMap((code) => {
-  try {
-    return [{ code, pattern: new RegExp(`\\p{Script_Extensions=${code}}`, 'u') }];
-  } catch {
-    return [];
-  }
-});
+/**
+ * Built on first use, not at import: compiling and first running these ~170 property patterns takes
+ * ≈25 ms, a cold start's worth, and only a name with a character beyond ASCII needs them.
+ */
+let scripts: ReadonlyArray<{ code: string; pattern: RegExp }> | undefined;
+const scriptPatterns = () =>
+  (scripts ??= SCRIPT_CODES.flatMap((code) => {
+    try {
+      return [{ code, pattern: new RegExp(`\\p{Script_Extensions=${code}}`, 'u') }];
+    } catch {
+      return [];
+    }
+  }));
 
 /** Characters that go with every script: digits 0-9, `_ - .`, most combining marks. */
-const ANY_SCRIPT = /[\p{Script_Extensions=Common}\p{Script_Extensions=Inherited}]/u;
+let anyScript: RegExp | undefined;
+const goesWithAnyScript = (char: string) => (anyScript ??= /[\p{Script_Extensions=Common}\p{Script_Extensions=Inherited}]/u).test(char);
+
+/** ASCII needs no pattern: its letters are Latin only, everything else in it goes with any script. */
+const LATIN_ONLY: ReadonlySet<string> = new Set(['Latn']);
+const ASCII_LETTER = /^[A-Za-z]$/;
 
 /**
  * Writing systems that legitimately mix several scripts (UTS #39 augmented sets): Japanese mixes Han,
@@ -42,9 +53,10 @@ const AUGMENTED: Readonly<Record<string, readonly string[]>> = {
 
 /** The scripts of one character (with its augmented sets), or null when it goes with any script. */
 export function scriptsOf(char: string): ReadonlySet<string> | null {
-  if (ANY_SCRIPT.test(char)) return null;
+  if (char.length === 1 && char <= '\u007f') return ASCII_LETTER.test(char) ? LATIN_ONLY : null;
+  if (goesWithAnyScript(char)) return null;
   const scripts = new Set<string>();
-  for (const { code, pattern } of SCRIPTS) {
+  for (const { code, pattern } of scriptPatterns()) {
     if (!pattern.test(char)) continue;
     scripts.add(code);
     for (const extra of AUGMENTED[code] ?? []) scripts.add(extra);
