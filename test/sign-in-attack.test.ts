@@ -1,28 +1,12 @@
 // Attacks on NICKNAME_FROM_CLAIM (issue 12): can one account appear to others as another? Real issuer on
 // loopback, the real authorizer and chat under the local gateway, dynalite, real `ws` clients.
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { JWTPayload } from 'jose';
 import { parseNickname } from '../functions/core/nickname.ts';
-import { useLocalChat } from './support/chat.ts';
+import { useClaimNamedChat } from './support/claim-named-chat.ts';
 import { HandshakeRefused, type ChatClient } from './support/client.ts';
-import { OidcIssuer } from './support/oidc-issuer.ts';
 
-const AUDIENCE = 'wschat-test';
-const issuer = await OidcIssuer.start();
-afterAll(() => issuer.close());
-await issuer.addKey('ES256', 'k1');
-const chat = useLocalChat({
-  env: {
-    CONNECT_AUTH: 'jwt',
-    JWT_ISSUER: issuer.issuer,
-    JWT_AUDIENCE: AUDIENCE,
-    JWKS_URL: issuer.jwksUrl,
-    NICKNAME_FROM_CLAIM: 'true',
-    RATE_LIMIT_FRAMES: '0',
-  },
-});
-/** A token for `sub` with exactly these other claims (no `preferred_username` unless given). */
-const tokenWith = (sub: string, claims: JWTPayload = {}) => issuer.sign('k1', { sub, aud: AUDIENCE, ...claims });
+const { chat, tokenWith } = await useClaimNamedChat({ RATE_LIMIT_FRAMES: '0' });
 const signedIn = async (sub: string, username: string, query: Record<string, string> = {}) =>
   chat.connect({ token: await tokenWith(sub, { preferred_username: username }), ...query });
 const keyOf = (name: string) => {

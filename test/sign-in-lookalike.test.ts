@@ -1,34 +1,19 @@
-// NICKNAME_FROM_CLAIM against posing (issue 12): a signed-in account may use only its own name, spelt as
-// its IdP spells it (case and width aside), and a name key is bound to the account (`sub`) that used it,
-// so neither an account whose IdP name is a look-alike (all-Cyrillic `аӏісе`, a distinct user at the IdP)
-// nor one the IdP later gave the same name takes it over while its owner is away; resume tokens are bound
-// to the account too. Real issuer on loopback, the real authorizer and chat under the local gateway.
+// NICKNAME_FROM_CLAIM against posing (issue 12): a signed-in account may use only its own name, exactly as
+// its IdP spells it, and a name key is bound to the account (`sub`) that used it, so neither an account
+// whose IdP name is a look-alike (`rnel` beside `mel`, a distinct user at the IdP) nor one the IdP later
+// gave the same name takes it over while its owner is away; resume tokens are bound to the account too. Real issuer on loopback, the real authorizer and chat under the local gateway.
 import { DeleteItemCommand } from '@aws-sdk/client-dynamodb';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseNickname } from '../functions/core/nickname.ts';
 import { DEFAULT_SETTINGS } from '../functions/settings.ts';
 import { localDynamoClient } from '../local/dynamodb.ts';
-import { useLocalChat } from './support/chat.ts';
+import { useClaimNamedChat } from './support/claim-named-chat.ts';
 import { HandshakeRefused, type ChatClient } from './support/client.ts';
-import { OidcIssuer } from './support/oidc-issuer.ts';
 import { runTs } from './support/processes.ts';
 import { partitionKeys } from './support/table.ts';
 
-const AUDIENCE = 'wschat-test';
-const issuer = await OidcIssuer.start();
-afterAll(() => issuer.close());
-await issuer.addKey('ES256', 'k1');
-const chat = useLocalChat({
-  env: {
-    CONNECT_AUTH: 'jwt',
-    JWT_ISSUER: issuer.issuer,
-    JWT_AUDIENCE: AUDIENCE,
-    JWKS_URL: issuer.jwksUrl,
-    NICKNAME_FROM_CLAIM: 'true',
-    RATE_LIMIT_FRAMES: '0',
-  },
-});
-const tokenFor = (sub: string, username: string) => issuer.sign('k1', { sub, aud: AUDIENCE, preferred_username: username });
+const { chat, tokenWith } = await useClaimNamedChat({ RATE_LIMIT_FRAMES: '0' });
+const tokenFor = (sub: string, username: string) => tokenWith(sub, { preferred_username: username });
 const signedIn = async (sub: string, username: string, query: Record<string, string> = {}) => chat.connect({ token: await tokenFor(sub, username), ...query });
 const keyOf = (name: string) => {
   const parsed = parseNickname(name);

@@ -1,21 +1,13 @@
 // NICKNAME_FROM_CLAIM=true: a signed-in user logs in only as the name their token carries (the
 // authorizer's `name`, which reaches every route as requestContext.authorizer), by `?nickname=` or
-// `/nick`, in any spelling of the same look-alike key; any other name is refused, so nobody can pose
-// as another. Real issuer on loopback, the real authorizer and chat under the local gateway.
-import { afterAll, describe, expect, it } from 'vitest';
-import { useLocalChat } from './support/chat.ts';
+// `/nick`, spelt as the claim spells it; any other name is refused, so nobody can pose as another. Real issuer on loopback, the real authorizer and chat under the local gateway.
+import { describe, expect, it } from 'vitest';
+import { useClaimNamedChat } from './support/claim-named-chat.ts';
 import { HandshakeRefused } from './support/client.ts';
-import { OidcIssuer } from './support/oidc-issuer.ts';
 import { partitionKeys } from './support/table.ts';
 
-const AUDIENCE = 'wschat-test';
-const issuer = await OidcIssuer.start();
-afterAll(() => issuer.close());
-await issuer.addKey('ES256', 'k1');
-const chat = useLocalChat({
-  env: { CONNECT_AUTH: 'jwt', JWT_ISSUER: issuer.issuer, JWT_AUDIENCE: AUDIENCE, JWKS_URL: issuer.jwksUrl, NICKNAME_FROM_CLAIM: 'true' },
-});
-const tokenFor = (sub: string, username?: string) => issuer.sign('k1', { sub, aud: AUDIENCE, ...(username ? { preferred_username: username } : {}) });
+const { chat, tokenWith } = await useClaimNamedChat();
+const tokenFor = (sub: string, username?: string) => tokenWith(sub, username ? { preferred_username: username } : {});
 
 describe('the nickname bound to the sign-in claim', () => {
   it('logs a user in as their own name, by ?nickname= or /nick, spelt as the claim spells it', async () => {
