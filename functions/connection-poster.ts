@@ -215,15 +215,15 @@ export function createConnectionPoster(
   };
 
   /** Signs and sends one post: synchronous up to the HTTP exchange. */
-  const exchange = (connectionId: string, body: Body, { scope: signing, key }: Signing, date: string): Promise<void> => {
+  const exchange = (connectionId: string, body: Body, { scope, key }: Signing, date: string): Promise<void> => {
     const segment = encodePathSegment(connectionId);
     const path = `${stagePath}/@connections/${segment}`;
     // An encoded segment is unreserved characters and %XX: encoding it again only escapes its '%'.
     const canonicalPath = segment === '.' || segment === '..' ? canonicalUri(path) : `${connectionsPath}/${segment.replaceAll('%', '%25')}`;
     const canonicalRequest =
-      `POST\n${canonicalPath}\n\n${body.canonicalHeaders}x-amz-date:${date}\n${signing.tokenLine}\n${signing.signedHeaders}\n${body.hash}`;
-    const stringToSign = `${ALGORITHM}\n${date}\n${signing.scope}\n${createHash('sha256').update(canonicalRequest).digest('hex')}`;
-    const authorization = signing.authorizationPrefix + createHmac('sha256', key).update(stringToSign).digest('hex');
+      `POST\n${canonicalPath}\n\n${body.canonicalHeaders}x-amz-date:${date}\n${scope.tokenLine}\n${scope.signedHeaders}\n${body.hash}`;
+    const stringToSign = `${ALGORITHM}\n${date}\n${scope.scope}\n${createHash('sha256').update(canonicalRequest).digest('hex')}`;
+    const authorization = scope.authorizationPrefix + createHmac('sha256', key).update(stringToSign).digest('hex');
 
     const headers: string[] = [
       'host', host,
@@ -233,7 +233,7 @@ export function createConnectionPoster(
       'x-amz-date', date,
       'authorization', authorization,
     ];
-    if (signing.token) headers.push('x-amz-security-token', signing.token);
+    if (scope.token) headers.push('x-amz-security-token', scope.token);
 
     return new Promise<void>((resolve, reject) => {
       const outgoing = send({ agent, method: 'POST', hostname: url.hostname, port, path, headers, timeout: POST_TIMEOUT_MS }, (response) =>

@@ -14,6 +14,7 @@ import {
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { httpStatusOf, isAwsError } from './aws-errors.ts';
+import { createBound } from './bound.ts';
 import { createConnectionPoster, POST_TIMEOUT_MS } from './connection-poster.ts';
 import type { Logger } from './log.ts';
 import { NO_METRICS, type MetricKey, type MetricsRecorder } from './metrics.ts';
@@ -128,7 +129,12 @@ export function createFanout(options: FanoutOptions): Fanout {
      */
     function post(connectionId: string, data: Uint8Array): Promise<PostOutcome> {
       metrics.posts += 1;
-      return bound(() => poster.post(connectionId, data)).then(delivered, (error: unknown) => afterFailure(connectionId, data, error, 0));
+      return tryOnce(connectionId, data).then(delivered, (error: unknown) => afterFailure(connectionId, data, error, 0));
+    }
+
+    /** One attempt: a slot of the bound, for the post alone. */
+    function tryOnce(connectionId: string, data: Uint8Array): Promise<void> {
+      return bound(() => poster.post(connectionId, data));
     }
 
     function delivered(): PostOutcome {
@@ -150,7 +156,7 @@ export function createFanout(options: FanoutOptions): Fanout {
           count('retried');
           await sleep(wait);
           try {
-            await bound(() => poster.post(connectionId, data));
+            await tryOnce(connectionId, data);
             return delivered();
           } catch (next) {
             error = next;
@@ -196,44 +202,6 @@ export function createFanout(options: FanoutOptions): Fanout {
   }
 
   return view(Number.POSITIVE_INFINITY);
-}
-
-/**
- * Runs at most `concurrency` tasks at once, the others in the order they came. A task that can start
- * costs its own promise and one more; a waiting one is a closure until it starts. In place of p-limit
- * on this one hot path (a task per recipient): about 1 µs per task against its 2–3 µs (100,000 tasks,
- * bound 64; test/fanout-bound.test.ts says what it keeps).
- */
-export function createBound(concurrency: number): <T>(task: () => Promise<T>) => Promise<T> {
-  let active = 0;
-  let waiting: Array<() => void> = [];
-  let next = 0;
-  const release = () => {
-    active -= 1;
-    const queued = waiting[next];
-    if (!queued) return;
-    next += 1;
-    if (next === waiting.length) {
-      waiting = [];
-      next = 0;
-    }
-    queued();
-  };
-  const start = <T>(task: () => Promise<T>): Promise<T> => {
-    active += 1;
-    let running: Promise<T>;
-    try {
-      running = task();
-    } catch (error) {
-      running = Promise.reject(error);
-    }
-    running.then(release, release);
-    return running;
-  };
-  return <T>(task: () => Promise<T>): Promise<T> => {
-    if (active < concurrency) return start(task);
-    return new Promise<T>((resolve, reject) => waiting.push(() => void start(task).then(resolve, reject)));
-  };
 }
 
 /**

@@ -158,9 +158,8 @@ async function startOn(dynamodbEndpoint: string, tableName: string, options: Loc
       await sweeper?.close();
       sweeperClient?.destroy();
       await gateway.close();
-      await container?.closeContainer(); // before the emulator its deferred tasks would write to
+      await container?.closeContainer(); // before the emulator its deferred tasks would write to (and reset)
       await emulator?.close();
-      container?.resetContainer();
       container?.resetAuthorizerContainer();
     },
   };

@@ -1,9 +1,9 @@
-// The fan-out's own concurrency bound (functions/fanout.ts createBound), used instead of p-limit on the
+// The fan-out's own concurrency bound (functions/bound.ts createBound), used instead of p-limit on the
 // hot path (one task per recipient): about 1 µs per task against p-limit's 2–3 µs, measured with 100,000
 // tasks at a bound of 64. What it must keep: never more than the bound at once, the rest started in the
 // order they came, every task's outcome passed through, and a failing task freeing its place.
 import { describe, expect, it } from 'vitest';
-import { createBound } from '../functions/fanout.ts';
+import { createBound } from '../functions/bound.ts';
 
 /** A task the test finishes by hand, and whether it has started. */
 function heldTask(log: string[], name: string) {
