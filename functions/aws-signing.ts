@@ -7,7 +7,7 @@
 // what the SDK's default credential chain ends up doing on Lambda, without the chain's other providers
 // (profiles, SSO, STS, IMDS), which were ~90 KiB of every bundle and ran on every cold start.
 import { createHash, createHmac, type BinaryLike, type Hash, type Hmac } from 'node:crypto';
-import type { AwsCredentialIdentity, Checksum, ChecksumConstructor } from '@smithy/types';
+import type { AwsCredentialIdentity, Checksum, ChecksumConstructor, SourceData } from '@smithy/types';
 
 export type AwsCredentials = AwsCredentialIdentity;
 
@@ -23,9 +23,9 @@ export class NodeSha256 implements Checksum {
   private readonly key: BinaryLike | undefined;
   private hash: Hash | Hmac;
 
-  constructor(secret?: BinaryLike) {
-    this.key = secret;
-    this.hash = NodeSha256.start(secret);
+  constructor(secret?: SourceData) {
+    this.key = typeof secret === 'string' || secret === undefined ? secret : secret instanceof ArrayBuffer ? new Uint8Array(secret) : new Uint8Array(secret.buffer, secret.byteOffset, secret.byteLength);
+    this.hash = NodeSha256.start(this.key);
   }
 
   update(data: Uint8Array | string): void {
