@@ -49,7 +49,7 @@ export interface BundleFigures {
 const HANDLERS_DIR = join(PROJECT_ROOT, 'functions', 'handlers');
 const TABLE = 'wschat-init-probe';
 /** Logged-in members of the room a first message goes to. */
-export const ROOM = Number(process.env.PROBE_ROOM ?? 100);
+export const ROOM = 100;
 const AUDIENCE = 'wschat-init-probe';
 
 interface FirstCall {
@@ -78,7 +78,7 @@ export async function measureBundles(outdir: string, runs = 5): Promise<BundleFi
         format: BUNDLING.format === 'esm' ? 'esm' : 'cjs',
         target: BUNDLING.target ?? 'node22',
         mainFields: BUNDLING.mainFields ?? ['module', 'main'],
-        minify: process.env.PROBE_NO_MINIFY ? false : (BUNDLING.minify ?? true),
+        minify: BUNDLING.minify ?? true,
         sourcemap: BUNDLING.sourceMap ?? true,
         sourcesContent: BUNDLING.sourcesContent ?? false,
         logLevel: 'error',
@@ -116,7 +116,7 @@ process.stdout.write('\\nPROBE ' + JSON.stringify({ importMs: t1 - t0, callMs: t
 
 /** One fresh process: import the bundle, then one invocation; the clock starts inside it (node's own start excluded). */
 async function coldStart(file: string, first: { event: unknown; withContext: boolean }, env: Record<string, string>): Promise<{ importMs: number; callMs: number }> {
-  const { stdout } = await run(process.execPath, [...(process.env.PROBE_NODE_ARGS ?? '').split(' ').filter(Boolean), '--no-warnings', '--input-type=module', '-e', CHILD], {
+  const { stdout } = await run(process.execPath, ['--no-warnings', '--input-type=module', '-e', CHILD], {
     env: { PATH: process.env.PATH ?? '', ...env, BUNDLE_URL: pathToFileURL(file).href, PROBE_EVENT: JSON.stringify(first) },
     maxBuffer: 16 * 1024 * 1024,
   });
@@ -202,7 +202,7 @@ async function startStage(): Promise<Stage> {
   return {
     env: {
       ...LOCAL_AWS_ENV,
-      TABLE_NAME: TABLE, ...(process.env.PROBE_FC ? { FANOUT_CONCURRENCY: process.env.PROBE_FC } : {}),
+      TABLE_NAME: TABLE,
       DYNAMODB_ENDPOINT: dynamo.endpoint,
       CALLBACK_URL: callbackUrl,
       CONNECT_AUTH: 'jwt',
