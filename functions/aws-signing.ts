@@ -7,7 +7,7 @@
 // what the SDK's default credential chain ends up doing on Lambda, without the chain's other providers
 // (profiles, SSO, STS, IMDS), which were ~90 KiB of every bundle and ran on every cold start.
 import { createHash, createHmac, type BinaryLike, type Hash, type Hmac } from 'node:crypto';
-import type { AwsCredentialIdentity, Checksum, ChecksumConstructor, SourceData } from '@smithy/types';
+import type { AwsCredentialIdentity, Checksum, ChecksumConstructor, HashConstructor, SourceData } from '@smithy/types';
 
 export type AwsCredentials = AwsCredentialIdentity;
 
@@ -15,7 +15,7 @@ export interface AwsSigning {
   credentials(): Promise<AwsCredentials>;
   region(): Promise<string>;
   /** SHA-256, or HMAC-SHA-256 when given a key, as the SDK's signer takes it. */
-  sha256: ChecksumConstructor;
+  sha256: ChecksumConstructor | HashConstructor;
 }
 
 /** node:crypto's SHA-256 and HMAC-SHA-256 behind the SDK's Checksum interface. */

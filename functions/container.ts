@@ -1,8 +1,8 @@
 // What a Lambda container builds once and reuses across invocations: the DynamoDB client, one
 // management API client per endpoint, the logger and the chat itself. Configuration comes from the
 // environment, read through functions/settings.ts: a bad value fails the container, naming it.
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { signingFromEnvironment, type AwsSigning } from './aws-signing.ts';
 import { createChat, type Chat } from './chat.ts';
 import type { Scheduler } from './chat/later.ts';
 import { createConnectAuth } from './connect-auth.ts';
@@ -13,7 +13,7 @@ import { createTimerScheduler, type TimerScheduler } from './later-timers.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createMetricsPublisher, dimensionsOf, invocationMetrics, type MetricsPublisher } from './metrics.ts';
 import { readSettings, SETTINGS, type Settings } from './settings.ts';
-import { createStore } from './store.ts';
+import { createDynamoDbHttp, createStore } from './store.ts';
 import type { WebSocketEvent } from './websocket-event.ts';
 
 let chat: ContainerChat | undefined;
@@ -54,8 +54,9 @@ export async function closeContainer(): Promise<void> {
 export function buildChat(env: Readonly<Record<string, string | undefined>>): ContainerChat {
   const settings = readSettings(env, 'the environment');
   const log = createLogger();
+  const signing = signingFromEnvironment(env);
   const endpoint = settings.dynamodbEndpoint;
-  const dynamodb = new DynamoDBClient(endpoint ? { endpoint } : {});
+  const dynamodb = createDynamoDbHttp({ signing, ...(endpoint ? { endpoint } : {}) });
   // Every value passed explicitly: the table in settings.ts is the one place defaults live.
   const store = createStore(dynamodb, {
     tableName: settings.tableName,
@@ -72,7 +73,7 @@ export function buildChat(env: Readonly<Record<string, string | undefined>>): Co
     return fanout;
   };
 
-  const later = schedulerFor(settings, dynamodb, log);
+  const later = schedulerFor(settings, signing, log);
   const chat = createChat({
     store,
     log,
@@ -114,11 +115,11 @@ export function buildChat(env: Readonly<Record<string, string | undefined>>): Co
 }
 
 /** The queue when the stack names one, in-process timers with LEAVE_TIMERS, else none (leaves at once). */
-function schedulerFor(settings: Settings, dynamodb: DynamoDBClient, log: Logger): Scheduler | TimerScheduler | undefined {
+function schedulerFor(settings: Settings, signing: AwsSigning, log: Logger): Scheduler | TimerScheduler | undefined {
   if (settings.laterQueueUrl && settings.leaveTimers) {
     throw new Error(`${SETTINGS.laterQueueUrl.env} and ${SETTINGS.leaveTimers.env} are both set: deferred work goes to the queue or to timers, not both`);
   }
-  if (settings.laterQueueUrl) return createQueueScheduler({ queueUrl: settings.laterQueueUrl, signing: dynamodb.config });
+  if (settings.laterQueueUrl) return createQueueScheduler({ queueUrl: settings.laterQueueUrl, signing });
   return settings.leaveTimers ? createTimerScheduler(log) : undefined;
 }
 

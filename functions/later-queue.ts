@@ -4,16 +4,13 @@
 // Not through @aws-sdk/client-sqs: it adds 26.5 KiB to every handler's bundle (539,131 → 566,300 bytes
 // with the project's esbuild options), which would put the handlers at ≈ 597 of their 600 KiB budget;
 // this file adds 4.3 KiB (→ 543,520). It is the one call, in SQS's JSON protocol, signed by the SDK's
-// own SigV4 signer (@smithy/signature-v4, in the bundles already) with the DynamoDB client's
-// credentials, Region and hash; test/later-queue.test.ts sends the same message with client-sqs and
+// own SigV4 signer (@smithy/signature-v4, in the bundles already) with the container's signing
+// identity (aws-signing.ts); test/later-queue.test.ts sends the same message with client-sqs and
 // requires the same request, each signature re-derived by the signer.
 import { createHash } from 'node:crypto';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SignatureV4 } from '@smithy/signature-v4';
+import type { AwsSigning } from './aws-signing.ts';
 import type { LaterTask, Scheduler } from './chat/later.ts';
-
-/** What signing needs, as any SDK v3 client's resolved config has it (the DynamoDB client's, in the container). */
-export type SigningConfig = Pick<DynamoDBClient['config'], 'credentials' | 'region' | 'sha256'>;
 
 /** SQS's longest message delay. */
 export const MAX_DELAY_SECONDS = 900;
@@ -33,7 +30,7 @@ export class QueueSendError extends Error {
 
 export interface QueueSchedulerOptions {
   queueUrl: string;
-  signing: SigningConfig;
+  signing: AwsSigning;
   /** Default: the global fetch (tests may count requests). */
   fetch?: typeof fetch;
 }

@@ -8,6 +8,8 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { isAwsError } from '../functions/aws-errors.ts';
+import { NodeSha256, type AwsSigning } from '../functions/aws-signing.ts';
+import { createDynamoDbHttp, type DynamoDbHttp } from '../functions/store/dynamodb-http.ts';
 import { keyAttributes, TABLE_SCHEMA } from '../functions/table.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './aws-env.ts';
 
@@ -33,6 +35,18 @@ export async function startDynalite(port = 0, host = '127.0.0.1'): Promise<Emula
 
 export function localDynamoClient(endpoint: string): DynamoDBClient {
   return new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+}
+
+/** What local requests sign with (the emulators check only that a signature is there). */
+export const LOCAL_SIGNING: AwsSigning = {
+  credentials: () => Promise.resolve(LOCAL_CREDENTIALS),
+  region: () => Promise.resolve(LOCAL_REGION),
+  sha256: NodeSha256,
+};
+
+/** The store's DynamoDB connection to a local emulator (the handlers build theirs from the environment). */
+export function localStoreDynamoDb(endpoint: string): DynamoDbHttp {
+  return createDynamoDbHttp({ endpoint, signing: LOCAL_SIGNING });
 }
 
 /** Creates the chat table if it does not exist yet; returns true when it created it. */

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { FIRST_PAGE } from '../functions/chat/delivery.ts';
 import { createStore, type ChatStore } from '../functions/store.ts';
-import { localDynamoClient } from '../local/dynamodb.ts';
+import { localStoreDynamoDb } from '../local/dynamodb.ts';
 import { useLocalChat } from './support/chat.ts';
 import { connectionIdOf, type ChatClient } from './support/client.ts';
 import { directChat, messageEvent } from './support/lambda.ts';
@@ -50,7 +50,7 @@ describe('a broadcast read in pages', () => {
     const clients = await room('paged', 7);
     await harness.settled(...clients);
     // Pages of at most 2 on the chat's own table: the read-ahead and every page after it.
-    const small = createStore(localDynamoClient(harness.chat.dynamodbEndpoint), { tableName: harness.chat.tableName, membersPageSize: 2 });
+    const small = createStore(localStoreDynamoDb(harness.chat.dynamodbEndpoint), { tableName: harness.chat.tableName, membersPageSize: 2 });
     const { store, reads } = watched(small);
     const chat = directChat({ store, callbackUrl: harness.chat.callbackUrl });
     const [sender] = clients as [ChatClient];

@@ -1,15 +1,16 @@
-// DynamoDB throttling and transient errors (dynalite cannot throttle, so a middleware injects them into
-// the real SDK client, inside its retry loop): the SDK's retries absorb short bursts; when they run
-// out, the sender gets INTERNAL_ERROR, never a silent loss, and everyone else's state is intact.
+// DynamoDB throttling and transient errors (dynalite cannot throttle, so a proxy in front of it answers
+// as DynamoDB does, to each attempt of the store's HTTP client): its retries absorb short bursts; when
+// they run out, the sender gets INTERNAL_ERROR, never a silent loss, and everyone else's state is intact.
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createStore } from '../functions/store.ts';
+import { createStore, type DynamoDbHttp } from '../functions/store.ts';
 import { withLocalAwsEnv } from '../local/aws-env.ts';
-import { ensureTable, localDynamoClient, startDynalite, type Emulator } from '../local/dynamodb.ts';
+import { ensureTable, localDynamoClient, localStoreDynamoDb, startDynalite, type Emulator } from '../local/dynamodb.ts';
 import { startLocalGateway, type LocalGateway } from '../local/gateway/index.ts';
 import { allGone } from './support/chat.ts';
 import { ChatClient, HandshakeRefused } from './support/client.ts';
 import { directChat } from './support/lambda.ts';
+import { startDynamoDbProxy, type DynamoDbProxy } from './support/dynamodb-proxy.ts';
 import { sessionKeys } from './support/table.ts';
 
 let emulator: Emulator;
@@ -17,8 +18,10 @@ let client: DynamoDBClient;
 let local: LocalGateway;
 /** How many of the next DynamoDB calls fail with a throttling error. */
 let failNext = 0;
-/** Every call of this command fails while set (e.g. 'UpdateItemCommand'). */
-let failCommand: string | undefined;
+/** Every call of this operation fails while set (e.g. 'UpdateItem'). */
+let failOperation: string | undefined;
+let proxy: DynamoDbProxy;
+let storeDb: DynamoDbHttp;
 let injected = 0;
 
 beforeAll(async () => {
@@ -27,22 +30,14 @@ beforeAll(async () => {
   emulator = await startDynalite();
   client = localDynamoClient(emulator.endpoint);
   await ensureTable(client, 'faults');
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      if (failNext > 0 || context.commandName === failCommand) {
-        failNext = Math.max(0, failNext - 1);
-        injected += 1;
-        throw Object.assign(new Error('Rate of requests exceeds the allowed throughput.'), {
-          name: 'ProvisionedThroughputExceededException',
-          $fault: 'client',
-          $metadata: { httpStatusCode: 400 },
-        });
-      }
-      return next(args);
-    },
-    { step: 'deserialize', name: 'injectThrottling' }, // per attempt, inside the SDK's retry loop
-  );
-  const chat = directChat({ store: createStore(client, { tableName: 'faults' }), callbackUrl: () => local.callbackUrl, rateLimit: { frames: 0, windowMs: 0 } });
+  proxy = await startDynamoDbProxy(emulator.endpoint, (operation) => {
+    if (failNext <= 0 && operation !== failOperation) return undefined;
+    failNext = Math.max(0, failNext - 1);
+    injected += 1;
+    return { status: 400, type: 'ProvisionedThroughputExceededException', message: 'Rate of requests exceeds the allowed throughput.' };
+  });
+  storeDb = localStoreDynamoDb(proxy.endpoint);
+  const chat = directChat({ store: createStore(storeDb, { tableName: 'faults' }), callbackUrl: () => local.callbackUrl, rateLimit: { frames: 0, windowMs: 0 } });
   local = await startLocalGateway({
     port: 0,
     routes: { $connect: chat.connect, $disconnect: chat.disconnect, $default: chat.message, message: chat.message },
@@ -55,6 +50,8 @@ afterEach(() => allGone(local));
 
 afterAll(async () => {
   await local.close();
+  storeDb.destroy();
+  await proxy.close();
   client.destroy();
   await emulator.close();
 });
@@ -69,11 +66,11 @@ async function login(nickname: string): Promise<ChatClient> {
 }
 
 describe('DynamoDB throttling', () => {
-  it('a short burst is absorbed by the SDK retries: the message goes out as usual', async () => {
+  it('a short burst is absorbed by the store client’s retries: the message goes out as usual', async () => {
     const alice = await login('alice');
     const bob = await login('bob');
     await local.whenIdle(); // nothing else is running to take the injected failures
-    failNext = 2; // the SDK makes 3 attempts by default
+    failNext = 2; // the store's client makes 3 attempts, as the SDK's standard mode does
     alice.send('through the storm');
     expect((await bob.next('message', 15_000)).text).toBe('through the storm');
     expect(injected).toBeGreaterThanOrEqual(2);
@@ -101,11 +98,11 @@ describe('DynamoDB throttling', () => {
 
   it('a ?nickname= login failing half-way refuses the handshake and leaves nothing behind', async () => {
     expect(await sessionItems()).toBe(0); // the earlier tests' clients have left (afterEach: allGone)
-    failCommand = 'UpdateItemCommand'; // the claim is written, setting the nickname fails past the retries
+    failOperation = 'UpdateItem'; // the claim is written, setting the nickname fails past the retries
     try {
       await expect(ChatClient.connect(local.url, { nickname: 'phoenix' })).rejects.toEqual(new HandshakeRefused(500));
     } finally {
-      failCommand = undefined;
+      failOperation = undefined;
     }
     expect(await sessionItems()).toBe(0); // no connection item, no claim: no $disconnect will come
     const retry = await ChatClient.connect(local.url, { nickname: 'phoenix' }); // at once, not 409

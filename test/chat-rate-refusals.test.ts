@@ -1,5 +1,4 @@
-// Cheap refusals against the real store (dynalite through the real SDK client, every request counted by
-// a middleware that only counts): once this container has seen a connection over its rate window, the
+// Cheap refusals against the real store (dynalite behind a proxy that only counts the store's requests): once this container has seen a connection over its rate window, the
 // rest of that window's frames are dropped without a DynamoDB request; the client still gets exactly
 // the one RATE_LIMITED it gets without the shortcut, others are served, and the next window counts again.
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -7,11 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createChat } from '../functions/chat.ts';
 import { createFanout, type Fanout } from '../functions/fanout.ts';
 import { DEFAULT_SETTINGS } from '../functions/settings.ts';
-import { createStore } from '../functions/store.ts';
+import { createStore, type DynamoDbHttp } from '../functions/store.ts';
 import { withLocalAwsEnv } from '../local/aws-env.ts';
-import { ensureTable, localDynamoClient, startDynalite, type Emulator } from '../local/dynamodb.ts';
+import { ensureTable, localDynamoClient, localStoreDynamoDb, startDynalite, type Emulator } from '../local/dynamodb.ts';
 import { startLocalGateway, type LocalGateway } from '../local/gateway/index.ts';
 import { ChatClient } from './support/client.ts';
+import { startDynamoDbProxy, type DynamoDbProxy } from './support/dynamodb-proxy.ts';
 import { SILENT_LOG } from './support/lambda.ts';
 
 const FRAMES = 3;
@@ -20,6 +20,8 @@ let emulator: Emulator;
 let client: DynamoDBClient;
 let local: LocalGateway;
 let requests = 0;
+let proxy: DynamoDbProxy;
+let storeDb: DynamoDbHttp;
 /** The chat's clock, moved by the test to end a window without waiting for one. */
 let now = Date.now();
 
@@ -28,16 +30,14 @@ beforeAll(async () => {
   emulator = await startDynalite();
   client = localDynamoClient(emulator.endpoint);
   await ensureTable(client, 'refusals');
-  client.middlewareStack.add(
-    (next) => (args) => {
-      requests += 1;
-      return next(args);
-    },
-    { step: 'initialize', name: 'countRequests' },
-  );
+  proxy = await startDynamoDbProxy(emulator.endpoint, () => {
+    requests += 1;
+    return undefined;
+  });
+  storeDb = localStoreDynamoDb(proxy.endpoint);
   let fanout: Fanout | undefined;
   const chat = createChat({
-    store: createStore(client, { tableName: 'refusals' }),
+    store: createStore(storeDb, { tableName: 'refusals' }),
     log: SILENT_LOG,
     clock: () => now,
     rateLimit: { frames: FRAMES, windowMs: WINDOW_MS },
@@ -50,6 +50,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await local.close();
+  storeDb.destroy();
+  await proxy.close();
   client.destroy();
   await emulator.close();
 });

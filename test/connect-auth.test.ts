@@ -4,6 +4,7 @@ import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { createConnectAuth, DEFAULT_JWT_MAX_LIFETIME_SECONDS } from '../functions/connect-auth.ts';
 import { buildChat } from '../functions/container.ts';
+import { LOCAL_AWS_ENV } from '../local/aws-env.ts';
 import { useLocalChat } from './support/chat.ts';
 import { ChatClient, HandshakeRefused } from './support/client.ts';
 import { connectEvent } from './support/lambda.ts';
@@ -99,7 +100,7 @@ describe('JWT lifetime', () => {
   });
 
   it('takes its bound from CONNECT_JWT_MAX_LIFETIME_SECONDS, and fails loudly on a value that is not a positive integer', () => {
-    const env = { TABLE_NAME: 'unused', CONNECT_JWT_SECRET: JWT_KEY };
+    const env = { ...LOCAL_AWS_ENV, TABLE_NAME: 'unused', CONNECT_JWT_SECRET: JWT_KEY }; // a Lambda's environment has its credentials
     expect(() => buildChat({ ...env, CONNECT_JWT_MAX_LIFETIME_SECONDS: '3600' })).not.toThrow();
     expect(() => buildChat({ ...env, CONNECT_JWT_MAX_LIFETIME_SECONDS: '' })).not.toThrow(); // empty = the default
     for (const bad of ['0', '-60', '1.5', '1e3', 'abc', '24h', ' ']) {

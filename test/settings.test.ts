@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { buildChat } from '../functions/container.ts';
+import { LOCAL_AWS_ENV } from '../local/aws-env.ts';
 import {
   DEFAULT_SETTINGS,
   parseSetting,
@@ -117,7 +118,9 @@ describe('consumers of the table', () => {
     expect(() => buildChat({ TABLE_NAME: 'chat', FANOUT_CONCURRENCY: '0' })).toThrow(/^FANOUT_CONCURRENCY="0"/);
     expect(() => buildChat({ TABLE_NAME: 'chat', CONNECT_GRACE_MS: '1.5' })).toThrow(/^CONNECT_GRACE_MS="1.5"/);
     expect(() => buildChat({})).toThrow(/^TABLE_NAME is not set/);
-    expect(buildChat({ TABLE_NAME: 'chat', FANOUT_CONCURRENCY: '8' }).settings).toMatchObject({ tableName: 'chat', fanoutConcurrency: 8 });
+    // What the runtime gives every Lambda, checked as early: the credentials and Region its requests sign with.
+    expect(() => buildChat({ TABLE_NAME: 'chat' })).toThrow(/^AWS_ACCESS_KEY_ID is not set/);
+    expect(buildChat({ ...LOCAL_AWS_ENV, TABLE_NAME: 'chat', FANOUT_CONCURRENCY: '8' }).settings).toMatchObject({ tableName: 'chat', fanoutConcurrency: 8 });
   });
 
   it('startLocalChat refuses a bad handler setting before it starts anything', async () => {

@@ -11,7 +11,7 @@ import { handler as disconnectHandler } from '../../functions/handlers/disconnec
 import { handler as messageHandler } from '../../functions/handlers/message.ts';
 import { createStore, type ChatStore } from '../../functions/store.ts';
 import { withLocalAwsEnv } from '../../local/aws-env.ts';
-import { ensureTable, localDynamoClient } from '../../local/dynamodb.ts';
+import { ensureTable, localDynamoClient, localStoreDynamoDb } from '../../local/dynamodb.ts';
 import { startLocalGateway, type LocalGateway, type RouteTarget } from '../../local/gateway/index.ts';
 import { startMeteredDynamo, type MeteredDynamo } from '../support/dynamo-meter.ts';
 import { HandlerClock, type RouteHandler } from './handler-clock.ts';
@@ -50,6 +50,7 @@ export interface BenchEnvironment {
 export async function startEnvironment(options: EnvironmentOptions = {}): Promise<BenchEnvironment> {
   const dynamo = await startMeteredDynamo();
   const dynamodb = localDynamoClient(dynamo.endpoint);
+  const storeDb = localStoreDynamoDb(dynamo.endpoint);
   await ensureTable(dynamodb, TABLE_NAME);
   await dynamodb.send(
     new CreateTableCommand({
@@ -102,7 +103,7 @@ export async function startEnvironment(options: EnvironmentOptions = {}): Promis
   bindLate('bare-posts', posting(createBarePostsHandler));
   for (const workers of options.splitWorkers ?? []) {
     bindLate(`split-${workers}`, () =>
-      createSplitHandler({ workers, concurrency: options.splitConcurrency ?? DEFAULT_SETTINGS.fanoutConcurrency, tableName: TABLE_NAME, dynamodb, callbackUrl }),
+      createSplitHandler({ workers, concurrency: options.splitConcurrency ?? DEFAULT_SETTINGS.fanoutConcurrency, tableName: TABLE_NAME, dynamodb: storeDb, callbackUrl }),
     );
   }
 
@@ -125,7 +126,7 @@ export async function startEnvironment(options: EnvironmentOptions = {}): Promis
     dynamo,
     posts,
     handlers,
-    store: createStore(dynamodb, { tableName: TABLE_NAME }),
+    store: createStore(storeDb, { tableName: TABLE_NAME }),
     dynamodb,
     async close() {
       for (const handler of postHandlers) handler.close();
@@ -133,6 +134,7 @@ export async function startEnvironment(options: EnvironmentOptions = {}): Promis
       await closeContainer(); // its deferred tasks, if any, before the emulator they would write to
       posts.stop();
       dynamodb.destroy();
+      storeDb.destroy();
       await dynamo.close();
     },
   };

@@ -4,11 +4,10 @@
 // would have: its own management API client, keep-alive pool and bound on posts in flight (the real
 // functions/fanout.ts). All K share this process's one CPU, so the split shows up in the timings
 // only where posts wait on the network (the bench injects a per-post latency for that).
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LOBBY } from '../../functions/core/room.ts';
 import { createFanout, type Fanout } from '../../functions/fanout.ts';
 import { createLogger } from '../../functions/log.ts';
-import { createStore } from '../../functions/store.ts';
+import { createStore, type DynamoDbHttp } from '../../functions/store.ts';
 import type { WebSocketEvent, WebSocketResult } from '../../functions/websocket-event.ts';
 
 export interface SplitOptions {
@@ -16,7 +15,7 @@ export interface SplitOptions {
   /** Posts in flight per worker. */
   concurrency: number;
   tableName: string;
-  dynamodb: DynamoDBClient;
+  dynamodb: DynamoDbHttp;
   callbackUrl: string;
 }
 

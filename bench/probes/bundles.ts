@@ -27,7 +27,7 @@ import { createStore, type ChatStore } from '../../functions/store.ts';
 import { BUNDLING, PROJECT_ROOT } from '../../infra/bundling.ts';
 import { LOCAL_AWS_ENV } from '../../local/aws-env.ts';
 import { startDynaliteThread } from '../../local/dynalite-thread.ts';
-import { ensureTable, localDynamoClient } from '../../local/dynamodb.ts';
+import { ensureTable, localDynamoClient, localStoreDynamoDb } from '../../local/dynamodb.ts';
 import { buildConnectEvent, buildDisconnectEvent, buildMessageEvent, type ApiFacts } from '../../local/gateway/lambda-events.ts';
 import { percentile } from '../report/stats.ts';
 
@@ -153,7 +153,8 @@ async function startStage(): Promise<Stage> {
   const dynamo = await startDynaliteThread();
   const dynamodb = localDynamoClient(dynamo.endpoint);
   await ensureTable(dynamodb, TABLE);
-  const store = createStore(dynamodb, { tableName: TABLE });
+  const storeDb = localStoreDynamoDb(dynamo.endpoint);
+  const store = createStore(storeDb, { tableName: TABLE });
   const connections = await listen(answerLikeApiGateway);
   const issuer = await startIssuer();
   const api: ApiFacts = { apiId: 'probe', stage: 'probe', domainName: `127.0.0.1:${connections.port}` };
@@ -216,6 +217,7 @@ async function startStage(): Promise<Stage> {
     },
     async close() {
       dynamodb.destroy();
+      storeDb.destroy();
       await Promise.all([connections.close(), issuer.close(), dynamo.close()]);
     },
   };

@@ -7,7 +7,7 @@
 import pLimit from 'p-limit';
 import { LOBBY } from '../../functions/core/room.ts';
 import { createStore, type ChatStore } from '../../functions/store.ts';
-import { ensureTable, localDynamoClient } from '../../local/dynamodb.ts';
+import { ensureTable, localDynamoClient, localStoreDynamoDb } from '../../local/dynamodb.ts';
 import { scanWholeTable } from '../fanout/naive-handler.ts';
 import { difference, startMeteredDynamo, type MeteredDynamo } from '../support/dynamo-meter.ts';
 
@@ -46,9 +46,10 @@ const connectionId = (room: string, index: number) => `${room.slice(0, 2)}${inde
 export async function measureScanCapacity(roomMembers: number, onStep: (step: string) => void = () => {}): Promise<ScanCapacityFigures> {
   const dynamo = await startMeteredDynamo();
   const dynamodb = localDynamoClient(dynamo.endpoint);
+  const storeDb = localStoreDynamoDb(dynamo.endpoint);
   try {
     await ensureTable(dynamodb, TABLE_NAME);
-    const store = createStore(dynamodb, { tableName: TABLE_NAME, measureCapacity: true });
+    const store = createStore(storeDb, { tableName: TABLE_NAME, measureCapacity: true });
     const limit = pLimit(WRITES_IN_FLIGHT);
     let historyItems = 0;
     let otherRoomMembers = 0;
@@ -116,6 +117,7 @@ export async function measureScanCapacity(roomMembers: number, onStep: (step: st
     return { roomMembers, steps };
   } finally {
     dynamodb.destroy();
+    storeDb.destroy();
     await dynamo.close();
   }
 }

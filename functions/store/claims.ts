@@ -1,10 +1,9 @@
 // Nickname claims (`NICK#<key>`): the item whose existence makes a name taken. Every write is
 // conditional on the holder (and on which of its logins made the claim), so no race can hand a name
 // to two connections or free one in use.
-import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { PARTITION_KEY, TTL_ATTRIBUTE } from '../table.ts';
 import { claimKey, expiryFor } from './keys.ts';
-import type { StoreRequests } from './requests.ts';
+import { deleteItem, getItem, putItem, type StoreRequests } from './requests.ts';
 import type { ChatStore, ClaimRecord } from './types.ts';
 
 type ClaimStore = Pick<ChatStore, 'claimNickname' | 'takeOverClaim' | 'getClaim' | 'releaseClaim'>;
@@ -20,7 +19,7 @@ export function claimItems({ TableName, clock, send, conditional }: StoreRequest
   });
 
   async function getClaim(key: string): Promise<ClaimRecord | null> {
-    const { Item } = await send(new GetCommand({ TableName, Key: claimKey(key), ConsistentRead: true }));
+    const { Item } = await send(getItem({ TableName, Key: claimKey(key), ConsistentRead: true }));
     return Item ? toClaim(key, Item) : null;
   }
 
@@ -29,7 +28,7 @@ export function claimItems({ TableName, clock, send, conditional }: StoreRequest
 
     async claimNickname(key, nickname, connectionId, connectedAt, loginSeq) {
       const claimed = await conditional(
-        new PutCommand({
+        putItem({
           TableName,
           Item: claimItem(key, nickname, connectionId, connectedAt, loginSeq),
           // Re-stamping our own claim with an older login would let that login's clean-up delete it.
@@ -46,7 +45,7 @@ export function claimItems({ TableName, clock, send, conditional }: StoreRequest
 
     async takeOverClaim(previous, nickname, connectionId, connectedAt, loginSeq) {
       const replaced = await conditional(
-        new PutCommand({
+        putItem({
           TableName,
           Item: claimItem(previous.key, nickname, connectionId, connectedAt, loginSeq),
           ConditionExpression: 'connectionId = :holder AND claimedAt = :claimedAt',
@@ -64,7 +63,7 @@ export function claimItems({ TableName, clock, send, conditional }: StoreRequest
             ? { condition: ' AND (attribute_not_exists(loginSeq) OR loginSeq < :seq)', values: { ':seq': release.loginSeq } }
             : { condition: ' AND loginSeq = :seq', values: { ':seq': release.loginSeq } };
       const deleted = await conditional(
-        new DeleteCommand({
+        deleteItem({
           TableName,
           Key: claimKey(key),
           ConditionExpression: `connectionId = :me${bySeq.condition}`,

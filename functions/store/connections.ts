@@ -1,10 +1,9 @@
 // Connection items (`CONN#<id>`): created at $connect, read with every frame, named by logins, moved
 // between rooms (their `room` and `nicknameKey` put them in the members index), deleted at $disconnect.
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { MEMBERS_INDEX_PARTITION_KEY, MEMBERS_INDEX_SORT_KEY, PARTITION_KEY, TTL_ATTRIBUTE } from '../table.ts';
 import { isEventFormat } from '../core/text-format.ts';
 import { connectionKey, expiryFor } from './keys.ts';
-import type { StoreRequests } from './requests.ts';
+import { deleteItem, getItem, putItem, updateItem, type StoreRequests } from './requests.ts';
 import type { ChatStore, ConnectionRecord } from './types.ts';
 
 type ConnectionStore = Pick<
@@ -14,7 +13,7 @@ type ConnectionStore = Pick<
 
 export function connectionItems({ TableName, send, conditional }: StoreRequests): ConnectionStore {
   async function getConnection(connectionId: string): Promise<ConnectionRecord | null> {
-    const { Item } = await send(new GetCommand({ TableName, Key: connectionKey(connectionId), ConsistentRead: true }));
+    const { Item } = await send(getItem({ TableName, Key: connectionKey(connectionId), ConsistentRead: true }));
     return Item ? toConnection(Item) : null;
   }
 
@@ -25,7 +24,7 @@ export function connectionItems({ TableName, send, conditional }: StoreRequests)
       // JSON is the default and stored as nothing: only text connections carry the attribute.
       const formatted = format === 'json' ? {} : { format };
       await conditional(
-        new PutCommand({
+        putItem({
           TableName,
           Item: { ...connectionKey(connectionId), connectionId, connectedAt, ignoring: false, ...formatted, [TTL_ATTRIBUTE]: expiryFor(connectedAt) },
           ConditionExpression: 'attribute_not_exists(#pk)',
@@ -39,13 +38,13 @@ export function connectionItems({ TableName, send, conditional }: StoreRequests)
         connectedBefore === undefined
           ? {}
           : { ConditionExpression: 'connectedAt < :before', ExpressionAttributeValues: { ':before': connectedBefore } };
-      const output = await conditional(new DeleteCommand({ TableName, Key: connectionKey(connectionId), ReturnValues: 'ALL_OLD', ...condition }));
+      const output = await conditional(deleteItem({ TableName, Key: connectionKey(connectionId), ReturnValues: 'ALL_OLD', ...condition }));
       return output?.Attributes ? toConnection(output.Attributes) : null;
     },
 
     async beginLogin(connectionId) {
       const output = await conditional(
-        new UpdateCommand({
+        updateItem({
           TableName,
           Key: connectionKey(connectionId),
           UpdateExpression: 'ADD loginSeq :one',
@@ -61,7 +60,7 @@ export function connectionItems({ TableName, send, conditional }: StoreRequests)
     async setNickname(connectionId, nickname, key, room, loginSeq, extra) {
       const flag = extra.ignoring === undefined ? { set: '', values: {} } : { set: ', ignoring = :ignoring', values: { ':ignoring': extra.ignoring } };
       const output = await conditional(
-        new UpdateCommand({
+        updateItem({
           TableName,
           Key: connectionKey(connectionId),
           // A rename keeps the room; a first login joins `room`.
@@ -79,7 +78,7 @@ export function connectionItems({ TableName, send, conditional }: StoreRequests)
 
     async setIgnoring(connectionId, from) {
       const flipped = await conditional(
-        new UpdateCommand({
+        updateItem({
           TableName,
           Key: connectionKey(connectionId),
           UpdateExpression: 'SET ignoring = :to',
@@ -94,7 +93,7 @@ export function connectionItems({ TableName, send, conditional }: StoreRequests)
 
     async moveToRoom(connectionId, room) {
       const output = await conditional(
-        new UpdateCommand({
+        updateItem({
           TableName,
           Key: connectionKey(connectionId),
           UpdateExpression: 'SET #room = :room',

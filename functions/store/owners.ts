@@ -2,10 +2,9 @@
 // a look-alike key is bound to, so that another account whose sign-in name shares the key (all-Cyrillic
 // `аӏісе` beside `alice`, or a name the IdP gave to someone else) cannot take it while its owner is away.
 // Outlives connections and claims; refreshed by every login and resume of its owner.
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { PARTITION_KEY, TTL_ATTRIBUTE } from '../table.ts';
 import { ownerKey } from './keys.ts';
-import type { Item, StoreRequests } from './requests.ts';
+import { getItem, putItem, type Item, type StoreRequests } from './requests.ts';
 import type { ChatStore, NicknameOwner } from './types.ts';
 
 type OwnerStore = Pick<ChatStore, 'bindNickname' | 'getNicknameOwner'>;
@@ -14,7 +13,7 @@ export function ownerItems({ TableName, send, conditional }: StoreRequests): Own
   return {
     async bindNickname(key, owner) {
       const written = await conditional(
-        new PutCommand({
+        putItem({
           TableName,
           Item: { ...ownerKey(key), sub: owner.sub, nickname: owner.nickname, boundAt: owner.now, [TTL_ATTRIBUTE]: owner.expiresAt },
           // DynamoDB deletes an expired item only eventually (within days): until then it binds nobody.
@@ -27,7 +26,7 @@ export function ownerItems({ TableName, send, conditional }: StoreRequests): Own
     },
 
     async getNicknameOwner(key) {
-      const { Item } = await send(new GetCommand({ TableName, Key: ownerKey(key), ConsistentRead: true }));
+      const { Item } = await send(getItem({ TableName, Key: ownerKey(key), ConsistentRead: true }));
       return Item ? toOwner(key, Item) : null;
     },
   };

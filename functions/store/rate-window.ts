@@ -2,10 +2,9 @@
 // A fixed window of `windowMs`, opened by the first frame after the previous window ended, counted on
 // the connection item (so it holds across Lambda containers). Two conditional updates: one more frame
 // in the open window, or a new window; this container's last sight of each window picks which to try.
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { connectionKey } from './keys.ts';
 import { toConnection } from './connections.ts';
-import type { StoreRequests } from './requests.ts';
+import { updateItem, type StoreRequests } from './requests.ts';
 import type { ChatStore } from './types.ts';
 
 /** Window starts remembered per container: a hint only, so a bounded map (a lost hint costs one retry). */
@@ -46,7 +45,7 @@ export function rateWindow(
       // A concurrent frame may open the window between the two attempts: go round once more.
       for (let round = 0; round < 2; round += 1) {
         for (const attempt of attempts) {
-          const output = await conditional(new UpdateCommand({ TableName, Key: connectionKey(connectionId), ...attempt, ReturnValues: 'ALL_NEW' }));
+          const output = await conditional(updateItem({ TableName, Key: connectionKey(connectionId), ...attempt, ReturnValues: 'ALL_NEW' }));
           if (output?.Attributes) {
             const windowStart = Number(output.Attributes.windowStart);
             rememberWindow(connectionId, windowStart);

@@ -1,7 +1,10 @@
-// Every DynamoDB request of the store goes through here: counted once, asked for consumed capacity
-// once (when measuring), and a failed condition read as an outcome rather than an error.
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, QueryCommand, type GetCommand, type PutCommand, type UpdateCommand, type DeleteCommand } from '@aws-sdk/lib-dynamodb';
+// Every DynamoDB request of the store goes through here: written in plain values and marshalled to
+// DynamoDB JSON (by the SDK's own @aws-sdk/util-dynamodb, as its document client does), counted once,
+// asked for consumed capacity once (when measuring), and a failed condition read as an outcome rather
+// than an error. They travel over dynamodb-http.ts.
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import type { DeleteCommandInput, GetCommandInput, PutCommandInput, QueryCommandInput, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import {
   MEMBERS_INDEX,
   MEMBERS_INDEX_PARTITION_KEY,
@@ -11,11 +14,12 @@ import {
   ROOMS_INDEX_SORT_KEY,
 } from '../table.ts';
 import { isAwsError } from '../aws-errors.ts';
+import type { DynamoDbHttp, DynamoDbOperation } from './dynamodb-http.ts';
 import type { StoreMetrics, StoreOptions } from './types.ts';
 
 export type Item = Record<string, unknown>;
 
-/** What the store reads from any answer (one shape for the five commands it sends). */
+/** What the store reads from any answer (one shape for the five operations it sends). */
 export interface StoreOutput {
   Item?: Item;
   Items?: Item[];
@@ -24,7 +28,19 @@ export interface StoreOutput {
   Count?: number;
 }
 
-type StoreCommand = GetCommand | PutCommand | UpdateCommand | DeleteCommand | QueryCommand;
+/** One operation and its input in plain values (the document client's input types). */
+export type StoreCommand =
+  | { operation: 'GetItem'; input: GetCommandInput }
+  | { operation: 'PutItem'; input: PutCommandInput }
+  | { operation: 'UpdateItem'; input: UpdateCommandInput }
+  | { operation: 'DeleteItem'; input: DeleteCommandInput }
+  | { operation: 'Query'; input: QueryCommandInput };
+
+export const getItem = (input: GetCommandInput): StoreCommand => ({ operation: 'GetItem', input });
+export const putItem = (input: PutCommandInput): StoreCommand => ({ operation: 'PutItem', input });
+export const updateItem = (input: UpdateCommandInput): StoreCommand => ({ operation: 'UpdateItem', input });
+export const deleteItem = (input: DeleteCommandInput): StoreCommand => ({ operation: 'DeleteItem', input });
+export const queryItems = (input: QueryCommandInput): StoreCommand => ({ operation: 'Query', input });
 
 /** One partition of one index, as the store reads it. */
 export interface IndexQuery {
@@ -63,27 +79,15 @@ export interface StoreRequests {
   queryIndex(query: IndexQuery): AsyncGenerator<Item[]>;
 }
 
-export function createRequests(client: DynamoDBClient, options: StoreOptions): StoreRequests {
-  const db = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
-  // The SDK's logger middleware copies every answer through its sensitive-data filter for the logger
-  // before the logger (the default NoOpLogger: none is configured) discards it: half of the CPU of
-  // reading a 1,000-member page. Without it nothing is logged either; the store logs nothing itself.
-  db.middlewareStack.remove('loggerMiddleware');
-  if (options.measureCapacity) {
-    // Once, for every request: the metered emulator of the benchmark adds up what each one consumed.
-    db.middlewareStack.add((next) => (args) => next({ ...args, input: { ...args.input, ReturnConsumedCapacity: 'TOTAL' } }), {
-      step: 'initialize',
-      name: 'returnConsumedCapacity',
-    });
-  }
+export function createRequests(db: DynamoDbHttp, options: StoreOptions): StoreRequests {
   const TableName = options.tableName;
   const metrics: StoreMetrics = { requests: 0 };
-  // The document client's `send` is overloaded per command; the store reads one output shape of all five.
-  const sendAny = db.send.bind(db) as (command: StoreCommand) => Promise<StoreOutput>;
+  // Once, for every request: the metered emulator of the benchmark adds up what each one consumed.
+  const extra = options.measureCapacity ? { ReturnConsumedCapacity: 'TOTAL' } : {};
 
   async function send(command: StoreCommand): Promise<StoreOutput> {
     metrics.requests += 1;
-    return sendAny(command);
+    return outputOf(command.operation, await db.call(command.operation, { ...toWire(command.input), ...extra }));
   }
 
   async function conditional(command: StoreCommand): Promise<StoreOutput | undefined> {
@@ -102,7 +106,7 @@ export function createRequests(client: DynamoDBClient, options: StoreOptions): S
     const limitOf = (size: number | undefined) => (size === undefined ? query.pageSize : Math.min(size, query.pageSize ?? size));
     do {
       const page = await send(
-        new QueryCommand({
+        queryItems({
           TableName,
           IndexName: index,
           KeyConditionExpression: query.after === undefined ? '#partition = :partition' : '#partition = :partition AND #sort > :after',
@@ -131,4 +135,50 @@ export function createRequests(client: DynamoDBClient, options: StoreOptions): S
   }
 
   return { TableName, clock: options.clock ?? Date.now, metrics, send, conditional, queryPages, queryIndex };
+}
+
+/** The input's plain values (keys, items, expression values) as DynamoDB JSON; undefined values left out. */
+function toWire(input: StoreCommand['input']): Record<string, unknown> {
+  const wire = new Map<string, unknown>(Object.entries(input));
+  for (const field of ['Key', 'Item', 'ExpressionAttributeValues', 'ExclusiveStartKey']) {
+    const value = wire.get(field);
+    if (isRecord(value)) wire.set(field, marshall(value, { removeUndefinedValues: true }));
+  }
+  return Object.fromEntries(wire);
+}
+
+/** DynamoDB's answer, its items back in plain values (numbers as numbers, as the document client does). */
+function outputOf(operation: DynamoDbOperation, answer: unknown): StoreOutput {
+  if (!isRecord(answer)) throw new Error(`DynamoDB ${operation}: the answer is not a JSON object`);
+  const output: StoreOutput = {};
+  const item = (field: string, value: unknown): Item => {
+    if (!isAttributeMap(value)) throw new Error(`DynamoDB ${operation}: ${field} is not an item`);
+    return unmarshall(value);
+  };
+  if (answer.Item !== undefined) output.Item = item('Item', answer.Item);
+  if (answer.Attributes !== undefined) output.Attributes = item('Attributes', answer.Attributes);
+  if (answer.LastEvaluatedKey !== undefined) output.LastEvaluatedKey = item('LastEvaluatedKey', answer.LastEvaluatedKey);
+  if (answer.Items !== undefined) {
+    if (!Array.isArray(answer.Items)) throw new Error(`DynamoDB ${operation}: Items is not a list`);
+    output.Items = answer.Items.map((value: unknown) => item('Items', value));
+  }
+  if (typeof answer.Count === 'number') output.Count = answer.Count;
+  return output;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+const ATTRIBUTE_TYPES = new Set(['S', 'N', 'B', 'SS', 'NS', 'BS', 'M', 'L', 'NULL', 'BOOL']);
+
+/** An item in DynamoDB JSON: every attribute one typed value (`{"S": "…"}`); unmarshall checks what is inside. */
+function isAttributeMap(value: unknown): value is Record<string, AttributeValue> {
+  if (!isRecord(value)) return false;
+  for (const attribute of Object.values(value)) {
+    if (!isRecord(attribute)) return false;
+    const types = Object.keys(attribute);
+    if (types.length !== 1 || !ATTRIBUTE_TYPES.has(types[0] ?? '')) return false;
+  }
+  return true;
 }

@@ -3,10 +3,9 @@
 // was (room, ignore flag), and, once its socket went away, since when and whether its leave was
 // announced. Every write is conditional, so a resume and the deferred leave of the same user agree on
 // whether the room heard "left".
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { PARTITION_KEY, TTL_ATTRIBUTE } from '../table.ts';
 import { resumeKey } from './keys.ts';
-import type { Item, StoreRequests } from './requests.ts';
+import { deleteItem, getItem, putItem, updateItem, type Item, type StoreRequests } from './requests.ts';
 import type { ChatStore, ResumeRecord } from './types.ts';
 
 type ResumeStore = Pick<
@@ -20,7 +19,7 @@ export function resumeItems({ TableName, send, conditional }: StoreRequests): Re
   return {
     async issueResume(key, record) {
       const written = await conditional(
-        new PutCommand({
+        putItem({
           TableName,
           Item: {
             ...resumeKey(key),
@@ -44,13 +43,13 @@ export function resumeItems({ TableName, send, conditional }: StoreRequests): Re
     },
 
     async getResume(key) {
-      const { Item } = await send(new GetCommand({ TableName, Key: resumeKey(key), ConsistentRead: true }));
+      const { Item } = await send(getItem({ TableName, Key: resumeKey(key), ConsistentRead: true }));
       return Item ? toResume(Item) : null;
     },
 
     async rotateResume(key, fromHash, to) {
       const output = await conditional(
-        new UpdateCommand({
+        updateItem({
           TableName,
           Key: resumeKey(key),
           // `resumedFrom` tells the $disconnect of the connection it took the name from to leave silently.
@@ -77,7 +76,7 @@ export function resumeItems({ TableName, send, conditional }: StoreRequests): Re
 
     async updateResumePlace(key, connectionId, place) {
       await conditional(
-        new UpdateCommand({
+        updateItem({
           TableName,
           Key: resumeKey(key),
           UpdateExpression: 'SET #room = :room, ignoring = :ignoring',
@@ -90,7 +89,7 @@ export function resumeItems({ TableName, send, conditional }: StoreRequests): Re
 
     async markAway(key, connectionId, away) {
       const marked = await conditional(
-        new UpdateCommand({
+        updateItem({
           TableName,
           Key: resumeKey(key),
           UpdateExpression: `SET awayFrom = :me, awayAt = :at, #room = :room, ignoring = :ignoring${away.leftAnnounced ? ', leftAnnounced = :me' : ''} REMOVE connectionId`,
@@ -105,7 +104,7 @@ export function resumeItems({ TableName, send, conditional }: StoreRequests): Re
     async wasResumedFrom(key, connectionId) {
       // Writes the value it checks: the least-privileged $disconnect may update but not read.
       const matched = await conditional(
-        new UpdateCommand({
+        updateItem({
           TableName,
           Key: resumeKey(key),
           UpdateExpression: 'SET resumedFrom = :me',
@@ -121,7 +120,7 @@ export function resumeItems({ TableName, send, conditional }: StoreRequests): Re
       // second one, from a connection that resumed from it) removes `awayFrom`, a rename drops the record,
       // and someone else's login replaces it (their "joined" stands; a "left" would contradict it).
       const claimed = await conditional(
-        new UpdateCommand({
+        updateItem({
           TableName,
           Key: resumeKey(key),
           UpdateExpression: 'SET leftAnnounced = :from',
@@ -133,7 +132,7 @@ export function resumeItems({ TableName, send, conditional }: StoreRequests): Re
     },
 
     async dropResume(key, connectionId) {
-      await conditional(new DeleteCommand({ TableName, Key: resumeKey(key), ...mine, ExpressionAttributeValues: { ':me': connectionId } }));
+      await conditional(deleteItem({ TableName, Key: resumeKey(key), ...mine, ExpressionAttributeValues: { ':me': connectionId } }));
     },
   };
 }

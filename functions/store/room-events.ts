@@ -3,11 +3,10 @@
 // reads the newest N or everything after a given seq. A message sent with a client id is written
 // first as a claim (`SENT#<sender>#<id>`, outside the index), numbered, then put in the index: a
 // re-sent id finds the claim and its `seq` instead of being sent twice. Private messages are never kept.
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { RoomEvent } from '../core/events.ts';
 import { historyPartition, MEMBERS_INDEX_PARTITION_KEY, MEMBERS_INDEX_SORT_KEY, PARTITION_KEY, TTL_ATTRIBUTE } from '../table.ts';
 import { historyKey, seqCounterKey, seqSortKey, sentMessageKey } from './keys.ts';
-import type { Item, StoreRequests } from './requests.ts';
+import { getItem, putItem, updateItem, type Item, type StoreRequests } from './requests.ts';
 import type { ChatStore } from './types.ts';
 
 type RoomEventStore = Pick<ChatStore, 'nextSeq' | 'latestSeq' | 'addRoomEvent' | 'claimSentMessage' | 'storeSentMessage' | 'history' | 'historyAfter'>;
@@ -57,7 +56,7 @@ export function roomEventItems({ TableName, clock, send, conditional, queryPages
   return {
     async nextSeq(room) {
       const output = await send(
-        new UpdateCommand({
+        updateItem({
           TableName,
           Key: seqCounterKey(room),
           UpdateExpression: 'ADD #seq :one SET #ttl = :expires',
@@ -71,18 +70,18 @@ export function roomEventItems({ TableName, clock, send, conditional, queryPages
     },
 
     async latestSeq(room) {
-      const { Item } = await send(new GetCommand({ TableName, Key: seqCounterKey(room), ConsistentRead: true }));
+      const { Item } = await send(getItem({ TableName, Key: seqCounterKey(room), ConsistentRead: true }));
       return Item ? Number(Item.seq) : 0;
     },
 
     async addRoomEvent(event) {
-      await send(new PutCommand({ TableName, Item: { ...historyKey(event.room, seqSortKey(event.seq)), ...indexed(event) } }));
+      await send(putItem({ TableName, Item: { ...historyKey(event.room, seqSortKey(event.seq)), ...indexed(event) } }));
     },
 
     async claimSentMessage(senderKey, clientId, frameId, settleMs) {
       const now = clock();
       const claimed = await conditional(
-        new PutCommand({
+        putItem({
           TableName,
           Item: { ...sentMessageKey(senderKey, clientId), frameId, claimedAt: now, [TTL_ATTRIBUTE]: expiry() },
           // A claim left unnumbered past `settleMs` is the orphan of a sender that crashed: take it over.
@@ -92,7 +91,7 @@ export function roomEventItems({ TableName, clock, send, conditional, queryPages
         }),
       );
       if (claimed) return { status: 'claimed' };
-      const { Item } = await send(new GetCommand({ TableName, Key: sentMessageKey(senderKey, clientId), ConsistentRead: true }));
+      const { Item } = await send(getItem({ TableName, Key: sentMessageKey(senderKey, clientId), ConsistentRead: true }));
       if (Item && typeof Item.seq === 'number') return { status: 'stored', seq: Item.seq, room: String(Item.storedIn) };
       // Unnumbered: the first send is still on its way (or the claim expired just now); the client asks again.
       return { status: 'pending' };
@@ -100,7 +99,7 @@ export function roomEventItems({ TableName, clock, send, conditional, queryPages
 
     async storeSentMessage(senderKey, clientId, event) {
       await send(
-        new UpdateCommand({
+        updateItem({
           TableName,
           Key: sentMessageKey(senderKey, clientId),
           UpdateExpression: 'SET #seq = :seq, storedIn = :room, #partition = :partition, #sort = :sort, nickname = :from, #text = :text, sentAt = :at, #ttl = :expires',

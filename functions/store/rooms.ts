@@ -1,12 +1,11 @@
 // Who is in a room (the members index: one entry per logged-in connection) and how many rooms have
 // anyone in them (the rooms index: one counter per room, deleted when its room empties).
-import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { RoomCount } from '../core/events.ts';
 import type { Member, RoomRecipient } from '../core/rules.ts';
 import { isEventFormat } from '../core/text-format.ts';
 import { PARTITION_KEY, ROOMS_INDEX, ROOMS_INDEX_PARTITION_KEY, ROOMS_INDEX_SORT_KEY, ROOMS_PARTITION, TTL_ATTRIBUTE } from '../table.ts';
 import { connectionIdOf, expiryFor, roomKey, roomOf } from './keys.ts';
-import type { IndexQuery, StoreRequests } from './requests.ts';
+import { deleteItem, getItem, updateItem, type IndexQuery, type StoreRequests } from './requests.ts';
 import type { ChatStore, StoreOptions } from './types.ts';
 
 /**
@@ -39,7 +38,7 @@ export function roomItems({ TableName, clock, send, conditional, queryPages, que
 
     async enterRoom(room) {
       await send(
-        new UpdateCommand({
+        updateItem({
           TableName,
           Key: roomKey(room),
           UpdateExpression: 'ADD #members :one SET #registry = :registry, #ttl = :expires',
@@ -51,7 +50,7 @@ export function roomItems({ TableName, clock, send, conditional, queryPages, que
 
     async leaveRoom(room) {
       const output = await conditional(
-        new UpdateCommand({
+        updateItem({
           TableName,
           Key: roomKey(room),
           UpdateExpression: 'ADD #members :minusOne',
@@ -64,7 +63,7 @@ export function roomItems({ TableName, clock, send, conditional, queryPages, que
       if (!output?.Attributes || Number(output.Attributes[ROOMS_INDEX_SORT_KEY]) > 0) return;
       // Emptied: delete the counter, unless someone entered since (then it counts them).
       await conditional(
-        new DeleteCommand({
+        deleteItem({
           TableName,
           Key: roomKey(room),
           ConditionExpression: '#members <= :zero',
@@ -94,7 +93,7 @@ export function roomItems({ TableName, clock, send, conditional, queryPages, que
     },
 
     async roomCount(room) {
-      const { Item } = await send(new GetCommand({ TableName, Key: roomKey(room), ConsistentRead: true }));
+      const { Item } = await send(getItem({ TableName, Key: roomKey(room), ConsistentRead: true }));
       return Item && Number(Item[TTL_ATTRIBUTE]) > nowSeconds() ? Math.max(0, Number(Item[ROOMS_INDEX_SORT_KEY])) : 0;
     },
   };

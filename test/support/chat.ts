@@ -12,13 +12,12 @@
 // - `waitUntilTime(at)`: a genuine wait for time to pass (a configured rate window); never a sync.
 // (Those two, and `sleep` for pacing, live in wait.ts; the waits for a client's own frames, events and
 // close are the client's, in client.ts.)
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { containerChat } from '../../functions/container.ts';
 import type { FanoutMetrics } from '../../functions/fanout.ts';
-import { createStore, type ChatStore } from '../../functions/store.ts';
+import { createStore, type ChatStore, type DynamoDbHttp } from '../../functions/store.ts';
 import { startLocalChat, type LocalChat, type LocalChatOptions } from '../../local/chat-server.ts';
-import { localDynamoClient } from '../../local/dynamodb.ts';
+import { localStoreDynamoDb } from '../../local/dynamodb.ts';
 import type { LocalGateway } from '../../local/gateway/index.ts';
 import { ChatClient } from './client.ts';
 import { waitUntil } from './wait.ts';
@@ -37,7 +36,7 @@ export interface ChatHarness {
 
 export function useLocalChat(options: LocalChatOptions = {}): ChatHarness {
   let chat: LocalChat | undefined;
-  let dynamodb: DynamoDBClient | undefined;
+  let dynamodb: DynamoDbHttp | undefined;
   const open: ChatClient[] = [];
   beforeAll(async () => {
     // Leaves are announced at once unless a test asks for the resume grace (most wait for "X left").
@@ -67,7 +66,7 @@ export function useLocalChat(options: LocalChatOptions = {}): ChatHarness {
     connect: async (query) => track(await ChatClient.connect(started().url, query)),
     login: async (nickname) => track(await ChatClient.login(started().url, nickname)),
     settled: (...clients) => settled(started().gateway, clients),
-    store: () => createStore((dynamodb ??= localDynamoClient(started().dynamodbEndpoint)), { tableName: started().tableName }),
+    store: () => createStore((dynamodb ??= localStoreDynamoDb(started().dynamodbEndpoint)), { tableName: started().tableName }),
     fanoutMetrics: () => containerChat().fanoutAt(started().callbackUrl).metrics,
   };
 }

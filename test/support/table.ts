@@ -1,6 +1,6 @@
 // A fresh emulator with the chat table, for tests that use the store directly; and what a table holds.
 import { ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import { ensureTable, localDynamoClient, startDynalite, type Emulator } from '../../local/dynamodb.ts';
+import { ensureTable, localDynamoClient, localStoreDynamoDb, startDynalite, type Emulator } from '../../local/dynamodb.ts';
 import { PARTITION_KEY } from '../../functions/table.ts';
 import { createStore, type ChatStore, type StoreOptions } from '../../functions/store.ts';
 
@@ -20,12 +20,14 @@ export async function startTestTable(tableName = 'wschat-test'): Promise<TestTab
 export async function tableOn(emulator: Emulator, tableName = 'wschat-test'): Promise<TestTable> {
   const client = localDynamoClient(emulator.endpoint);
   await ensureTable(client, tableName);
+  const storeDb = localStoreDynamoDb(emulator.endpoint);
   return {
     endpoint: emulator.endpoint,
     tableName,
-    store: (options) => createStore(client, { tableName, ...options }),
+    store: (options) => createStore(storeDb, { tableName, ...options }),
     async close() {
       client.destroy();
+      storeDb.destroy();
       await emulator.close();
     },
   };

@@ -1,0 +1,195 @@
+// DynamoDB's JSON protocol, spoken directly: one SigV4-signed POST per operation over keep-alive
+// sockets, for the five operations the store sends. Not through @aws-sdk/client-dynamodb: with its
+// credential chain it is ~330 KiB of every handler's bundle, ~35 ms of a cold start's import and
+// ~20 ms of its first request (`npm run bench`, "Lambda bundles"), and ~2 ms of CPU per request on
+// loopback where this takes ~1. What it keeps of the SDK: the signer (@smithy/signature-v4), which
+// answers its standard mode retries (below), and errors shaped like its service exceptions (`name`,
+// `$metadata.httpStatusCode`), so aws-errors.ts reads both alike. test/dynamodb-http.test.ts sends
+// each operation through both and requires the same request.
+import { request as httpRequest, Agent as HttpAgent, type IncomingMessage } from 'node:http';
+import { request as httpsRequest, Agent as HttpsAgent } from 'node:https';
+import { SignatureV4 } from '@smithy/signature-v4';
+import type { AwsSigning } from '../aws-signing.ts';
+
+export type DynamoDbOperation = 'GetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'Query';
+
+export interface DynamoDbHttp {
+  /** Sends one operation (its input in DynamoDB JSON); resolves with its parsed answer or throws a DynamoDbError. */
+  call(operation: DynamoDbOperation, input: object): Promise<unknown>;
+  /** Closes its idle sockets (tests, local restarts). */
+  destroy(): void;
+}
+
+export interface DynamoDbHttpOptions {
+  /** Default: DynamoDB's regional endpoint for the signing Region. */
+  endpoint?: string;
+  signing: AwsSigning;
+  retry?: DynamoDbRetry;
+  /** A socket silent this long fails the attempt (which is then retried). */
+  timeoutMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+}
+
+/** As many attempts as the SDK's standard mode (3), with full-jitter backoff: `baseMs` · 2^attempt at most, capped at `capMs`. */
+export interface DynamoDbRetry {
+  attempts: number;
+  baseMs: number;
+  capMs: number;
+}
+
+export const DEFAULT_DYNAMODB_RETRY: DynamoDbRetry = { attempts: 3, baseMs: 100, capMs: 20_000 };
+/** DynamoDB answers in milliseconds; this is for a socket that stopped answering. */
+export const DYNAMODB_TIMEOUT_MS = 5000;
+const TARGET_PREFIX = 'DynamoDB_20120810.';
+const CONTENT_TYPE = 'application/x-amz-json-1.0';
+
+/** A non-2xx answer, shaped like an SDK v3 service exception. */
+export class DynamoDbError extends Error {
+  readonly $metadata: { httpStatusCode: number; requestId?: string };
+  readonly $fault: 'client' | 'server';
+
+  constructor(name: string, status: number, message: string, requestId: string | undefined) {
+    super(message);
+    this.name = name;
+    this.$fault = status >= 500 ? 'server' : 'client';
+    this.$metadata = { httpStatusCode: status, ...(requestId ? { requestId } : {}) };
+  }
+}
+
+/** Error names the SDK's standard mode retries as throttling (those DynamoDB answers with). */
+const THROTTLING = new Set(['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded', 'TransactionInProgressException']);
+const RETRIED_STATUS = new Set([429, 500, 502, 503, 504]);
+/** Network failures of an attempt that the SDK retries too. */
+const TRANSIENT_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'ECONNABORTED']);
+
+export function createDynamoDbHttp(options: DynamoDbHttpOptions): DynamoDbHttp {
+  const retry = options.retry ?? DEFAULT_DYNAMODB_RETRY;
+  const timeoutMs = options.timeoutMs ?? DYNAMODB_TIMEOUT_MS;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const random = options.random ?? Math.random;
+  const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
+  let prepared: Promise<{ url: URL; signer: SignatureV4 }> | undefined;
+  const prepare = async () => {
+    const region = await options.signing.region();
+    const url = new URL(options.endpoint ?? regionalEndpoint(region));
+    const signer = new SignatureV4({ service: 'dynamodb', region, credentials: options.signing.credentials, sha256: options.signing.sha256, applyChecksum: false });
+    return { url, signer };
+  };
+
+  async function attempt(operation: DynamoDbOperation, body: string): Promise<unknown> {
+    const { url, signer } = await (prepared ??= prepare());
+    const signed = await signer.sign({
+      method: 'POST',
+      protocol: url.protocol,
+      hostname: url.hostname,
+      ...(url.port ? { port: Number(url.port) } : {}),
+      path: url.pathname,
+      query: {},
+      headers: {
+        host: url.host,
+        'content-type': CONTENT_TYPE,
+        'x-amz-target': TARGET_PREFIX + operation,
+        'content-length': String(Buffer.byteLength(body)),
+      },
+      body,
+    });
+    const secure = url.protocol === 'https:';
+    const answer = await exchange(secure ? httpsRequest : httpRequest, {
+      host: url.hostname,
+      ...(url.port ? { port: Number(url.port) } : {}),
+      method: 'POST',
+      path: url.pathname,
+      headers: signed.headers,
+      agent: secure ? agents.https : agents.http,
+      timeout: timeoutMs,
+      body,
+    });
+    if (answer.status === 200) return JSON.parse(answer.text);
+    throw errorOf(answer.status, answer.text, answer.requestId);
+  }
+
+  return {
+    async call(operation, input) {
+      const body = JSON.stringify(input);
+      for (let tried = 1; ; tried += 1) {
+        try {
+          return await attempt(operation, body);
+        } catch (error) {
+          if (tried >= retry.attempts || !isRetryable(error)) throw error;
+          await sleep(random() * Math.min(retry.capMs, retry.baseMs * 2 ** tried));
+        }
+      }
+    },
+    destroy() {
+      agents.http.destroy();
+      agents.https.destroy();
+    },
+  };
+}
+
+/** DynamoDB's endpoint in the Region's partition (China's Regions are under amazonaws.com.cn). */
+export function regionalEndpoint(region: string): string {
+  return `https://dynamodb.${region}.amazonaws.com${region.startsWith('cn-') ? '.cn' : ''}`;
+}
+
+export function isRetryable(error: unknown): boolean {
+  if (error instanceof DynamoDbError) return THROTTLING.has(error.name) || RETRIED_STATUS.has(error.$metadata.httpStatusCode);
+  if (error instanceof AttemptTimeout) return true;
+  return error instanceof Error && 'code' in error && typeof error.code === 'string' && TRANSIENT_CODES.has(error.code);
+}
+
+class AttemptTimeout extends Error {
+  constructor(ms: number) {
+    super(`DynamoDB did not answer within ${ms} ms`);
+    this.name = 'TimeoutError';
+  }
+}
+
+interface Exchange {
+  host: string;
+  port?: number;
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  agent: HttpAgent;
+  timeout: number;
+  body: string;
+}
+
+/** One request and its whole answer; a silent socket (the `timeout` option) fails it. */
+function exchange(send: typeof httpRequest, { body, ...request }: Exchange): Promise<{ status: number; text: string; requestId: string | undefined }> {
+  return new Promise((resolve, reject) => {
+    const outgoing = send(request, (response: IncomingMessage) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('error', reject);
+      response.on('end', () => {
+        const requestId = response.headers['x-amzn-requestid'];
+        resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), requestId: typeof requestId === 'string' ? requestId : undefined });
+      });
+    });
+    outgoing.on('timeout', () => outgoing.destroy(new AttemptTimeout(request.timeout)));
+    outgoing.on('error', reject);
+    outgoing.end(body);
+  });
+}
+
+/** `{"__type":"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException","message":"…"}` → its name and message. */
+function errorOf(status: number, text: string, requestId: string | undefined): DynamoDbError {
+  let name = `DynamoDB${status}`;
+  let message = text.slice(0, 300);
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed === 'object' && parsed !== null) {
+      const fields = new Map<string, unknown>(Object.entries(parsed));
+      const type = fields.get('__type');
+      if (typeof type === 'string') name = type.slice(type.lastIndexOf('#') + 1);
+      const said = fields.get('message') ?? fields.get('Message');
+      if (typeof said === 'string') message = said;
+    }
+  } catch {
+    // not JSON (a proxy's page): the name from the status, the text as the message
+  }
+  return new DynamoDbError(name, status, message, requestId);
+}

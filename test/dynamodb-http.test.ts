@@ -1,0 +1,248 @@
+// The store's DynamoDB requests (functions/store/requests.ts over functions/store/dynamodb-http.ts)
+// against what the SDK's document client sends for the same operation: both go to a loopback server
+// that keeps each request as it arrived and gives both the same answer. Same method, path, protocol
+// headers and JSON body; each signature re-derived by the SDK's own signer; the same answer read as
+// the same values; errors named as the SDK names them, and retried where its standard mode retries.
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isAwsError, httpStatusOf } from '../functions/aws-errors.ts';
+import { NodeSha256, signingFromEnvironment, type AwsSigning } from '../functions/aws-signing.ts';
+import { createDynamoDbHttp, regionalEndpoint, type DynamoDbHttp } from '../functions/store/dynamodb-http.ts';
+import { createRequests, deleteItem, getItem, putItem, queryItems, updateItem, type StoreCommand } from '../functions/store/requests.ts';
+
+const CREDENTIALS = { accessKeyId: 'AKIDDYNAMODBHTTPTEST', secretAccessKey: 'dynamodb-http-test-secret', sessionToken: 'dynamodb-http-session' };
+const REGION = 'eu-central-1';
+const SIGNING: AwsSigning = { credentials: () => Promise.resolve(CREDENTIALS), region: () => Promise.resolve(REGION), sha256: NodeSha256 };
+const TableName = 'wschat-http';
+
+interface Received {
+  method: string;
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+/** What the server answers next: a status and a JSON body, or a socket closed without an answer. */
+type Answer = { status: number; body: unknown } | 'hang-up';
+
+let server: Server;
+let endpoint: string;
+const received: Received[] = [];
+let answers: Answer[] = [];
+const fallback: Answer = { status: 200, body: {} };
+
+beforeAll(async () => {
+  server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      received.push({ method: request.method ?? '', path: request.url ?? '', headers: request.headers, body: Buffer.concat(chunks).toString('utf8') });
+      const answer = answers.shift() ?? fallback;
+      if (answer === 'hang-up') {
+        request.socket.destroy();
+        return;
+      }
+      response.writeHead(answer.status, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': `request-${received.length}` }).end(JSON.stringify(answer.body));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+});
+
+const ours = (options: { retry?: { attempts: number; baseMs: number; capMs: number }; timeoutMs?: number } = {}): DynamoDbHttp =>
+  createDynamoDbHttp({ endpoint, signing: SIGNING, sleep: () => Promise.resolve(), ...options });
+
+function sdkClient(): DynamoDBDocumentClient {
+  const client = new DynamoDBClient({ endpoint, region: REGION, credentials: CREDENTIALS, maxAttempts: 1 });
+  return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+}
+
+/** What a request says to DynamoDB, whoever sent it. */
+function protocol(request: Received) {
+  return {
+    method: request.method,
+    path: request.path,
+    contentType: request.headers['content-type'],
+    target: request.headers['x-amz-target'],
+    token: request.headers['x-amz-security-token'],
+    body: JSON.parse(request.body) as unknown,
+  };
+}
+
+/** The request's signature, recomputed by the SDK's signer from what arrived (its signed headers, at its date). */
+async function verifySignature(request: Received): Promise<void> {
+  const authorization = String(request.headers.authorization);
+  const match = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/.exec(authorization);
+  if (!match) throw new Error(`not a SigV4 Authorization header: ${authorization}`);
+  const [, accessKeyId, , region, service, signedHeaders = '', signature] = match;
+  expect({ accessKeyId, region, service }).toEqual({ accessKeyId: CREDENTIALS.accessKeyId, region: REGION, service: 'dynamodb' });
+  const headers = Object.fromEntries(signedHeaders.split(';').map((name) => [name, String(request.headers[name])]));
+  const signer = new SignatureV4({ service: 'dynamodb', region: REGION, credentials: CREDENTIALS, sha256: NodeSha256, applyChecksum: false });
+  const date = String(request.headers['x-amz-date']).replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z');
+  const url = new URL(endpoint);
+  const again = await signer.sign(
+    { method: request.method, protocol: url.protocol, hostname: url.hostname, port: Number(url.port), path: request.path, query: {}, headers, body: request.body },
+    { signingDate: new Date(date), signableHeaders: new Set(signedHeaders.split(';')) },
+  );
+  expect(String(again.headers.authorization)).toContain(`Signature=${signature}`);
+}
+
+const ITEM = { pk: 'CONN#abc=', nickname: 'Ada', count: 3, ratio: 0.5, ignoring: false, gone: null, tags: ['a', 'b'], nested: { at: 12, room: 'lobby' }, skipped: undefined };
+
+/** Each operation as the store writes it and as the document client takes it. */
+const CASES: { name: string; store: StoreCommand; sdk: (client: DynamoDBDocumentClient) => Promise<unknown> }[] = [
+  { name: 'GetItem', store: getItem({ TableName, Key: { pk: 'CONN#abc=' }, ConsistentRead: true }), sdk: (client) => client.send(new GetCommand({ TableName, Key: { pk: 'CONN#abc=' }, ConsistentRead: true })) },
+  {
+    name: 'PutItem',
+    store: putItem({ TableName, Item: ITEM, ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': 'pk' } }),
+    sdk: (client) => client.send(new PutCommand({ TableName, Item: ITEM, ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': 'pk' } })),
+  },
+  {
+    name: 'UpdateItem',
+    store: updateItem({ TableName, Key: { pk: 'ROOM#lobby' }, UpdateExpression: 'ADD members :one SET #at = :at', ExpressionAttributeNames: { '#at': 'at' }, ExpressionAttributeValues: { ':one': 1, ':at': 1_700_000_000_000 }, ReturnValues: 'ALL_NEW' }),
+    sdk: (client) => client.send(new UpdateCommand({ TableName, Key: { pk: 'ROOM#lobby' }, UpdateExpression: 'ADD members :one SET #at = :at', ExpressionAttributeNames: { '#at': 'at' }, ExpressionAttributeValues: { ':one': 1, ':at': 1_700_000_000_000 }, ReturnValues: 'ALL_NEW' })),
+  },
+  { name: 'DeleteItem', store: deleteItem({ TableName, Key: { pk: 'NICK#ada' }, ConditionExpression: 'connectionId = :me', ExpressionAttributeValues: { ':me': 'abc=' } }), sdk: (client) => client.send(new DeleteCommand({ TableName, Key: { pk: 'NICK#ada' }, ConditionExpression: 'connectionId = :me', ExpressionAttributeValues: { ':me': 'abc=' } })) },
+  {
+    name: 'Query',
+    store: queryItems({ TableName, IndexName: 'members', KeyConditionExpression: '#p = :p', ExpressionAttributeNames: { '#p': 'room' }, ExpressionAttributeValues: { ':p': 'lobby' }, ExclusiveStartKey: { pk: 'CONN#x=', room: 'lobby' }, Limit: 100, ScanIndexForward: false }),
+    sdk: (client) => client.send(new QueryCommand({ TableName, IndexName: 'members', KeyConditionExpression: '#p = :p', ExpressionAttributeNames: { '#p': 'room' }, ExpressionAttributeValues: { ':p': 'lobby' }, ExclusiveStartKey: { pk: 'CONN#x=', room: 'lobby' }, Limit: 100, ScanIndexForward: false })),
+  },
+];
+
+/** One answer with every kind of value the store reads back, in DynamoDB JSON. */
+const ANSWER = {
+  Item: { pk: { S: 'CONN#abc=' }, count: { N: '3' }, big: { N: '1700000000000' }, ok: { BOOL: true }, none: { NULL: true }, list: { L: [{ S: 'a' }, { N: '2' }] }, map: { M: { at: { N: '12' } } } },
+  Items: [{ pk: { S: 'CONN#a=' }, seq: { N: '7' } }, { pk: { S: 'CONN#b=' }, seq: { N: '8' } }],
+  Attributes: { members: { N: '4' } },
+  LastEvaluatedKey: { pk: { S: 'CONN#b=' }, room: { S: 'lobby' } },
+  Count: 2,
+};
+
+describe("the store's DynamoDB client", () => {
+  it.each(CASES)('sends the request the SDK document client sends for the same $name, validly signed', async ({ store, sdk }) => {
+    const db = ours();
+    const sdkDocuments = sdkClient();
+    try {
+      await createRequests(db, { tableName: TableName }).send(store);
+      await sdk(sdkDocuments);
+      const [mine, theirs] = received.slice(-2);
+      if (!mine || !theirs) throw new Error('two requests expected');
+      expect(protocol(mine)).toEqual(protocol(theirs));
+      await verifySignature(mine);
+      await verifySignature(theirs); // the verifier itself agrees with the SDK
+    } finally {
+      db.destroy();
+      sdkDocuments.destroy();
+    }
+  });
+
+  it('reads an answer as the document client reads it (numbers as numbers, lists, maps, null)', async () => {
+    const db = ours();
+    const sdkDocuments = sdkClient();
+    try {
+      const requests = createRequests(db, { tableName: TableName });
+      answers = Array.from({ length: 4 }, () => ({ status: 200, body: ANSWER }));
+      const listed = await requests.send(queryItems({ TableName, KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': 'x' } }));
+      const got = await requests.send(getItem({ TableName, Key: { pk: 'x' } }));
+      const queried = await sdkDocuments.send(new QueryCommand({ TableName, KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': 'x' } }));
+      const read = await sdkDocuments.send(new GetCommand({ TableName, Key: { pk: 'x' } }));
+      expect(listed).toMatchObject({ Items: queried.Items, LastEvaluatedKey: queried.LastEvaluatedKey, Count: queried.Count });
+      expect(got.Item).toEqual(read.Item);
+      expect(got.Item).toMatchObject({ count: 3, big: 1_700_000_000_000, ok: true, none: null, list: ['a', 2], map: { at: 12 } });
+    } finally {
+      db.destroy();
+      sdkDocuments.destroy();
+    }
+  });
+
+  it('asks for consumed capacity on every request when measuring', async () => {
+    const db = ours();
+    try {
+      await createRequests(db, { tableName: TableName, measureCapacity: true }).send(getItem({ TableName, Key: { pk: 'a' } }));
+      expect(protocol(received.at(-1) ?? fail()).body).toMatchObject({ ReturnConsumedCapacity: 'TOTAL' });
+    } finally {
+      db.destroy();
+    }
+  });
+
+  it('names a refusal as the SDK does, with its status, and reads a failed condition as an outcome', async () => {
+    const db = ours();
+    const requests = createRequests(db, { tableName: TableName });
+    try {
+      answers = [{ status: 400, body: { __type: 'com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException', message: 'The conditional request failed' } }];
+      await expect(requests.conditional(putItem({ TableName, Item: { pk: 'a' }, ConditionExpression: 'attribute_not_exists(pk)' }))).resolves.toBeUndefined();
+      answers = [{ status: 400, body: { __type: 'com.amazon.coral.validate#ValidationException', message: 'One or more parameter values were invalid' } }];
+      const refused = await requests.send(getItem({ TableName, Key: { pk: 'a' } })).catch((error: unknown) => error);
+      expect(isAwsError(refused, 'ValidationException')).toBe(true);
+      expect(httpStatusOf(refused)).toBe(400);
+      expect(refused).toMatchObject({ message: 'One or more parameter values were invalid', $metadata: { requestId: `request-${received.length}` } });
+    } finally {
+      db.destroy();
+    }
+  });
+
+  it('retries throttling, 5xx and a dropped socket up to 3 attempts, and nothing else', async () => {
+    const db = ours();
+    const throttled: Answer = { status: 400, body: { __type: 'com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException', message: 'Rate exceeded' } };
+    try {
+      const before = received.length;
+      answers = [throttled, { status: 500, body: { __type: 'InternalServerError', message: 'oops' } }, { status: 200, body: { Item: { pk: { S: 'a' } } } }];
+      await expect(db.call('GetItem', { TableName, Key: { pk: { S: 'a' } } })).resolves.toEqual({ Item: { pk: { S: 'a' } } });
+      expect(received.length - before).toBe(3);
+
+      answers = ['hang-up', { status: 200, body: {} }];
+      await expect(db.call('GetItem', { TableName, Key: { pk: { S: 'a' } } })).resolves.toEqual({});
+
+      answers = [throttled, throttled, throttled, { status: 200, body: {} }];
+      const exhausted = await db.call('GetItem', { TableName, Key: { pk: { S: 'a' } } }).catch((error: unknown) => error);
+      expect(isAwsError(exhausted, 'ProvisionedThroughputExceededException')).toBe(true);
+      answers = [];
+
+      const counted = received.length;
+      answers = [{ status: 400, body: { __type: 'com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException', message: 'no' } }];
+      await expect(db.call('PutItem', { TableName, Item: { pk: { S: 'a' } } })).rejects.toMatchObject({ name: 'ConditionalCheckFailedException' });
+      expect(received.length - counted).toBe(1);
+    } finally {
+      answers = [];
+      db.destroy();
+    }
+  });
+
+  it('fails an attempt whose socket stays silent, then retries it', async () => {
+    const silent = createServer(() => {
+      // never answers
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const quiet = createDynamoDbHttp({ endpoint: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`, signing: SIGNING, timeoutMs: 50, retry: { attempts: 2, baseMs: 0, capMs: 0 } });
+    try {
+      await expect(quiet.call('GetItem', { TableName, Key: { pk: { S: 'a' } } })).rejects.toMatchObject({ name: 'TimeoutError' });
+    } finally {
+      quiet.destroy();
+      silent.closeAllConnections();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
+  });
+
+  it('signs with what the environment gives, and says which variable is missing', async () => {
+    const signing = signingFromEnvironment({ AWS_ACCESS_KEY_ID: 'AKID', AWS_SECRET_ACCESS_KEY: 'secret', AWS_SESSION_TOKEN: 'token', AWS_REGION: 'eu-west-3' });
+    await expect(signing.credentials()).resolves.toEqual({ accessKeyId: 'AKID', secretAccessKey: 'secret', sessionToken: 'token' });
+    await expect(signing.region()).resolves.toBe('eu-west-3');
+    expect(() => signingFromEnvironment({ AWS_ACCESS_KEY_ID: 'AKID', AWS_SECRET_ACCESS_KEY: 'secret' })).toThrow(/AWS_REGION is not set/);
+    expect(() => signingFromEnvironment({ AWS_REGION: 'eu-west-3', AWS_SECRET_ACCESS_KEY: 'secret' })).toThrow(/AWS_ACCESS_KEY_ID is not set/);
+    expect(regionalEndpoint('eu-west-3')).toBe('https://dynamodb.eu-west-3.amazonaws.com');
+    expect(regionalEndpoint('cn-north-1')).toBe('https://dynamodb.cn-north-1.amazonaws.com.cn');
+  });
+});
+
+function fail(): never {
+  throw new Error('a request expected');
+}
