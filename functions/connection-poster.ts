@@ -4,11 +4,11 @@
 // unsigned POST alone is ≈45): a SigV4 signature and one keep-alive HTTP exchange is all it needs. On a Lambda's fraction of a vCPU that is most of a broadcast's time.
 //
 // What a post costs, and why each piece is where it is (bench/probes/post-cpu.ts measures them):
-// - the body is hashed once per broadcast (every recipient gets the same bytes), with the client's own
-//   hash (`client.config.sha256`), and its hash goes into x-amz-content-sha256;
+// - the body is hashed once per broadcast (every recipient gets the same bytes), with the signing
+//   identity's hash (`AwsSigning.sha256`), and its hash goes into x-amz-content-sha256;
 // - the SigV4 signing key is derived by the SDK's own `getSigningKey` once per day, Region and
 //   credentials (the SDK's `sign` derives nothing either but computes an HMAC of the credentials on
-//   every call to find its cache), and the credentials are asked of the client's provider once a
+//   every call to find its cache), and the credentials are asked of the signing identity once a
 //   second, not per post: a post of a body already hashed, in a second already prepared, is signed
 //   and sent without an await, one promise from the call to the answer (every promise costs more
 //   where AsyncLocalStorage is on, as it is in the handlers: functions/metrics.ts);
@@ -31,16 +31,14 @@ import {
   type IncomingMessage,
 } from 'node:http';
 import { request as httpsRequest, type Agent as HttpsAgent } from 'node:https';
-import type { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { getSigningKey } from '@smithy/signature-v4';
-
-type Credentials = Awaited<ReturnType<ApiGatewayManagementApiClient['config']['credentials']>>;
+import type { AwsCredentials, AwsSigning } from './aws-signing.ts';
 
 /** The signing name of the @connections management API. */
-const SERVICE = 'execute-api';
+export const SERVICE = 'execute-api';
 const ALGORITHM = 'AWS4-HMAC-SHA256';
 const CONTENT_TYPE = 'application/octet-stream';
-/** API Gateway answers a post in milliseconds; this is for a socket that stopped answering. */
+/** API Gateway answers a post (or a GET or DELETE) in milliseconds; this is for a socket that stopped answering. */
 export const POST_TIMEOUT_MS = 3000;
 
 export interface ConnectionPoster {
@@ -98,7 +96,7 @@ interface Signing {
 
 /** What the credentials and the day contribute, computed once per pair. */
 interface Scope {
-  credentials: Credentials;
+  credentials: AwsCredentials;
   shortDate: string;
   key: Promise<Uint8Array>;
   /** `Credential=…/scope, SignedHeaders=…, Signature=` */
@@ -110,21 +108,40 @@ interface Scope {
   token: string | undefined;
 }
 
+/** Where an endpoint's @connections requests go, and on which keep-alive agent. */
+export interface ConnectionsTarget {
+  url: URL;
+  send: typeof httpRequest | typeof httpsRequest;
+  agent: HttpAgent | HttpsAgent;
+  port: number | undefined;
+  host: string;
+  /** The endpoint's path without a trailing slash: `/prod`. */
+  stagePath: string;
+}
+
+export function connectionsTarget(endpoint: string, agents: { http: HttpAgent; https: HttpsAgent }): ConnectionsTarget {
+  const url = new URL(endpoint);
+  const secure = url.protocol === 'https:';
+  return {
+    url,
+    send: secure ? httpsRequest : httpRequest,
+    agent: secure ? agents.https : agents.http,
+    port: url.port ? Number(url.port) : undefined,
+    host: url.host,
+    stagePath: url.pathname.replace(/\/+$/, ''),
+  };
+}
+
+/** `awsSigning`: an SDK client's `config` fits too (tests and the bench hand one over). */
 export function createConnectionPoster(
-  client: ApiGatewayManagementApiClient,
+  awsSigning: AwsSigning,
   endpoint: string,
   agents: { http: HttpAgent; https: HttpsAgent },
   options: ConnectionPosterOptions = {},
 ): ConnectionPoster {
-  const url = new URL(endpoint);
-  const secure = url.protocol === 'https:';
-  const send = secure ? httpsRequest : httpRequest;
-  const agent = secure ? agents.https : agents.http;
-  const port = url.port ? Number(url.port) : undefined;
-  const stagePath = url.pathname.replace(/\/+$/, '');
-  const host = url.host;
+  const { url, send, agent, port, host, stagePath } = connectionsTarget(endpoint, agents);
   const clock = options.clock ?? Date.now;
-  const hashConstructor = client.config.sha256; // the SDK's own (node:crypto in Node)
+  const hashConstructor = awsSigning.sha256;
   let regionName: string | undefined;
   const connectionsPath = canonicalUri(`${stagePath}/@connections`);
 
@@ -152,7 +169,7 @@ export function createConnectionPoster(
   };
 
   let scope: Scope | undefined;
-  const scopeFor = (credentials: Credentials, shortDate: string, regionName: string): Scope => {
+  const scopeFor = (credentials: AwsCredentials, shortDate: string, regionName: string): Scope => {
     // Compared by value: a provider may hand out a new object with the same keys.
     if (
       scope &&
@@ -193,16 +210,16 @@ export function createConnectionPoster(
     return stamp;
   };
 
-  // The credentials are asked for once a second (the SDK's provider memoizes them and refreshes them
-  // minutes before they expire), not on every post: a post in a second whose credentials and key are
-  // known, of a body already hashed, is signed and sent without waiting for anything.
+  // The credentials are asked for once a second (an SDK provider memoizes them and refreshes them
+  // minutes before they expire; the environment's stay), not on every post: a post in a second whose
+  // credentials and key are known, of a body already hashed, is signed and sent without waiting for anything.
   let signing: Signing | undefined;
   let preparing: { second: number; done: Promise<Signing> } | undefined;
   const prepare = (at: Stamp): Promise<Signing> => {
     if (preparing?.second === at.second) return preparing.done;
     const done = (async () => {
-      const credentials = await client.config.credentials();
-      const scope = scopeFor(credentials, at.day, (regionName ??= await client.config.region()));
+      const credentials = await awsSigning.credentials();
+      const scope = scopeFor(credentials, at.day, (regionName ??= await awsSigning.region()));
       const prepared = { second: at.second, scope, key: await scope.key };
       if (!signing || signing.second <= at.second) signing = prepared;
       return prepared;
@@ -265,13 +282,13 @@ export function createConnectionPoster(
   };
 }
 
-/** A socket idle for POST_TIMEOUT_MS must not hold a fan-out slot until the Lambda times out; the caller retries. */
-function abandon(this: ClientRequest): void {
+/** A socket idle for POST_TIMEOUT_MS must not hold a fan-out slot (or an invocation) until the Lambda times out; the caller retries. */
+export function abandon(this: ClientRequest): void {
   this.destroy(new Error(`no answer in ${POST_TIMEOUT_MS} ms`));
 }
 
 /** Reads the answer to the end (so the socket returns to the pool), then resolves or rejects. */
-function settle(response: IncomingMessage, resolve: () => void, reject: (error: Error) => void): void {
+export function settle(response: IncomingMessage, resolve: () => void, reject: (error: Error) => void): void {
   const status = response.statusCode ?? 0;
   response.on('error', reject);
   if (status >= 200 && status < 300) {

@@ -1,22 +1,18 @@
-// Fan-out through API Gateway's management API (`postToConnection`). One client per endpoint per
-// container, keep-alive sockets, a bound on posts in flight. A 410 is reported back to the caller
-// (which removes the connection); a 429 (throttled, or the client's buffer full) or a transient
-// failure is retried with backoff and jitter a bounded number of times, then dropped for that
-// recipient only; 413 and 403 are final. Failures are logged and counted, never thrown at the sender.
-// An invocation's view of the fan-out (`until`) starts no retry past its deadline, so a client that
-// never reads cannot keep a handler running into its Lambda timeout.
+// Fan-out through API Gateway's management API (`postToConnection`; functions/management-api.ts, no
+// SDK client). One per endpoint per container, keep-alive sockets, a bound on posts in flight. A 410
+// is reported back to the caller (which removes the connection); a 429 (throttled, or the client's
+// buffer full) or a transient failure is retried with backoff and jitter a bounded number of times,
+// then dropped for that recipient only; 413 and 403 are final. Failures are logged and counted, never
+// thrown at the sender. An invocation's view of the fan-out (`until`) starts no retry past its
+// deadline, so a client that never reads cannot keep a handler running into its Lambda timeout.
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import {
-  ApiGatewayManagementApiClient,
-  DeleteConnectionCommand,
-  GetConnectionCommand,
-} from '@aws-sdk/client-apigatewaymanagementapi';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { httpStatusOf, isAwsError } from './aws-errors.ts';
+import { signingFromEnvironment, type AwsSigning } from './aws-signing.ts';
 import { createBound } from './bound.ts';
-import { createConnectionPoster, POST_TIMEOUT_MS } from './connection-poster.ts';
+import { POST_TIMEOUT_MS } from './connection-poster.ts';
 import type { Logger } from './log.ts';
+import { createManagementApi } from './management-api.ts';
 import { NO_METRICS, type MetricKey, type MetricsRecorder } from './metrics.ts';
 
 /** `too-large`: 413, the event is over API Gateway's message size; the caller must tell someone. */
@@ -63,7 +59,7 @@ export interface Fanout {
   isConnected(connectionId: string): Promise<boolean>;
   /** DELETE @connections/{id}: closes the socket (its `$disconnect` follows); gone already is fine. */
   close(connectionId: string): Promise<void>;
-  /** The same client, pool, bound and metrics for one invocation: no retry starts after `deadline` (epoch ms). */
+  /** The same management API, pool, bound and metrics for one invocation: no retry starts after `deadline` (epoch ms). */
   until(deadline: number): Fanout;
 }
 
@@ -71,7 +67,8 @@ export interface FanoutOptions {
   endpoint: string;
   concurrency: number;
   log: Logger;
-  region?: string;
+  /** Credentials, Region and hash the requests are signed with; default: the environment's (signingFromEnvironment). */
+  signing?: AwsSigning;
   throttleRetry?: ThrottleRetry;
   /** Waits before a retry; tests may replace it. */
   sleep?: (ms: number) => Promise<void>;
@@ -83,9 +80,7 @@ export interface FanoutOptions {
 
 export function createFanout(options: FanoutOptions): Fanout {
   const agents = keepAliveAgents(options.concurrency);
-  const client = createManagementClient(options, agents);
-  // Posts skip the SDK's per-call middleware (3× the CPU of signing and sending; see connection-poster.ts).
-  const poster = createConnectionPoster(client, options.endpoint, agents);
+  const api = createManagementApi(options.signing ?? signingFromEnvironment(process.env), options.endpoint, agents);
   const bound = createBound(options.concurrency);
   const metrics: FanoutMetrics = { posts: 0, delivered: 0, gone: 0, failed: 0, retried: 0, throttled: 0, tooLarge: 0, pastDeadline: 0 };
   const log = options.log;
@@ -102,7 +97,7 @@ export function createFanout(options: FanoutOptions): Fanout {
 
   async function isConnected(connectionId: string): Promise<boolean> {
     try {
-      await client.send(new GetConnectionCommand({ ConnectionId: connectionId }));
+      await api.getConnection(connectionId);
       return true;
     } catch (error) {
       if (isGone(error)) return false;
@@ -113,7 +108,7 @@ export function createFanout(options: FanoutOptions): Fanout {
 
   async function close(connectionId: string): Promise<void> {
     try {
-      await client.send(new DeleteConnectionCommand({ ConnectionId: connectionId }));
+      await api.deleteConnection(connectionId);
     } catch (error) {
       if (!isGone(error)) log.warn('deleteConnection failed', { connectionId, error: describe(error) });
     }
@@ -134,7 +129,7 @@ export function createFanout(options: FanoutOptions): Fanout {
 
     /** One attempt: a slot of the bound, for the post alone. */
     function tryOnce(connectionId: string, data: Uint8Array): Promise<void> {
-      return bound(() => poster.post(connectionId, data));
+      return bound(() => api.postToConnection(connectionId, data));
     }
 
     function delivered(): PostOutcome {
@@ -233,19 +228,6 @@ export function isThrottled(error: unknown): boolean {
 function keepAliveAgents(concurrency: number): { http: HttpAgent; https: HttpsAgent } {
   const agentOptions = { keepAlive: true, maxSockets: concurrency };
   return { http: new HttpAgent(agentOptions), https: new HttpsAgent(agentOptions) };
-}
-
-function createManagementClient(options: FanoutOptions, agents: { http: HttpAgent; https: HttpsAgent }): ApiGatewayManagementApiClient {
-  return new ApiGatewayManagementApiClient({
-    endpoint: options.endpoint,
-    // Retries are ours (see `post`): bounded, jittered and counted per recipient, not stacked on the SDK's.
-    maxAttempts: 1,
-    region: options.region ?? process.env.AWS_REGION ?? 'us-east-1',
-    requestHandler: new NodeHttpHandler({
-      httpAgent: agents.http,
-      httpsAgent: agents.https,
-    }),
-  });
 }
 
 /** 410: the connection is gone (GoneException). SDK v3 errors carry no `statusCode`: matched by name or HTTP status. */

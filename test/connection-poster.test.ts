@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signingFromEnvironment } from '../functions/aws-signing.ts';
 import { createConnectionPoster, type ConnectionPosterOptions } from '../functions/connection-poster.ts';
 import { isGone, isRetryable, isThrottled } from '../functions/fanout.ts';
 
@@ -52,7 +53,7 @@ type ClientConfig = NonNullable<ConstructorParameters<typeof ApiGatewayManagemen
 
 function setUp(config: Partial<ClientConfig> = {}, options: ConnectionPosterOptions = {}) {
   const client = new ApiGatewayManagementApiClient({ endpoint, region: REGION, credentials: CREDENTIALS, maxAttempts: 1, ...config });
-  const poster = createConnectionPoster(client, endpoint, { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) }, options);
+  const poster = createConnectionPoster(client.config, endpoint, { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) }, options);
   return { client, poster };
 }
 
@@ -145,15 +146,16 @@ describe('the connection poster', () => {
     }
   });
 
-  it('signs without a session token too (long-term credentials)', async () => {
-    const { sessionToken: _unused, ...longTerm } = CREDENTIALS;
-    const client = new ApiGatewayManagementApiClient({ endpoint, region: REGION, credentials: longTerm });
-    const poster = createConnectionPoster(client, endpoint, { http: new HttpAgent(), https: new HttpsAgent() });
+  it("signs without a session token too (long-term credentials), with the environment's signing identity", async () => {
+    const signing = signingFromEnvironment({ AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey, AWS_REGION: REGION });
+    const poster = createConnectionPoster(signing, endpoint, { http: new HttpAgent(), https: new HttpsAgent() });
     recorded.length = 0;
     await poster.post('abc=', Buffer.from('{}'));
     const [request] = recorded as [Recorded];
     expect(request.headers['x-amz-security-token']).toBeUndefined();
     expect(signatureIsValid(request)).toBe(true);
+    const { sessionToken: _unused, ...longTerm } = CREDENTIALS;
+    expect(String(request.headers.authorization)).toBe(await sdkAuthorization(request, longTerm));
   });
 
   it('signs every request exactly as @smithy/signature-v4 signs it', async () => {
@@ -259,7 +261,7 @@ describe('the connection poster', () => {
 
   it('passes a network failure through, which the fan-out retries', async () => {
     const client = new ApiGatewayManagementApiClient({ endpoint: 'http://127.0.0.1:1/prod', region: REGION, credentials: CREDENTIALS });
-    const poster = createConnectionPoster(client, 'http://127.0.0.1:1/prod', { http: new HttpAgent(), https: new HttpsAgent() });
+    const poster = createConnectionPoster(client.config, 'http://127.0.0.1:1/prod', { http: new HttpAgent(), https: new HttpsAgent() });
     const error = await poster.post('abc=', Buffer.from('x')).then(() => undefined, (caught: unknown) => caught);
     expect(error).toMatchObject({ code: 'ECONNREFUSED' });
     expect(isRetryable(error)).toBe(true);

@@ -49,7 +49,7 @@ export async function measurePostCpu(posts = 3000, rounds = 6): Promise<PostCpuF
       maxAttempts: 1,
       requestHandler: new NodeHttpHandler({ httpAgent: agents.http, httpsAgent: agents.https }),
     });
-    const poster = createConnectionPoster(client, endpoint, agents);
+    const poster = createConnectionPoster(client.config, endpoint, agents);
     const data = Buffer.from(JSON.stringify({ type: 'message', at: new Date().toISOString(), room: 'lobby', from: 'u0', text: 'benchmark broadcast' }));
     const viaSdk = (id: string) => client.send(new PostToConnectionCommand({ ConnectionId: id, Data: data })).then(() => undefined);
     const viaPoster = (id: string) => poster.post(id, data);
