@@ -2,14 +2,18 @@
 // sockets, for the five operations the store sends. Not through @aws-sdk/client-dynamodb: with its
 // credential chain it is ~330 KiB of every handler's bundle, ~35 ms of a cold start's import and
 // ~20 ms of its first request (`npm run bench`, "Lambda bundles"), and ~2 ms of CPU per request on
-// loopback where this takes ~1. What it keeps of the SDK: the signer (@smithy/signature-v4), which
-// answers its standard mode retries (below), and errors shaped like its service exceptions (`name`,
-// `$metadata.httpStatusCode`), so aws-errors.ts reads both alike. test/dynamodb-http.test.ts sends
-// each operation through both and requires the same request.
+// loopback where this takes ~1. What it keeps of the SDK: its SigV4 signing key (@smithy/signature-v4's
+// getSigningKey, derived once a day), the retries of its standard mode (below), and errors shaped like
+// its service exceptions (`name`, `$metadata.httpStatusCode`), so aws-errors.ts reads both alike. The
+// headers are always the same five or six, so the canonical request is written out and signed with
+// node:crypto (as connection-poster.ts does): `SignatureV4.sign` was ~1 ms of a cold request.
+// test/dynamodb-http.test.ts sends each operation through both and requires the same request, each
+// signature re-derived by `SignatureV4.sign`.
+import { createHash, createHmac } from 'node:crypto';
 import { request as httpRequest, Agent as HttpAgent, type IncomingMessage } from 'node:http';
 import { request as httpsRequest, Agent as HttpsAgent } from 'node:https';
-import { SignatureV4 } from '@smithy/signature-v4';
-import type { AwsSigning } from '../aws-signing.ts';
+import { getSigningKey } from '@smithy/signature-v4';
+import type { AwsCredentials, AwsSigning } from '../aws-signing.ts';
 
 export type DynamoDbOperation = 'GetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'Query';
 
@@ -69,38 +73,23 @@ export function createDynamoDbHttp(options: DynamoDbHttpOptions): DynamoDbHttp {
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const random = options.random ?? Math.random;
   const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
-  let prepared: Promise<{ url: URL; signer: SignatureV4 }> | undefined;
+  let prepared: Promise<{ url: URL; sign: Signer }> | undefined;
   const prepare = async () => {
     const region = await options.signing.region();
     const url = new URL(options.endpoint ?? regionalEndpoint(region));
-    const signer = new SignatureV4({ service: 'dynamodb', region, credentials: options.signing.credentials, sha256: options.signing.sha256, applyChecksum: false });
-    return { url, signer };
+    if (url.pathname !== '/' || url.search) throw new Error(`DynamoDB endpoint ${url.href}: an endpoint has no path or query`);
+    return { url, sign: createSigner(options.signing, region, url.host) };
   };
 
   async function attempt(operation: DynamoDbOperation, body: string): Promise<unknown> {
-    const { url, signer } = await (prepared ??= prepare());
-    const signed = await signer.sign({
-      method: 'POST',
-      protocol: url.protocol,
-      hostname: url.hostname,
-      ...(url.port ? { port: Number(url.port) } : {}),
-      path: url.pathname,
-      query: {},
-      headers: {
-        host: url.host,
-        'content-type': CONTENT_TYPE,
-        'x-amz-target': TARGET_PREFIX + operation,
-        'content-length': String(Buffer.byteLength(body)),
-      },
-      body,
-    });
+    const { url, sign } = await (prepared ??= prepare());
     const secure = url.protocol === 'https:';
     const answer = await exchange(secure ? httpsRequest : httpRequest, {
       host: url.hostname,
       ...(url.port ? { port: Number(url.port) } : {}),
       method: 'POST',
-      path: url.pathname,
-      headers: signed.headers,
+      path: '/',
+      headers: await sign(TARGET_PREFIX + operation, body, Date.now()),
       agent: secure ? agents.https : agents.http,
       timeout: timeoutMs,
       body,
@@ -131,6 +120,56 @@ export function createDynamoDbHttp(options: DynamoDbHttpOptions): DynamoDbHttp {
 /** DynamoDB's endpoint in the Region's partition (China's Regions are under amazonaws.com.cn). */
 export function regionalEndpoint(region: string): string {
   return `https://dynamodb.${region}.amazonaws.com${region.startsWith('cn-') ? '.cn' : ''}`;
+}
+
+/** The headers of one signed request: SigV4 over exactly the headers sent (`x-amz-target` names the operation). */
+type Signer = (target: string, body: string, now: number) => Promise<Record<string, string>>;
+
+const ALGORITHM = 'AWS4-HMAC-SHA256';
+
+function createSigner(signing: AwsSigning, region: string, host: string): Signer {
+  let cached: { day: string; credentials: AwsCredentials; key: Promise<Uint8Array> } | undefined;
+  const keyFor = (credentials: AwsCredentials, day: string): Promise<Uint8Array> => {
+    const same =
+      cached?.day === day &&
+      cached.credentials.accessKeyId === credentials.accessKeyId &&
+      cached.credentials.secretAccessKey === credentials.secretAccessKey &&
+      cached.credentials.sessionToken === credentials.sessionToken;
+    if (!same || !cached) {
+      const key = getSigningKey(signing.sha256, credentials, day, region, 'dynamodb');
+      const entry = { day, credentials, key };
+      key.catch(() => {
+        if (cached === entry) cached = undefined; // derive again next time, not fail every request
+      });
+      cached = entry;
+    }
+    return cached.key;
+  };
+  return async (target, body, now) => {
+    const credentials = await signing.credentials();
+    const date = new Date(now).toISOString().replace(/[-:]|\.\d{3}/g, '');
+    const day = date.slice(0, 8);
+    const key = await keyFor(credentials, day);
+    const token = credentials.sessionToken || undefined;
+    const length = String(Buffer.byteLength(body));
+    // Sorted by name, as SigV4 wants; none of the values has spaces to fold.
+    const signedHeaders = `content-length;content-type;host;x-amz-date;${token ? 'x-amz-security-token;' : ''}x-amz-target`;
+    const canonicalHeaders = `content-length:${length}\ncontent-type:${CONTENT_TYPE}\nhost:${host}\nx-amz-date:${date}\n${token ? `x-amz-security-token:${token.trim()}\n` : ''}x-amz-target:${target}\n`;
+    const payloadHash = createHash('sha256').update(body).digest('hex');
+    const canonicalRequest = `POST\n/\n\n${canonicalHeaders}\n${signedHeaders}\n${payloadHash}`;
+    const scope = `${day}/${region}/dynamodb/aws4_request`;
+    const stringToSign = `${ALGORITHM}\n${date}\n${scope}\n${createHash('sha256').update(canonicalRequest).digest('hex')}`;
+    const signature = createHmac('sha256', key).update(stringToSign).digest('hex');
+    return {
+      host,
+      'content-type': CONTENT_TYPE,
+      'content-length': length,
+      'x-amz-target': target,
+      'x-amz-date': date,
+      ...(token ? { 'x-amz-security-token': token } : {}),
+      authorization: `${ALGORITHM} Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`,
+    };
+  };
 }
 
 export function isRetryable(error: unknown): boolean {
