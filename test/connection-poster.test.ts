@@ -5,49 +5,33 @@
 // The poster builds its canonical request itself (the SDK's signer costs ~5× the CPU per post), so every
 // request it sends is also signed again by @smithy/signature-v4's own `sign`, which must agree exactly.
 import { createHash, createHmac } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signingFromEnvironment } from '../functions/aws-signing.ts';
 import { createConnectionPoster, type ConnectionPosterOptions } from '../functions/connection-poster.ts';
 import { isGone, isRetryable, isThrottled } from '../functions/fanout.ts';
+import { RecordingServer, type Recorded } from './support/recording-server.ts';
 
-interface Recorded {
-  method: string;
-  url: string;
-  headers: IncomingHttpHeaders;
-  body: Buffer;
-}
 
 const CREDENTIALS = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', sessionToken: 'session-token' };
 const REGION = 'eu-west-1';
 // An id with every character the SDK's path encoding treats specially.
 const CONNECTION_ID = "R1km+xc2/VNjMC=F!*'()IA";
 
-let server: Server;
+let recorder: RecordingServer;
 let endpoint: string;
-const recorded: Recorded[] = [];
-let answer: { status: number; headers?: Record<string, string>; body?: string } = { status: 200 };
+let recorded: Recorded[];
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      recorded.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks) });
-      res.writeHead(answer.status, answer.headers);
-      res.end(answer.body);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}/prod`;
+  recorder = await RecordingServer.start();
+  recorded = recorder.recorded;
+  endpoint = `${recorder.origin}/prod`;
 });
 
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+afterAll(() => recorder.close());
 
 type ClientConfig = NonNullable<ConstructorParameters<typeof ApiGatewayManagementApiClient>[0]>;
 
@@ -235,11 +219,11 @@ describe('the connection poster', () => {
   it('throws failures shaped like the SDK exceptions the fan-out classifies', async () => {
     const { poster } = setUp();
     const failure = async (status: number, headers?: Record<string, string>, body?: string) => {
-      answer = { status, ...(headers ? { headers } : {}), ...(body ? { body } : {}) };
+      recorder.answer = { status, ...(headers ? { headers } : {}), ...(body ? { body } : {}) };
       try {
         return await poster.post('abc=', Buffer.from('x')).then(() => undefined, (error: unknown) => error);
       } finally {
-        answer = { status: 200 };
+        recorder.answer = { status: 200 };
       }
     };
 

@@ -3,15 +3,16 @@
 // that keeps each request as it arrived and gives both the same answer. Same method, path, protocol
 // headers and JSON body; each signature re-derived by the SDK's own signer; the same answer read as
 // the same values; errors named as the SDK names them, and retried where its standard mode retries.
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAwsError, httpStatusOf } from '../functions/aws-errors.ts';
 import { NodeSha256, signingFromEnvironment, type AwsSigning } from '../functions/aws-signing.ts';
 import { createDynamoDbHttp, regionalEndpoint, type DynamoDbHttp } from '../functions/store/dynamodb-http.ts';
+import { RecordingServer, type Recorded, type RecordedAnswer } from './support/recording-server.ts';
+import { verifySignature } from './support/sigv4-check.ts';
 import { createRequests, deleteItem, getItem, putItem, queryItems, updateItem, type StoreCommand } from '../functions/store/requests.ts';
 
 const CREDENTIALS = { accessKeyId: 'AKIDDYNAMODBHTTPTEST', secretAccessKey: 'dynamodb-http-test-secret', sessionToken: 'dynamodb-http-session' };
@@ -19,43 +20,27 @@ const REGION = 'eu-central-1';
 const SIGNING: AwsSigning = { credentials: () => Promise.resolve(CREDENTIALS), region: () => Promise.resolve(REGION), sha256: NodeSha256 };
 const TableName = 'wschat-http';
 
-interface Received {
-  method: string;
-  path: string;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-/** What the server answers next: a status and a JSON body, or a socket closed without an answer. */
-type Answer = { status: number; body: unknown } | 'hang-up';
-
-let server: Server;
+let recorder: RecordingServer;
 let endpoint: string;
-const received: Received[] = [];
-let answers: Answer[] = [];
-const fallback: Answer = { status: 200, body: {} };
+let received: Recorded[];
 
 beforeAll(async () => {
-  server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      received.push({ method: request.method ?? '', path: request.url ?? '', headers: request.headers, body: Buffer.concat(chunks).toString('utf8') });
-      const answer = answers.shift() ?? fallback;
-      if (answer === 'hang-up') {
-        request.socket.destroy();
-        return;
-      }
-      response.writeHead(answer.status, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': `request-${received.length}` }).end(JSON.stringify(answer.body));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  recorder = await RecordingServer.start();
+  received = recorder.recorded;
+  endpoint = recorder.origin;
+  recorder.answer = json(200, {});
 });
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-});
+afterAll(() => recorder.close());
+
+/** An answer in DynamoDB's JSON protocol. */
+function json(status: number, body: unknown): RecordedAnswer {
+  return { status, headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': 'test-request' }, body: JSON.stringify(body) };
+}
+
+/** The next answers, in order (then `{}`). */
+function answerWith(...answers: (RecordedAnswer | 'hang-up')[]): void {
+  recorder.queue.splice(0, recorder.queue.length, ...answers);
+}
 
 const ours = (options: { retry?: { attempts: number; baseMs: number; capMs: number }; timeoutMs?: number } = {}): DynamoDbHttp =>
   createDynamoDbHttp({ endpoint, signing: SIGNING, sleep: () => Promise.resolve(), ...options });
@@ -66,34 +51,19 @@ function sdkClient(): DynamoDBDocumentClient {
 }
 
 /** What a request says to DynamoDB, whoever sent it. */
-function protocol(request: Received) {
+function protocol(request: Recorded) {
   return {
     method: request.method,
-    path: request.path,
+    path: request.url,
     contentType: request.headers['content-type'],
     target: request.headers['x-amz-target'],
     token: request.headers['x-amz-security-token'],
-    body: JSON.parse(request.body) as unknown,
+    body: JSON.parse(request.body.toString('utf8')) as unknown,
   };
 }
 
-/** The request's signature, recomputed by the SDK's signer from what arrived (its signed headers, at its date). */
-async function verifySignature(request: Received): Promise<void> {
-  const authorization = String(request.headers.authorization);
-  const match = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/.exec(authorization);
-  if (!match) throw new Error(`not a SigV4 Authorization header: ${authorization}`);
-  const [, accessKeyId, , region, service, signedHeaders = '', signature] = match;
-  expect({ accessKeyId, region, service }).toEqual({ accessKeyId: CREDENTIALS.accessKeyId, region: REGION, service: 'dynamodb' });
-  const headers = Object.fromEntries(signedHeaders.split(';').map((name) => [name, String(request.headers[name])]));
-  const signer = new SignatureV4({ service: 'dynamodb', region: REGION, credentials: CREDENTIALS, sha256: NodeSha256, applyChecksum: false });
-  const date = String(request.headers['x-amz-date']).replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z');
-  const url = new URL(endpoint);
-  const again = await signer.sign(
-    { method: request.method, protocol: url.protocol, hostname: url.hostname, port: Number(url.port), path: request.path, query: {}, headers, body: request.body },
-    { signingDate: new Date(date), signableHeaders: new Set(signedHeaders.split(';')) },
-  );
-  expect(String(again.headers.authorization)).toContain(`Signature=${signature}`);
-}
+const SIGNER = () => ({ service: 'dynamodb', region: REGION, credentials: CREDENTIALS, endpoint });
+const arrived = (request: Recorded) => ({ method: request.method, path: request.url, headers: request.headers, body: request.body.toString('utf8') });
 
 const ITEM = { pk: 'CONN#abc=', nickname: 'Ada', count: 3, ratio: 0.5, ignoring: false, gone: null, tags: ['a', 'b'], nested: { at: 12, room: 'lobby' }, skipped: undefined };
 
@@ -137,8 +107,8 @@ describe("the store's DynamoDB client", () => {
       const [mine, theirs] = received.slice(-2);
       if (!mine || !theirs) throw new Error('two requests expected');
       expect(protocol(mine)).toEqual(protocol(theirs));
-      await verifySignature(mine);
-      await verifySignature(theirs); // the verifier itself agrees with the SDK
+      await verifySignature(arrived(mine), SIGNER());
+      await verifySignature(arrived(theirs), SIGNER()); // the verifier itself agrees with the SDK
     } finally {
       db.destroy();
       sdkDocuments.destroy();
@@ -150,7 +120,7 @@ describe("the store's DynamoDB client", () => {
     const sdkDocuments = sdkClient();
     try {
       const requests = createRequests(db, { tableName: TableName });
-      answers = Array.from({ length: 4 }, () => ({ status: 200, body: ANSWER }));
+      answerWith(...Array.from({ length: 4 }, () => json(200, ANSWER)));
       const listed = await requests.send(queryItems({ TableName, KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': 'x' } }));
       const got = await requests.send(getItem({ TableName, Key: { pk: 'x' } }));
       const queried = await sdkDocuments.send(new QueryCommand({ TableName, KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': 'x' } }));
@@ -178,13 +148,13 @@ describe("the store's DynamoDB client", () => {
     const db = ours();
     const requests = createRequests(db, { tableName: TableName });
     try {
-      answers = [{ status: 400, body: { __type: 'com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException', message: 'The conditional request failed' } }];
+      answerWith(json(400, { __type: 'com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException', message: 'The conditional request failed' }));
       await expect(requests.conditional(putItem({ TableName, Item: { pk: 'a' }, ConditionExpression: 'attribute_not_exists(pk)' }))).resolves.toBeUndefined();
-      answers = [{ status: 400, body: { __type: 'com.amazon.coral.validate#ValidationException', message: 'One or more parameter values were invalid' } }];
+      answerWith(json(400, { __type: 'com.amazon.coral.validate#ValidationException', message: 'One or more parameter values were invalid' }));
       const refused = await requests.send(getItem({ TableName, Key: { pk: 'a' } })).catch((error: unknown) => error);
       expect(isAwsError(refused, 'ValidationException')).toBe(true);
       expect(httpStatusOf(refused)).toBe(400);
-      expect(refused).toMatchObject({ message: 'One or more parameter values were invalid', $metadata: { requestId: `request-${received.length}` } });
+      expect(refused).toMatchObject({ message: 'One or more parameter values were invalid', $metadata: { requestId: 'test-request' } });
     } finally {
       db.destroy();
     }
@@ -192,27 +162,27 @@ describe("the store's DynamoDB client", () => {
 
   it('retries throttling, 5xx and a dropped socket up to 3 attempts, and nothing else', async () => {
     const db = ours();
-    const throttled: Answer = { status: 400, body: { __type: 'com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException', message: 'Rate exceeded' } };
+    const throttled = json(400, { __type: 'com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException', message: 'Rate exceeded' });
     try {
       const before = received.length;
-      answers = [throttled, { status: 500, body: { __type: 'InternalServerError', message: 'oops' } }, { status: 200, body: { Item: { pk: { S: 'a' } } } }];
+      answerWith(throttled, json(500, { __type: 'InternalServerError', message: 'oops' }), json(200, { Item: { pk: { S: 'a' } } }));
       await expect(db.call('GetItem', { TableName, Key: { pk: { S: 'a' } } })).resolves.toEqual({ Item: { pk: { S: 'a' } } });
       expect(received.length - before).toBe(3);
 
-      answers = ['hang-up', { status: 200, body: {} }];
+      answerWith('hang-up', json(200, {}));
       await expect(db.call('GetItem', { TableName, Key: { pk: { S: 'a' } } })).resolves.toEqual({});
 
-      answers = [throttled, throttled, throttled, { status: 200, body: {} }];
+      answerWith(throttled, throttled, throttled, json(200, {}));
       const exhausted = await db.call('GetItem', { TableName, Key: { pk: { S: 'a' } } }).catch((error: unknown) => error);
       expect(isAwsError(exhausted, 'ProvisionedThroughputExceededException')).toBe(true);
-      answers = [];
+      answerWith();
 
       const counted = received.length;
-      answers = [{ status: 400, body: { __type: 'com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException', message: 'no' } }];
+      answerWith(json(400, { __type: 'com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException', message: 'no' }));
       await expect(db.call('PutItem', { TableName, Item: { pk: { S: 'a' } } })).rejects.toMatchObject({ name: 'ConditionalCheckFailedException' });
       expect(received.length - counted).toBe(1);
     } finally {
-      answers = [];
+      answerWith();
       db.destroy();
     }
   });

@@ -4,13 +4,13 @@
 // own signer; and the answers' errors and MD5 check behave as the SDK's do.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createHash } from 'node:crypto';
 import type { SQSEvent } from 'aws-lambda';
 import { parseLaterTask, type LeaveTask, type WelcomeTask } from '../functions/chat/later.ts';
 import { createTimerScheduler } from '../functions/later-timers.ts';
 import { createQueueScheduler, delaySeconds, messageBody, QueueSendError } from '../functions/later-queue.ts';
+import { verifySignature } from './support/sigv4-check.ts';
 import { SqsStandIn, type ReceivedRequest } from './support/sqs.ts';
 
 const CREDENTIALS = { accessKeyId: 'AKIDLATERQUEUETEST', secretAccessKey: 'later-queue-test-secret', sessionToken: 'later-queue-session' };
@@ -28,23 +28,7 @@ afterAll(async () => {
   await sqs.close();
 });
 
-/** The request's signature, recomputed by the SDK's signer from what arrived (its signed headers only, at its date). */
-async function verifySignature(request: ReceivedRequest): Promise<void> {
-  const authorization = String(request.headers.authorization);
-  const match = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/.exec(authorization);
-  if (!match) throw new Error(`not a SigV4 Authorization header: ${authorization}`);
-  const [, accessKeyId, , region, service, signedHeaders = '', signature] = match;
-  expect({ accessKeyId, region, service }).toEqual({ accessKeyId: CREDENTIALS.accessKeyId, region: REGION, service: 'sqs' });
-  const headers = Object.fromEntries(signedHeaders.split(';').map((name) => [name, String(request.headers[name])]));
-  const signer = new SignatureV4({ service: 'sqs', region: REGION, credentials: CREDENTIALS, sha256: dynamodb.config.sha256, applyChecksum: false });
-  const date = String(request.headers['x-amz-date']).replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z');
-  const url = new URL(sqs.endpoint);
-  const again = await signer.sign(
-    { method: request.method, protocol: url.protocol, hostname: url.hostname, port: Number(url.port), path: request.path, query: {}, headers, body: request.body },
-    { signingDate: new Date(date), signableHeaders: new Set(signedHeaders.split(';')) },
-  );
-  expect(String(again.headers.authorization)).toContain(`Signature=${signature}`);
-}
+const SIGNER = () => ({ service: 'sqs', region: REGION, credentials: CREDENTIALS, endpoint: sqs.endpoint });
 
 describe('the SQS delay-queue scheduler', () => {
   it('sends the request @aws-sdk/client-sqs sends for the same SendMessage, validly signed', async () => {
@@ -64,8 +48,8 @@ describe('the SQS delay-queue scheduler', () => {
       body: JSON.parse(request.body) as unknown,
     });
     expect(protocol(ours)).toEqual(protocol(sdk));
-    await verifySignature(ours);
-    await verifySignature(sdk); // the verifier itself agrees with the SDK
+    await verifySignature(ours, SIGNER());
+    await verifySignature(sdk, SIGNER()); // the verifier itself agrees with the SDK
     expect(sqs.messages.map((message) => [message.body, message.delaySeconds])).toEqual([[messageBody(TASK), 30], [messageBody(TASK), 30]]);
     sqs.messages.splice(0);
   });

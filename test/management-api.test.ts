@@ -3,10 +3,8 @@
 // request the SDK's ApiGatewayManagementApiClient sends for the same call (method, path, signed
 // headers but the SDK's own bookkeeping), its Authorization what @smithy/signature-v4 derives again at
 // the request's date, and an error answer must be classified as the SDK's exception for it is.
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { ApiGatewayManagementApiClient, DeleteConnectionCommand, GetConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,12 +14,8 @@ import { createFanout, isGone, isRetryable, isThrottled } from '../functions/fan
 import type { Logger } from '../functions/log.ts';
 import { createManagementApi, type ManagementApi } from '../functions/management-api.ts';
 import { SILENT_LOG } from './support/lambda.ts';
+import { RecordingServer, type Recorded } from './support/recording-server.ts';
 
-interface Recorded {
-  method: string;
-  url: string;
-  headers: IncomingHttpHeaders;
-}
 
 const CREDENTIALS = { accessKeyId: 'AKIDMANAGEMENTAPI', secretAccessKey: 'management-api-test-secret', sessionToken: 'management-api-session' };
 const REGION = 'ap-southeast-2';
@@ -31,28 +25,17 @@ const CONNECTION_ID = "R1km+xc2/VNjMC=F!*'()IA";
 /** Headers the SDK's middleware adds and signs for its own bookkeeping (user agent, invocation id, attempt count). */
 const SDK_BOOKKEEPING = new Set(['amz-sdk-invocation-id', 'amz-sdk-request', 'x-amz-user-agent']);
 
-let server: Server;
+let recorder: RecordingServer;
 let endpoint: string;
-const recorded: Recorded[] = [];
-let answer: { status: number; headers?: Record<string, string>; body?: string } = { status: 200 };
+let recorded: Recorded[];
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      recorded.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
-      res.writeHead(answer.status, answer.headers);
-      res.end(answer.body);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}/prod`;
+  recorder = await RecordingServer.start();
+  recorded = recorder.recorded;
+  endpoint = `${recorder.origin}/prod`;
 });
 
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-});
+afterAll(() => recorder.close());
 
 const agents = () => ({ http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) });
 /** Ours, signing with the environment's identity as the container does. */
@@ -112,7 +95,7 @@ describe('the management API without the SDK', () => {
     const { sessionToken: _unused, ...longTerm } = CREDENTIALS;
     const { AWS_SESSION_TOKEN: _none, ...longTermEnvironment } = ENVIRONMENT;
     for (const [credentials, env] of [[CREDENTIALS, ENVIRONMENT], [longTerm, longTermEnvironment]] as const) {
-      answer = { status: call.status, headers: { 'content-type': 'application/json' }, ...(call.body ? { body: call.body } : {}) };
+      recorder.answer = { status: call.status, headers: { 'content-type': 'application/json' }, ...(call.body ? { body: call.body } : {}) };
       const client = sdkClient(credentials);
       recorded.length = 0;
       try {
@@ -120,7 +103,7 @@ describe('the management API without the SDK', () => {
         await call.ours(ours(env), CONNECTION_ID);
       } finally {
         client.destroy();
-        answer = { status: 200 };
+        recorder.answer = { status: 200 };
       }
       const [viaSdk, viaOurs] = recorded as [Recorded, Recorded];
       expect(protocol(viaOurs)).toEqual(protocol(viaSdk));
@@ -142,7 +125,7 @@ describe('the management API without the SDK', () => {
     { answer: { status: 500 }, name: 'InternalServerError', gone: false, retryable: true },
   ])('classifies a $answer.status answer as the SDK exception for it ($name)', async (expected) => {
     const client = sdkClient();
-    answer = expected.answer;
+    recorder.answer = expected.answer;
     try {
       for (const call of CALLS) {
         const theirs = await call.sdk(client, 'abc=').then(() => undefined, (error: unknown) => error);
@@ -156,7 +139,7 @@ describe('the management API without the SDK', () => {
       }
     } finally {
       client.destroy();
-      answer = { status: 200 };
+      recorder.answer = { status: 200 };
     }
   });
 });
@@ -172,14 +155,14 @@ describe("the fan-out's GetConnection and DeleteConnection", () => {
     const { fanout, warnings } = fanoutWithWarnings();
     const outcomes: Record<number, { connected: boolean; warned: string[] }> = {};
     for (const status of [200, 410, 403, 500]) {
-      answer = status === 200 ? { status: 200, body: '{}' } : { status };
+      recorder.answer = status === 200 ? { status: 200, body: '{}' } : { status };
       try {
         warnings.length = 0;
         const connected = await fanout.isConnected('abc=');
         await fanout.close('abc=');
         outcomes[status] = { connected, warned: [...warnings] };
       } finally {
-        answer = { status: 200 };
+        recorder.answer = { status: 200 };
       }
     }
     expect(outcomes).toEqual({

@@ -1,0 +1,59 @@
+// A loopback HTTP server that keeps every request as it arrived and answers as told: the far end for
+// tests that compare the requests our signed clients send with the SDK client's for the same call.
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface Recorded {
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
+
+export interface RecordedAnswer {
+  status: number;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+export class RecordingServer {
+  /** Every request so far, oldest first (tests empty it with `length = 0`). */
+  readonly recorded: Recorded[] = [];
+  /** Answered first, one each, before `answer`; `hang-up` closes the socket without an answer. */
+  readonly queue: (RecordedAnswer | 'hang-up')[] = [];
+  answer: RecordedAnswer = { status: 200 };
+
+  private constructor(
+    private readonly server: Server,
+    /** `http://127.0.0.1:<port>` */
+    readonly origin: string,
+  ) {}
+
+  static async start(): Promise<RecordingServer> {
+    const holder: { recorder?: RecordingServer } = {};
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        const recorder = holder.recorder;
+        if (!recorder) return;
+        recorder.recorded.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks) });
+        const answer = recorder.queue.shift() ?? recorder.answer;
+        if (answer === 'hang-up') {
+          req.socket.destroy();
+          return;
+        }
+        res.writeHead(answer.status, answer.headers);
+        res.end(answer.body);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    holder.recorder = new RecordingServer(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    return holder.recorder;
+  }
+
+  close(): Promise<void> {
+    this.server.closeAllConnections();
+    return new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
