@@ -29,7 +29,7 @@ export interface DynamoDbHttpOptions {
   endpoint?: string;
   signing: AwsSigning;
   retry?: DynamoDbRetry;
-  /** A socket silent this long fails the attempt (which is then retried). */
+  /** A socket silent this long fails the attempt (then a read is retried, a write is not: it may have been applied). */
   timeoutMs?: number;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
@@ -63,6 +63,8 @@ export class DynamoDbError extends Error {
 
 /** Error names the SDK's standard mode retries as throttling (those DynamoDB answers with). */
 const THROTTLING = new Set(['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded', 'TransactionInProgressException']);
+/** What a timed-out attempt may send again: they change nothing. */
+const READS: ReadonlySet<DynamoDbOperation> = new Set<DynamoDbOperation>(['GetItem', 'Query']);
 const RETRIED_STATUS = new Set([429, 500, 502, 503, 504]);
 /** Network failures of an attempt that the SDK retries too. */
 const TRANSIENT_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'ECONNABORTED']);
@@ -74,6 +76,15 @@ export function createDynamoDbHttp(options: DynamoDbHttpOptions): DynamoDbHttp {
   const random = options.random ?? Math.random;
   const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
   let prepared: Promise<{ url: URL; sign: Signer }> | undefined;
+  const signer = () => {
+    if (prepared) return prepared;
+    const pending = prepare();
+    prepared = pending;
+    pending.catch(() => {
+      if (prepared === pending) prepared = undefined; // ask the signing identity again next time, not fail every request
+    });
+    return pending;
+  };
   const prepare = async () => {
     const region = await options.signing.region();
     const url = new URL(options.endpoint ?? regionalEndpoint(region));
@@ -82,7 +93,7 @@ export function createDynamoDbHttp(options: DynamoDbHttpOptions): DynamoDbHttp {
   };
 
   async function attempt(operation: DynamoDbOperation, body: string): Promise<unknown> {
-    const { url, sign } = await (prepared ??= prepare());
+    const { url, sign } = await signer();
     const secure = url.protocol === 'https:';
     const answer = await exchange(secure ? httpsRequest : httpRequest, {
       host: url.hostname,
@@ -94,7 +105,14 @@ export function createDynamoDbHttp(options: DynamoDbHttpOptions): DynamoDbHttp {
       timeout: timeoutMs,
       body,
     });
-    if (answer.status === 200) return JSON.parse(answer.text);
+    if (answer.status === 200) {
+      try {
+        return JSON.parse(answer.text);
+      } catch {
+        // a proxy's page, not DynamoDB's answer: an error that keeps the status and the request id, as the SDK's does
+        throw new DynamoDbError('SyntaxError', answer.status, `DynamoDB ${operation}: the answer is not JSON: ${answer.text.slice(0, 300)}`, answer.requestId);
+      }
+    }
     throw errorOf(answer.status, answer.text, answer.requestId);
   }
 
@@ -106,6 +124,9 @@ export function createDynamoDbHttp(options: DynamoDbHttpOptions): DynamoDbHttp {
           return await attempt(operation, body);
         } catch (error) {
           if (tried >= retry.attempts || !isRetryable(error)) throw error;
+          // A silent socket may have had its write applied: only a read is sent again (the SDK client the
+          // store used before had no timeout, so it never re-sent a write on one; an ADD must not count twice).
+          if (error instanceof AttemptTimeout && !READS.has(operation)) throw error;
           await sleep(random() * Math.min(retry.capMs, retry.baseMs * 2 ** tried));
         }
       }
