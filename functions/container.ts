@@ -1,5 +1,6 @@
-// What a Lambda container builds once and reuses across invocations: the DynamoDB client, one
-// management API client per endpoint, the logger and the chat itself. Configuration comes from the
+// What a Lambda container builds once and reuses across invocations: the signing identity (read once
+// from the environment it was given), the DynamoDB client, one fan-out per endpoint, the logger and the
+// chat itself. Configuration comes from the
 // environment, read through functions/settings.ts: a bad value fails the container, naming it.
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { signingFromEnvironment, type AwsSigning } from './aws-signing.ts';
@@ -67,7 +68,7 @@ export function buildChat(env: Readonly<Record<string, string | undefined>>): Co
   const fanoutAt = (endpoint: string): Fanout => {
     let fanout = fanouts.get(endpoint);
     if (!fanout) {
-      fanout = createFanout({ endpoint, concurrency: settings.fanoutConcurrency, log, metrics: invocationMetrics });
+      fanout = createFanout({ endpoint, concurrency: settings.fanoutConcurrency, log, metrics: invocationMetrics, signing });
       fanouts.set(endpoint, fanout);
     }
     return fanout;
