@@ -64,3 +64,24 @@ export function signingFromEnvironment(env: Readonly<Record<string, string | und
   const credentials: AwsCredentials = sessionToken ? { accessKeyId, secretAccessKey, sessionToken } : { accessKeyId, secretAccessKey };
   return { credentials: () => Promise.resolve(credentials), region: () => Promise.resolve(region), sha256: NodeSha256 };
 }
+
+// The pieces of a SigV4 signature that every hand-written signer here writes the same way
+// (connection-poster.ts, store/dynamodb-http.ts); the keys come from @smithy/signature-v4's getSigningKey.
+
+/** The algorithm named in every string to sign and Authorization header. */
+export const SIGV4_ALGORITHM = 'AWS4-HMAC-SHA256';
+
+/** SigV4's date of an epoch-ms instant, `20261201T235959Z`; its first 8 characters are the scope's day. */
+export function amzDate(ms: number): string {
+  return new Date(ms).toISOString().replace(/[-:]|\.\d{3}/g, '');
+}
+
+/** A header value as SigV4 canonicalizes it (and @smithy/signature-v4 does): trimmed, runs of spaces folded. */
+export function canonicalHeaderValue(value: string): string {
+  return value.replace(/[\r\n]/g, ' ').replace(/[ \t]+/g, ' ').replace(/^ | $/g, '');
+}
+
+/** Compared by value: a provider may hand out a new object with the same keys (a derived key still holds). */
+export function sameCredentials(a: AwsCredentials, b: AwsCredentials): boolean {
+  return a.accessKeyId === b.accessKeyId && a.secretAccessKey === b.secretAccessKey && a.sessionToken === b.sessionToken;
+}

@@ -32,11 +32,10 @@ import {
 } from 'node:http';
 import { request as httpsRequest, type Agent as HttpsAgent } from 'node:https';
 import { getSigningKey } from '@smithy/signature-v4';
-import type { AwsCredentials, AwsSigning } from './aws-signing.ts';
+import { amzDate, canonicalHeaderValue, sameCredentials, SIGV4_ALGORITHM, type AwsCredentials, type AwsSigning } from './aws-signing.ts';
 
 /** The signing name of the @connections management API. */
 export const SERVICE = 'execute-api';
-const ALGORITHM = 'AWS4-HMAC-SHA256';
 const CONTENT_TYPE = 'application/octet-stream';
 /** API Gateway answers a post (or a GET or DELETE) in milliseconds; this is for a socket that stopped answering. */
 export const POST_TIMEOUT_MS = 3000;
@@ -156,7 +155,7 @@ export function createConnectionPoster(
     const length = String(data.byteLength);
     const latin1 = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('latin1');
     // Sorted by name, as SigV4 wants: content-length, content-type, host, x-amz-content-sha256, …
-    const body = { hash: hex, length, latin1, canonicalHeaders: `content-length:${length}\ncontent-type:${CONTENT_TYPE}\nhost:${canonicalValue(host)}\nx-amz-content-sha256:${hex}\n` };
+    const body = { hash: hex, length, latin1, canonicalHeaders: `content-length:${length}\ncontent-type:${CONTENT_TYPE}\nhost:${canonicalHeaderValue(host)}\nx-amz-content-sha256:${hex}\n` };
     hashed.set(data, body);
     return body;
   };
@@ -170,16 +169,7 @@ export function createConnectionPoster(
 
   let scope: Scope | undefined;
   const scopeFor = (credentials: AwsCredentials, shortDate: string, regionName: string): Scope => {
-    // Compared by value: a provider may hand out a new object with the same keys.
-    if (
-      scope &&
-      scope.shortDate === shortDate &&
-      scope.credentials.accessKeyId === credentials.accessKeyId &&
-      scope.credentials.secretAccessKey === credentials.secretAccessKey &&
-      scope.credentials.sessionToken === credentials.sessionToken
-    ) {
-      return scope;
-    }
+    if (scope && scope.shortDate === shortDate && sameCredentials(scope.credentials, credentials)) return scope;
     const token = credentials.sessionToken || undefined;
     const signedHeaders = `content-length;content-type;host;x-amz-content-sha256;x-amz-date${token ? ';x-amz-security-token' : ''}`;
     const credentialScope = `${shortDate}/${regionName}/${SERVICE}/aws4_request`;
@@ -190,10 +180,10 @@ export function createConnectionPoster(
         if (scope === next) scope = undefined; // derive again on the next post, not fail every one
         throw error;
       }),
-      authorizationPrefix: `${ALGORITHM} Credential=${credentials.accessKeyId}/${credentialScope}, SignedHeaders=${signedHeaders}, Signature=`,
+      authorizationPrefix: `${SIGV4_ALGORITHM} Credential=${credentials.accessKeyId}/${credentialScope}, SignedHeaders=${signedHeaders}, Signature=`,
       scope: credentialScope,
       signedHeaders,
-      tokenLine: token ? `x-amz-security-token:${canonicalValue(token)}\n` : '',
+      tokenLine: token ? `x-amz-security-token:${canonicalHeaderValue(token)}\n` : '',
       token,
     };
     return (scope = next);
@@ -204,7 +194,7 @@ export function createConnectionPoster(
   const stampAt = (now: number): Stamp => {
     const second = Math.floor(now / 1000);
     if (second !== stamp.second) {
-      const date = new Date(second * 1000).toISOString().replace(/[-:]|\.\d{3}/g, '');
+      const date = amzDate(second * 1000);
       stamp = { second, date, day: date.slice(0, 8) };
     }
     return stamp;
@@ -239,7 +229,7 @@ export function createConnectionPoster(
     const canonicalPath = segment === '.' || segment === '..' ? canonicalUri(path) : `${connectionsPath}/${segment.replaceAll('%', '%25')}`;
     const canonicalRequest =
       `POST\n${canonicalPath}\n\n${body.canonicalHeaders}x-amz-date:${date}\n${scope.tokenLine}\n${scope.signedHeaders}\n${body.hash}`;
-    const stringToSign = `${ALGORITHM}\n${date}\n${scope.scope}\n${createHash('sha256').update(canonicalRequest).digest('hex')}`;
+    const stringToSign = `${SIGV4_ALGORITHM}\n${date}\n${scope.scope}\n${createHash('sha256').update(canonicalRequest).digest('hex')}`;
     const authorization = scope.authorizationPrefix + createHmac('sha256', key).update(stringToSign).digest('hex');
 
     const headers: string[] = [
@@ -332,9 +322,4 @@ function canonicalUri(path: string): string {
   }
   const normalized = `${path.startsWith('/') ? '/' : ''}${segments.join('/')}${segments.length > 0 && path.endsWith('/') ? '/' : ''}`;
   return encodePathSegment(normalized).replace(/%2F/g, '/');
-}
-
-/** A header value as SigV4 canonicalizes it (the signer's own rules). */
-function canonicalValue(value: string): string {
-  return value.replace(/[\r\n]/g, ' ').replace(/[ \t]+/g, ' ').replace(/^ | $/g, '');
 }

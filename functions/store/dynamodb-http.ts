@@ -13,7 +13,7 @@ import { createHash, createHmac } from 'node:crypto';
 import { request as httpRequest, Agent as HttpAgent, type IncomingMessage } from 'node:http';
 import { request as httpsRequest, Agent as HttpsAgent } from 'node:https';
 import { getSigningKey } from '@smithy/signature-v4';
-import type { AwsCredentials, AwsSigning } from '../aws-signing.ts';
+import { amzDate, canonicalHeaderValue, sameCredentials, SIGV4_ALGORITHM, type AwsCredentials, type AwsSigning } from '../aws-signing.ts';
 
 export type DynamoDbOperation = 'GetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'Query';
 
@@ -146,17 +146,10 @@ export function regionalEndpoint(region: string): string {
 /** The headers of one signed request: SigV4 over exactly the headers sent (`x-amz-target` names the operation). */
 type Signer = (target: string, body: string, now: number) => Promise<Record<string, string>>;
 
-const ALGORITHM = 'AWS4-HMAC-SHA256';
-
 function createSigner(signing: AwsSigning, region: string, host: string): Signer {
   let cached: { day: string; credentials: AwsCredentials; key: Promise<Uint8Array> } | undefined;
   const keyFor = (credentials: AwsCredentials, day: string): Promise<Uint8Array> => {
-    const same =
-      cached?.day === day &&
-      cached.credentials.accessKeyId === credentials.accessKeyId &&
-      cached.credentials.secretAccessKey === credentials.secretAccessKey &&
-      cached.credentials.sessionToken === credentials.sessionToken;
-    if (!same || !cached) {
+    if (cached?.day !== day || !sameCredentials(cached.credentials, credentials)) {
       const key = getSigningKey(signing.sha256, credentials, day, region, 'dynamodb');
       const entry = { day, credentials, key };
       key.catch(() => {
@@ -168,18 +161,18 @@ function createSigner(signing: AwsSigning, region: string, host: string): Signer
   };
   return async (target, body, now) => {
     const credentials = await signing.credentials();
-    const date = new Date(now).toISOString().replace(/[-:]|\.\d{3}/g, '');
+    const date = amzDate(now);
     const day = date.slice(0, 8);
     const key = await keyFor(credentials, day);
     const token = credentials.sessionToken || undefined;
     const length = String(Buffer.byteLength(body));
-    // Sorted by name, as SigV4 wants; none of the values has spaces to fold.
+    // Sorted by name, as SigV4 wants.
     const signedHeaders = `content-length;content-type;host;x-amz-date;${token ? 'x-amz-security-token;' : ''}x-amz-target`;
-    const canonicalHeaders = `content-length:${length}\ncontent-type:${CONTENT_TYPE}\nhost:${host}\nx-amz-date:${date}\n${token ? `x-amz-security-token:${token.trim()}\n` : ''}x-amz-target:${target}\n`;
+    const canonicalHeaders = `content-length:${length}\ncontent-type:${CONTENT_TYPE}\nhost:${canonicalHeaderValue(host)}\nx-amz-date:${date}\n${token ? `x-amz-security-token:${canonicalHeaderValue(token)}\n` : ''}x-amz-target:${target}\n`;
     const payloadHash = createHash('sha256').update(body).digest('hex');
     const canonicalRequest = `POST\n/\n\n${canonicalHeaders}\n${signedHeaders}\n${payloadHash}`;
     const scope = `${day}/${region}/dynamodb/aws4_request`;
-    const stringToSign = `${ALGORITHM}\n${date}\n${scope}\n${createHash('sha256').update(canonicalRequest).digest('hex')}`;
+    const stringToSign = `${SIGV4_ALGORITHM}\n${date}\n${scope}\n${createHash('sha256').update(canonicalRequest).digest('hex')}`;
     const signature = createHmac('sha256', key).update(stringToSign).digest('hex');
     return {
       host,
@@ -188,7 +181,7 @@ function createSigner(signing: AwsSigning, region: string, host: string): Signer
       'x-amz-target': target,
       'x-amz-date': date,
       ...(token ? { 'x-amz-security-token': token } : {}),
-      authorization: `${ALGORITHM} Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`,
+      authorization: `${SIGV4_ALGORITHM} Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`,
     };
   };
 }
