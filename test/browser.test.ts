@@ -3,9 +3,9 @@
 // /usr/bin/chromium is not installed (.ci/apt-packages installs it).
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
 import { chromium, type Browser, type BrowserContext, type Page, type WebSocketRoute } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../local/listening.ts';
 import { useLocalChat } from './support/chat.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -87,15 +87,6 @@ async function tapSockets(page: Page, options: { withhold?: (event: { type?: unk
     else connect();
   });
   return tap;
-}
-
-/** A port nothing listens on (just freed by the OS). */
-async function unusedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /**
@@ -269,7 +260,7 @@ describe.skipIf(!hasChromium)('the browser client', () => {
 
   it('uses the socket URL ?ws= gives, and backs off while it cannot connect', async () => {
     const page = await chromiumPages.newPage();
-    const nowhere = `ws://127.0.0.1:${await unusedPort()}/`;
+    const nowhere = `ws://127.0.0.1:${await freePort()}/`;
     await page.goto(`${pageUrl()}?ws=${encodeURIComponent(nowhere)}`);
     await page.locator('#status[data-state="waiting"]', { hasText: 'reconnecting in' }).waitFor();
     expect(await page.getAttribute('#status', 'title')).toBe(nowhere);

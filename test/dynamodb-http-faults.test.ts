@@ -1,12 +1,12 @@
 // Faults of the store's own DynamoDB client (functions/store/dynamodb-http.ts) that its first tests do
 // not reach: an answer withheld after a write was applied, a signing identity that fails once, a 200
 // that is not JSON. Real loopback servers and the embedded emulator; nothing sleeps.
-import { createServer, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NodeSha256, type AwsSigning } from '../functions/aws-signing.ts';
 import { createStore } from '../functions/store.ts';
 import { createDynamoDbHttp } from '../functions/store/dynamodb-http.ts';
+import { closeNow, listenOnLoopback } from '../local/listening.ts';
 import { startTestTable, type TestTable } from './support/table.ts';
 
 const CREDENTIALS = { accessKeyId: 'AKIDFAULTS', secretAccessKey: 'faults-secret' };
@@ -18,16 +18,6 @@ beforeAll(async () => {
   table = await startTestTable('faults-http');
 });
 afterAll(() => table.close());
-
-async function listen(server: Server): Promise<string> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
-
-async function shut(server: Server): Promise<void> {
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-}
 
 /**
  * Forwards every request to the emulator; the first one of `operation` is applied there but its answer
@@ -63,7 +53,7 @@ function withholdingProxy(target: string, operation: string) {
 describe("the store's DynamoDB client under faults", () => {
   it('does not apply a counter write twice when its answer is withheld (the SDK the store used had no timeout to retry on)', async () => {
     const { server, withheld } = withholdingProxy(table.endpoint, 'UpdateItem');
-    const endpoint = await listen(server);
+    const endpoint = await listenOnLoopback(server);
     const db = createDynamoDbHttp({ endpoint, signing: SIGNING, timeoutMs: 200, sleep: () => Promise.resolve() });
     const store = createStore(db, { tableName: table.tableName });
     try {
@@ -73,7 +63,7 @@ describe("the store's DynamoDB client under faults", () => {
       await expect(table.store().roomCount('double-count')).resolves.toBe(1);
     } finally {
       db.destroy();
-      await shut(server);
+      await closeNow(server);
     }
   });
 
@@ -100,14 +90,14 @@ describe("the store's DynamoDB client under faults", () => {
       incoming.resume();
       incoming.on('end', () => outgoing.writeHead(200, { 'content-type': 'text/html', 'x-amzn-requestid': 'html-page' }).end('<html>captive portal</html>'));
     });
-    const endpoint = await listen(server);
+    const endpoint = await listenOnLoopback(server);
     const db = createDynamoDbHttp({ endpoint, signing: SIGNING, sleep: () => Promise.resolve() });
     try {
       const failed = await db.call('GetItem', { TableName: 'x', Key: { pk: { S: 'a' } } }).catch((error: unknown) => error);
       expect(failed).toMatchObject({ $metadata: { httpStatusCode: 200, requestId: 'html-page' } });
     } finally {
       db.destroy();
-      await shut(server);
+      await closeNow(server);
     }
   });
 });

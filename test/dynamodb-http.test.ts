@@ -4,13 +4,13 @@
 // headers and JSON body; each signature re-derived by the SDK's own signer; the same answer read as
 // the same values; errors named as the SDK names them, and retried where its standard mode retries.
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAwsError, httpStatusOf } from '../functions/aws-errors.ts';
 import { NodeSha256, signingFromEnvironment, type AwsSigning } from '../functions/aws-signing.ts';
 import { createDynamoDbHttp, regionalEndpoint, type DynamoDbHttp } from '../functions/store/dynamodb-http.ts';
+import { closeNow, listenOnLoopback } from '../local/listening.ts';
 import { RecordingServer, type Recorded, type RecordedAnswer } from './support/recording-server.ts';
 import { verifySignature } from './support/sigv4-check.ts';
 import { createRequests, deleteItem, getItem, putItem, queryItems, updateItem, type StoreCommand } from '../functions/store/requests.ts';
@@ -191,14 +191,12 @@ describe("the store's DynamoDB client", () => {
     const silent = createServer(() => {
       // never answers
     });
-    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    const quiet = createDynamoDbHttp({ endpoint: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`, signing: SIGNING, timeoutMs: 50, retry: { attempts: 2, baseMs: 0, capMs: 0 } });
+    const quiet = createDynamoDbHttp({ endpoint: await listenOnLoopback(silent), signing: SIGNING, timeoutMs: 50, retry: { attempts: 2, baseMs: 0, capMs: 0 } });
     try {
       await expect(quiet.call('GetItem', { TableName, Key: { pk: { S: 'a' } } })).rejects.toMatchObject({ name: 'TimeoutError' });
     } finally {
       quiet.destroy();
-      silent.closeAllConnections();
-      await new Promise<void>((resolve) => silent.close(() => resolve()));
+      await closeNow(silent);
     }
   });
 

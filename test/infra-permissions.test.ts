@@ -7,7 +7,6 @@
 // in its widest mode (connectAuth=token: it reads the shared token's secret, from a stand-in). Deferred
 // leaves go to an SQS stand-in through the same proxies, and the deferred-work consumer runs them.
 import { createServer, request, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Chat } from '../functions/chat.ts';
 import { LOBBY } from '../functions/core/room.ts';
@@ -17,6 +16,7 @@ import { MEMBERS_INDEX, ROOMS_INDEX } from '../functions/table.ts';
 import { withLocalAwsEnv } from '../local/aws-env.ts';
 import { ensureTable, localDynamoClient, startDynalite, type Emulator } from '../local/dynamodb.ts';
 import { startLocalGateway, type LambdaHandler, type LocalGateway } from '../local/gateway/index.ts';
+import { closeNow, listenOnLoopback } from '../local/listening.ts';
 import { CONNECT_IDENTITY_SOURCE } from '../functions/authorizer.ts';
 import { buildAuthorizer, resetAuthorizerContainer } from '../functions/authorizer-container.ts';
 import { CONNECT_AUTHORIZER, LATER_CONSUMER, ROUTE_HANDLERS, SCHEDULED_ANNOUNCE, type HandlerPermissions } from '../infra/handlers.ts';
@@ -76,13 +76,11 @@ class RecordingProxy {
         forward.end(body);
       });
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    return new RecordingProxy(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`, calls);
+    return new RecordingProxy(server, await listenOnLoopback(server), calls);
   }
 
   close(): Promise<void> {
-    this.server.closeAllConnections();
-    return new Promise((resolve) => this.server.close(() => resolve()));
+    return closeNow(this.server);
   }
 }
 

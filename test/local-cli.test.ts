@@ -2,8 +2,8 @@
 // for a missing server, an unknown room or a taken port, and PORT moving the emulator along.
 import { execFile } from 'node:child_process';
 import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { freePort, LOOPBACK, listenOn } from '../local/listening.ts';
 import { localPorts } from '../local/local-defaults.ts';
 import { useLocalChat } from './support/chat.ts';
 import { ROOT, tsNodeArgs } from './support/processes.ts';
@@ -23,15 +23,6 @@ function run(file: string, args: readonly string[], env: NodeJS.ProcessEnv = {})
       resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
     );
   });
-}
-
-/** A port nothing listens on (taken, then released). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 const noTrace = (output: string) => expect(output).not.toMatch(/\n\s+at |node:internal|ERR_PARSE_ARGS/u);
@@ -86,8 +77,7 @@ describe('npm start', () => {
 
   it('says the same when the emulator\'s port (its worker thread) is taken', async () => {
     const holder = createServer();
-    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
-    const taken = (holder.address() as AddressInfo).port;
+    const taken = await listenOn(holder, 0, LOOPBACK);
     // DYNAMODB_ENDPOINT unset (this process's points at the test's chat), so npm start embeds its own.
     const { code, stderr } = await run('local/start.ts', [], { PORT: '0', DYNAMODB_PORT: String(taken), DYNAMODB_ENDPOINT: '', QUIET: 'true', TLS: 'false' });
     await new Promise((resolve) => holder.close(resolve));

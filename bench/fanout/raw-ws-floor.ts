@@ -3,8 +3,8 @@
 // when the sender's frame arrives, writes it straight to every open socket: no handler, no database,
 // no HTTP call per recipient. What is left is what no design can avoid: one frame write per socket
 // and the clients reading it.
-import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { portOf } from '../../local/listening.ts';
 
 export interface FloorServer {
   url: string;
@@ -20,7 +20,7 @@ export async function startFloor(host = '127.0.0.1'): Promise<FloorServer> {
     });
   });
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
-  const { port } = server.address() as AddressInfo;
+  const port = portOf(server);
   return {
     url: `ws://${host}:${port}`,
     close: () =>

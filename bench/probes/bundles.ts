@@ -15,7 +15,6 @@
 import { execFile } from 'node:child_process';
 import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -28,6 +27,7 @@ import { BUNDLING, PROJECT_ROOT } from '../../infra/bundling.ts';
 import { LOCAL_AWS_ENV } from '../../local/aws-env.ts';
 import { startDynaliteThread } from '../../local/dynalite-thread.ts';
 import { ensureTable, localDynamoClient, localStoreDynamoDb } from '../../local/dynamodb.ts';
+import { closeNow, listenOn, LOOPBACK } from '../../local/listening.ts';
 import { buildConnectEvent, buildDisconnectEvent, buildMessageEvent, type ApiFacts } from '../../local/gateway/lambda-events.ts';
 import { percentile } from '../report/stats.ts';
 
@@ -269,15 +269,7 @@ function answerLikeApiGateway(req: IncomingMessage, res: ServerResponse): void {
 
 async function listen(handle: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ server: Server; port: number; close(): Promise<void> }> {
   const server = createServer(handle);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    server,
-    port: (server.address() as AddressInfo).port,
-    close: () => {
-      server.closeAllConnections();
-      return new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  return { server, port: await listenOn(server, 0, LOOPBACK), close: () => closeNow(server) };
 }
 
 /** A loopback OIDC issuer: discovery document, JWKS with one RS256 key, and tokens it signs. */

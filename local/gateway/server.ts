@@ -4,7 +4,7 @@
 // Lambda invocations are, through a fair admission queue (admission.ts) so no connection starves another.
 import { createServer, STATUS_CODES, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
-import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
+import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { FairAdmission } from './admission.ts';
@@ -21,6 +21,7 @@ import { createStaticFiles } from './static-files.ts';
 import { routeThrottle } from './throttle.ts';
 import { certificateNames, ensureLocalCertificates, trustGatewayCa, type LocalCertificates } from './tls.ts';
 import type { HandlerSource } from './module-loader.ts';
+import { portOf } from '../listening.ts';
 import type { GatewayAuthorizerEvent, GatewayEvent, LocalGateway, LocalGatewayOptions } from './types.ts';
 
 interface PendingUpgrade {
@@ -347,7 +348,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
   // connection tracking on 'listening': without it closeAllConnections() and headersTimeout do nothing.
   for (const server of secure ? [plain, secure] : [plain]) server.emit('listening');
   // Handlers above only run once listening, when port and api (whose domain name has the port) exist.
-  const port = (listener.address() as AddressInfo).port;
+  const port = portOf(listener);
   const host = urlHost(config.host);
   const api: ApiFacts = { apiId: config.apiId, stage: config.stage, domainName: `${host}:${port}` };
   const methodArn = `arn:aws:execute-api:${LOCAL_ARN_REGION}:${LOCAL_ARN_ACCOUNT}:${config.apiId}/${config.stage}/$connect`;

@@ -1,7 +1,7 @@
 // A real HTTP proxy in front of the emulator that can answer an operation itself, as DynamoDB answers
 // a throttled one: the faults reach the store's own HTTP client per attempt, inside its retry loop.
 import { createServer, request, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeNow, listenOnLoopback } from '../../local/listening.ts';
 
 /** An answer in DynamoDB's JSON protocol, e.g. a 400 `ProvisionedThroughputExceededException`. */
 export interface ProxyAnswer {
@@ -39,15 +39,7 @@ export async function startDynamoDbProxy(target: string, intercept: (operation: 
       forwarded.end(Buffer.concat(chunks));
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    close: () => {
-      server.closeAllConnections();
-      return new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  return { endpoint: await listenOnLoopback(server), close: () => closeNow(server) };
 }
 
 function operationOf(incoming: IncomingMessage): string {

@@ -4,11 +4,11 @@
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { CreateTableCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { request, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import dynalite from 'dynalite';
 import { onTestFinished } from 'vitest';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/aws-env.ts';
 import { startLocalGateway, type GatewayEvent, type LocalGateway, type LocalGatewayOptions } from '../../local/gateway/index.ts';
+import { closeNow, listenOnLoopback } from '../../local/listening.ts';
 import { TextClient, type Attempt, type OpenOptions } from './client.ts';
 
 /** A gateway on a free port, closed when the test ends. */
@@ -99,9 +99,8 @@ export const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|
  */
 export async function sampleConnectionsTable(tableName: string): Promise<{ endpoint: string; storedIds(): Promise<Array<string | undefined>> }> {
   const dynamo = dynalite({ createTableMs: 0 });
-  await new Promise<void>((resolve) => dynamo.listen(0, '127.0.0.1', () => resolve()));
-  onTestFinished(() => new Promise<void>((resolve) => dynamo.close(() => resolve())));
-  const endpoint = `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`;
+  const endpoint = await listenOnLoopback(dynamo);
+  onTestFinished(() => closeNow(dynamo));
   const ddb = new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
   onTestFinished(() => ddb.destroy());
   await ddb.send(

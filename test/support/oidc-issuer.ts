@@ -2,9 +2,9 @@
 // made with `jose`, tokens signed with them. Keys can be added and retired while it runs (rotation),
 // and it counts how often its keys were fetched.
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK, type JWTPayload } from 'jose';
 import { onTestFinished } from 'vitest';
+import { closeNow, listenOnLoopback } from '../../local/listening.ts';
 
 export type SigningAlg = 'RS256' | 'ES256';
 
@@ -32,8 +32,7 @@ export class OidcIssuer {
       res.writeHead(body ? 200 : 404, { 'Content-Type': 'application/json' });
       res.end(body ?? '{}');
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    started.issuer = new OidcIssuer(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    started.issuer = new OidcIssuer(server, await listenOnLoopback(server));
     return started.issuer;
   }
 
@@ -67,8 +66,7 @@ export class OidcIssuer {
   }
 
   close(): Promise<void> {
-    this.server.closeAllConnections();
-    return new Promise((resolve) => this.server.close(() => resolve()));
+    return closeNow(this.server);
   }
 
   private key(kid: string): IssuerKey {

@@ -1,7 +1,7 @@
 // A loopback HTTP server that keeps every request as it arrived and answers as told: the far end for
 // tests that compare the requests our signed clients send with the SDK client's for the same call.
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeNow, listenOnLoopback } from '../../local/listening.ts';
 
 export interface Recorded {
   method: string;
@@ -47,13 +47,11 @@ export class RecordingServer {
         res.end(answer.body);
       });
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    holder.recorder = new RecordingServer(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    holder.recorder = new RecordingServer(server, await listenOnLoopback(server));
     return holder.recorder;
   }
 
   close(): Promise<void> {
-    this.server.closeAllConnections();
-    return new Promise<void>((resolve) => this.server.close(() => resolve()));
+    return closeNow(this.server);
   }
 }

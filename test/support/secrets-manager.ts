@@ -2,7 +2,7 @@
 // speaks), for the shared-token authorizer: it serves one secret, counts the reads, and can be made to
 // fail. No emulator of Secrets Manager runs without Docker; this is the one call the authorizer makes.
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeNow, listenOnLoopback } from '../../local/listening.ts';
 
 export class SecretsManagerStandIn {
   /** GetSecretValue calls answered so far (failures included). */
@@ -40,13 +40,11 @@ export class SecretsManagerStandIn {
         json(200, { ARN: self.arn, Name: 'wschat-connect-token', SecretString: self.secretString, VersionId: 'v1', CreatedDate: 0 });
       });
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    holder.standIn = new SecretsManagerStandIn(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`, arn, secretString);
+    holder.standIn = new SecretsManagerStandIn(server, await listenOnLoopback(server), arn, secretString);
     return holder.standIn;
   }
 
   close(): Promise<void> {
-    this.server.closeAllConnections();
-    return new Promise((resolve) => this.server.close(() => resolve()));
+    return closeNow(this.server);
   }
 }

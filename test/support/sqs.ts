@@ -5,8 +5,8 @@
 // refuse. No SQS emulator runs without Docker; this is the one call the handlers make.
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { SQSEvent } from 'aws-lambda';
+import { closeNow, listenOnLoopback } from '../../local/listening.ts';
 
 export interface ReceivedRequest {
   method: string;
@@ -70,8 +70,7 @@ export class SqsStandIn {
         json(200, { MessageId: messageId, MD5OfMessageBody: createHash('md5').update(sent.MessageBody).digest('hex') });
       });
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    holder.standIn = new SqsStandIn(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    holder.standIn = new SqsStandIn(server, await listenOnLoopback(server));
     return holder.standIn;
   }
 
@@ -94,7 +93,6 @@ export class SqsStandIn {
   }
 
   close(): Promise<void> {
-    this.server.closeAllConnections();
-    return new Promise((resolve) => this.server.close(() => resolve()));
+    return closeNow(this.server);
   }
 }
