@@ -11,7 +11,7 @@
 //   every call to find its cache), and the credentials are asked of the signing identity once a
 //   second, not per post: a post of a body already hashed, in a second already prepared, is signed
 //   and sent without an await, one promise from the call to the answer (every promise costs more
-//   where AsyncLocalStorage is on, as it is in the handlers: functions/metrics.ts);
+//   where AsyncLocalStorage is on, as it is under `npm start`: functions/metrics.ts);
 // - the canonical request is built from the headers this poster sends, which are fixed but for the
 //   date, the length and the path, then hashed and HMAC'd with node:crypto. That is the signer's whole
 //   per-request work, about 5× cheaper than `SignatureV4.sign` (which clones the request, re-derives

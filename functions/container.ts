@@ -12,7 +12,7 @@ import { consumeLaterEvent } from './later-events.ts';
 import { createQueueScheduler } from './later-queue.ts';
 import { createTimerScheduler, type TimerScheduler } from './later-timers.ts';
 import { createLogger, type Logger } from './log.ts';
-import { createMetricsPublisher, dimensionsOf, invocationMetrics, type MetricsPublisher } from './metrics.ts';
+import { createMetricsPublisher, dimensionsOf, invocationsOverlap, type MetricsPublisher } from './metrics.ts';
 import { readSettings, SETTINGS, type Settings } from './settings.ts';
 import { createDynamoDbHttp, createStore } from './store.ts';
 import type { WebSocketEvent } from './websocket-event.ts';
@@ -64,11 +64,12 @@ export function buildChat(env: Readonly<Record<string, string | undefined>>): Co
     measureCapacity: settings.measureCapacity,
     historyTtlSeconds: settings.historyTtlSeconds,
   });
+  const metrics = createMetricsPublisher(settings.metricsNamespace, log, { overlapping: invocationsOverlap(env) });
   const fanouts = new Map<string, Fanout>();
   const fanoutAt = (endpoint: string): Fanout => {
     let fanout = fanouts.get(endpoint);
     if (!fanout) {
-      fanout = createFanout({ endpoint, concurrency: settings.fanoutConcurrency, log, metrics: invocationMetrics, signing });
+      fanout = createFanout({ endpoint, concurrency: settings.fanoutConcurrency, log, metrics: metrics.recorder, signing });
       fanouts.set(endpoint, fanout);
     }
     return fanout;
@@ -78,7 +79,7 @@ export function buildChat(env: Readonly<Record<string, string | undefined>>): Co
   const chat = createChat({
     store,
     log,
-    metrics: invocationMetrics,
+    metrics: metrics.recorder,
     connectGraceMs: settings.connectGraceMs,
     claimSettleMs: settings.claimSettleMs,
     rateLimit: { frames: settings.rateLimitFrames, windowMs: settings.rateLimitWindowMs },
@@ -106,7 +107,7 @@ export function buildChat(env: Readonly<Record<string, string | undefined>>): Co
     ...chat,
     settings,
     log,
-    metrics: createMetricsPublisher(settings.metricsNamespace, log),
+    metrics,
     fanoutAt,
     closeTimers: async () => timers?.close(),
   };

@@ -5,8 +5,12 @@
 // what CloudWatch bills, stays at METRICS × routes × stages.
 //
 // Figures are collected per invocation and flushed once at its end (`withMetrics`). The recorder the chat
-// sees finds the current invocation through AsyncLocalStorage: under `npm start` every route runs in one
-// process, concurrently, so one shared buffer would mix routes; on Lambda it costs nothing either way.
+// sees finds the invocation running now. Where invocations overlap in one process (`npm start` and the
+// tests run every route in one; Lambda Managed Instances run several per environment), each finds its own
+// through AsyncLocalStorage. Where they cannot (a Lambda execution environment runs one at a time), a
+// variable does: AsyncLocalStorage turns on a hook for every promise of the process, which cost ≈10 ms of
+// a cold start's first invocation (70–100 ms; `npm run bench`, bench/probes/bundles.ts) and a little of
+// every post after it.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { ErrorCode } from './core/events.ts';
@@ -78,7 +82,7 @@ export function refusedLoginMetric(code: ErrorCode): MetricKey {
 /** The `route` dimension of the scheduled push, which has no API Gateway route. */
 export const SCHEDULED_PUSH_ROUTE = 'scheduled';
 
-/** What the chat and the fan-out record into: the current invocation's figures. */
+/** What the chat and the fan-out record into: the running invocation's figures. */
 export interface MetricsRecorder {
   /** Adds `value` (default 1) to this invocation's total of a `sum` metric, or keeps it as one sample. */
   record(metric: MetricKey, value?: number): void;
@@ -89,19 +93,53 @@ export const NO_METRICS: MetricsRecorder = { record() {} };
 /** One invocation's figures: a total per `sum` metric, every value of a `sample` one. */
 type Tally = Map<MetricKey, number[]>;
 
-const invocation = new AsyncLocalStorage<Tally>();
+function recordInto(tally: Tally, metric: MetricKey, value: number): void {
+  const values = tally.get(metric);
+  if (!values) tally.set(metric, [value]);
+  else if (METRICS[metric].kind === 'sample') values.push(value);
+  else values[0] = (values[0] ?? 0) + value;
+}
 
-/** Records into whichever invocation is running (see `MetricsPublisher.run`); outside one, nothing. */
-export const invocationMetrics: MetricsRecorder = {
-  record(metric, value = 1) {
-    const tally = invocation.getStore();
-    if (!tally) return;
-    const values = tally.get(metric);
-    if (!values) tally.set(metric, [value]);
-    else if (METRICS[metric].kind === 'sample') values.push(value);
-    else values[0] = (values[0] ?? 0) + value;
-  },
-};
+/** Where a publisher's recorder finds the tally of the invocation running now. */
+interface InvocationSlot {
+  current(): Tally | undefined;
+  run<R>(tally: Tally, work: () => Promise<R>): Promise<R>;
+}
+
+function asyncLocalSlot(): InvocationSlot {
+  const storage = new AsyncLocalStorage<Tally>();
+  return { current: () => storage.getStore(), run: (tally, work) => storage.run(tally, work) };
+}
+
+/** One invocation at a time: the running one is a variable. A second started before the first ended is told once, as a warning. */
+function sequentialSlot(log: Logger): InvocationSlot {
+  let running: Tally | undefined;
+  let overlapTold = false;
+  return {
+    current: () => running,
+    async run(tally, work) {
+      if (running && !overlapTold) {
+        overlapTold = true;
+        log.warn('invocations overlap in a process taken for one that runs one at a time: their metrics may mix (see invocationsOverlap in functions/metrics.ts)');
+      }
+      running = tally;
+      try {
+        return await work();
+      } finally {
+        if (running === tally) running = undefined;
+      }
+    },
+  };
+}
+
+/**
+ * Whether invocations may run concurrently in this process: anywhere but a Lambda execution environment
+ * (AWS_LAMBDA_RUNTIME_API, which the runtime sets and a function cannot), and in one that says it runs
+ * several (AWS_LAMBDA_MAX_CONCURRENCY, set for Lambda Managed Instances).
+ */
+export function invocationsOverlap(env: Readonly<Record<string, string | undefined>>): boolean {
+  return env.AWS_LAMBDA_RUNTIME_API === undefined || env.AWS_LAMBDA_MAX_CONCURRENCY !== undefined;
+}
 
 export interface Dimensions {
   readonly stage: string;
@@ -109,16 +147,24 @@ export interface Dimensions {
 }
 
 export interface MetricsPublisher {
+  /** Records into the invocation `run` is running now; outside one, nothing. */
+  readonly recorder: MetricsRecorder;
   /** Runs `work` as one invocation, then publishes what it recorded, whether it returned or threw. */
   run<R>(dimensions: Dimensions, work: () => Promise<R>): Promise<R>;
+}
+
+export interface MetricsPublisherOptions {
+  /** Whether invocations may overlap in this process (each then finds its own tally); see `invocationsOverlap`. */
+  readonly overlapping: boolean;
 }
 
 // Powertools publishes by itself (dropping the dimensions) once a metric holds this many values.
 const MAX_VALUES_PER_LINE = 100;
 
 /** One per container: a Powertools Metrics instance writing EMF lines under `namespace`. */
-export function createMetricsPublisher(namespace: string, log: Logger): MetricsPublisher {
+export function createMetricsPublisher(namespace: string, log: Logger, options: MetricsPublisherOptions): MetricsPublisher {
   const metrics = new Metrics({ namespace, logger: log });
+  const invocation = options.overlapping ? asyncLocalSlot() : sequentialSlot(log);
   // Powertools adds a `service` dimension to everything; ours are stage and route only.
   metrics.clearDefaultDimensions();
 
@@ -143,6 +189,12 @@ export function createMetricsPublisher(namespace: string, log: Logger): MetricsP
   }
 
   return {
+    recorder: {
+      record(metric, value = 1) {
+        const tally = invocation.current();
+        if (tally) recordInto(tally, metric, value);
+      },
+    },
     async run(dimensions, work) {
       const tally: Tally = new Map();
       try {

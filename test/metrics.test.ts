@@ -1,10 +1,11 @@
 // The handlers' metrics (functions/metrics.ts): real handler runs through the local chat (real clients,
 // gateway, handlers, emulator) that cause a 410, a 429 dropped after its retries, a rate-limited frame
 // and refused logins, and the EMF lines Powertools Metrics writes on stdout for each invocation.
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { METRIC_KEYS, METRICS, type MetricKey } from '../functions/metrics.ts';
+import { describe, expect, it } from 'vitest';
+import { METRIC_KEYS, METRICS } from '../functions/metrics.ts';
 import { useLocalChat } from './support/chat.ts';
 import { ChatClient, connectionIdOf } from './support/client.ts';
+import { useEmfLines } from './support/emf-lines.ts';
 import { waitUntil } from './support/wait.ts';
 
 const NAMESPACE = 'wschat-test';
@@ -22,49 +23,8 @@ const chat = useLocalChat({
   faults: { post: (connectionId) => postFaults.get(connectionId)?.shift() },
 });
 
-interface EmfLine {
-  _aws: { Timestamp: number; CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }[] };
-  stage: string;
-  route: string;
-  [metric: string]: unknown;
-}
-
-/** EMF lines written to stdout during the test (and only those: everything else goes through). */
-let lines: EmfLine[] = [];
-beforeEach(() => {
-  lines = [];
-  const write = process.stdout.write.bind(process.stdout);
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-    const emf = text.startsWith('{"_aws"') ? parseEmf(text) : null;
-    if (emf) lines.push(emf);
-    else write(chunk);
-    return true;
-  });
-});
-afterEach(() => vi.restoreAllMocks());
-
-function parseEmf(text: string): EmfLine | null {
-  const value: unknown = JSON.parse(text);
-  return isEmfLine(value) ? value : null;
-}
-
-function isEmfLine(value: unknown): value is EmfLine {
-  return typeof value === 'object' && value !== null && '_aws' in value && 'stage' in value && 'route' in value;
-}
-
-/** The total of a metric over every line of `route` (a `sample` metric: all its values). */
-function valuesOf(metric: MetricKey, route: string): number[] {
-  const name = METRICS[metric].name;
-  return lines
-    .filter((line) => line.route === route)
-    .flatMap((line) => {
-      const value = line[name];
-      if (typeof value === 'number') return [value];
-      return Array.isArray(value) ? value.filter((v): v is number => typeof v === 'number') : [];
-    });
-}
-const total = (metric: MetricKey, route: string) => valuesOf(metric, route).reduce((sum, value) => sum + value, 0);
+const emf = useEmfLines();
+const { total, valuesOf } = emf;
 
 describe('EMF output of real handler runs', () => {
   it('a 410 during a broadcast: GoneConnections and the deliveries, under the namespace, with stage and route only', async () => {
@@ -73,7 +33,7 @@ describe('EMF output of real handler runs', () => {
     const victim = await chat.login('victim');
     postFaults.set(await connectionIdOf(victim), ['gone']);
     await chat.settled(alice, bob, victim);
-    lines = []; // the logins' own lines are not what this test is about
+    emf.clear(); // the logins' own lines are not what this test is about
     alice.send('who is still here?');
     await bob.waitFor((e) => e.type === 'system' && e.text === 'victim left', 'victim left');
     await chat.settled(alice, bob);
@@ -83,7 +43,7 @@ describe('EMF output of real handler runs', () => {
     expect(total('delivered', '$default')).toBe(4);
     expect(valuesOf('recipients', '$default').sort()).toEqual([2, 3]);
     expect(valuesOf('fanoutDuration', '$default')).toHaveLength(2);
-    const line = lines.find((l) => l.route === '$default' && METRICS.gone.name in l);
+    const line = emf.lines.find((l) => l.route === '$default' && METRICS.gone.name in l);
     expect(line).toBeDefined();
     expect(line?.stage).toBe('local');
     expect(line?._aws.CloudWatchMetrics).toEqual([
@@ -101,7 +61,7 @@ describe('EMF output of real handler runs', () => {
     const stuckId = await connectionIdOf(stuck);
     await chat.settled(alice, bob, stuck);
     postFaults.set(stuckId, Array.from({ length: 10 }, () => 'throttled' as const));
-    lines = [];
+    emf.clear();
     alice.send('not for stuck');
     await bob.next('message');
     await chat.settled(alice, bob); // the handler returns (and publishes) once the retries gave up
@@ -117,7 +77,7 @@ describe('EMF output of real handler runs', () => {
   it('a flood: every frame over the limit is a RateLimitedFrames, on the route it came by', async () => {
     const flooder = await chat.login('flooder'); // frame 1 of its window
     await chat.settled(flooder);
-    lines = [];
+    emf.clear();
     for (let n = 1; n <= FRAMES + 2; n += 1) flooder.send(`flood ${n}`); // frames 2 to 8: the last three over
     await flooder.error('RATE_LIMITED');
     await chat.settled(flooder);
@@ -130,7 +90,7 @@ describe('EMF output of real handler runs', () => {
   it('refused logins, by reason, on $connect and on /nick', async () => {
     const alice = await chat.login('alice');
     await chat.settled(alice);
-    lines = [];
+    emf.clear();
     const handshake = await ChatClient.attempt(chat.chat.url, { query: { nickname: 'alice' } });
     expect('refused' in handshake && handshake.refused.status).toBe(409);
     const guest = await chat.connect();

@@ -51,6 +51,13 @@ const TABLE = 'wschat-init-probe';
 /** Logged-in members of the room a first message goes to. */
 export const ROOM = 100;
 const AUDIENCE = 'wschat-init-probe';
+/**
+ * Of what Lambda's runtime sets in an execution environment (reserved: a function cannot set them), the
+ * variables the bundles read to know where they run: functions/metrics.ts finds the running invocation
+ * without AsyncLocalStorage under AWS_LAMBDA_RUNTIME_API, Powertools reads the initialization type. The
+ * handler's name is added per bundle.
+ */
+const LAMBDA_RUNTIME_ENV = { AWS_LAMBDA_RUNTIME_API: '127.0.0.1:9001', AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand' };
 
 interface FirstCall {
   describe: string;
@@ -85,7 +92,8 @@ export async function measureBundles(outdir: string, runs = 5): Promise<BundleFi
       });
       const first = stage.firstCall(handler);
       const times: { importMs: number; callMs: number }[] = [];
-      for (let index = 0; index < runs; index += 1) times.push(await coldStart(outfile, await first.event(index), stage.env));
+      const env = { ...stage.env, ...LAMBDA_RUNTIME_ENV, AWS_LAMBDA_FUNCTION_NAME: `wschat-${handler}` };
+      for (let index = 0; index < runs; index += 1) times.push(await coldStart(outfile, await first.event(index), env));
       const totals = times.map((t) => t.importMs + t.callMs).sort((a, b) => a - b);
       const median = (values: number[]) => percentile([...values].sort((a, b) => a - b), 50);
       figures.push({
