@@ -68,7 +68,6 @@ async function stop(child: ChildProcess, exited: Promise<number | null>): Promis
   clearTimeout(timer);
 }
 
-
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const emulator = await startDynamoDbLocal(Number(process.env.DYNAMODB_LOCAL_PORT ?? 8000));
   console.log(`DYNAMODB_ENDPOINT=${emulator.endpoint}`);

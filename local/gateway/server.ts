@@ -21,7 +21,7 @@ import { createStaticFiles } from './static-files.ts';
 import { routeThrottle } from './throttle.ts';
 import { certificateNames, ensureLocalCertificates, trustGatewayCa, type LocalCertificates } from './tls.ts';
 import type { HandlerSource } from './module-loader.ts';
-import { portOf } from '../listening.ts';
+import { listenOn, portOf } from '../listening.ts';
 import type { GatewayAuthorizerEvent, GatewayEvent, LocalGateway, LocalGatewayOptions } from './types.ts';
 
 interface PendingUpgrade {
@@ -333,13 +333,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
       };
       socket.once('readable', peek);
     });
-    await new Promise<void>((resolve, reject) => {
-      listener.once('error', reject);
-      listener.listen(config.port, config.host, () => {
-        listener.off('error', reject);
-        resolve();
-      });
-    });
+    await listenOn(listener, config.port, config.host);
   } catch (error) {
     releaseEnvironments?.();
     throw error;
