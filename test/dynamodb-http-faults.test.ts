@@ -2,6 +2,7 @@
 // not reach: an answer withheld after a write was applied, a signing identity that fails once, a 200
 // that is not JSON. Real loopback servers and the embedded emulator; nothing sleeps.
 import { createServer, request } from 'node:http';
+import { buffer } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NodeSha256, type AwsSigning } from '../functions/aws-signing.ts';
 import { createStore } from '../functions/store.ts';
@@ -29,9 +30,7 @@ function withholdingProxy(target: string, operation: string) {
   let applied: () => void = () => undefined;
   const withheld = new Promise<void>((resolve) => (applied = resolve));
   const server = createServer((incoming, outgoing) => {
-    const chunks: Buffer[] = [];
-    incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
-    incoming.on('end', () => {
+    void buffer(incoming).then((received) => {
       const hold = pending && incoming.headers['x-amz-target'] === `DynamoDB_20120810.${operation}`;
       if (hold) pending = false;
       const forwarded = request({ host: upstream.hostname, port: upstream.port, method: incoming.method, path: incoming.url, headers: incoming.headers }, (response) => {
@@ -44,7 +43,7 @@ function withholdingProxy(target: string, operation: string) {
         response.pipe(outgoing);
       });
       forwarded.on('error', (error) => outgoing.destroy(error));
-      forwarded.end(Buffer.concat(chunks));
+      forwarded.end(received);
     });
   });
   return { server, withheld };

@@ -6,7 +6,8 @@
 // AccessDenied on AWS, an unused one a permission nobody needs. The `$connect` authorizer runs in front,
 // in its widest mode (connectAuth=token: it reads the shared token's secret, from a stand-in). Deferred
 // leaves go to an SQS stand-in through the same proxies, and the deferred-work consumer runs them.
-import { createServer, request, type IncomingMessage, type Server } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
+import { buffer } from 'node:stream/consumers';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Chat } from '../functions/chat.ts';
 import { LOBBY } from '../functions/core/room.ts';
@@ -47,7 +48,7 @@ class RecordingProxy {
   static async start(dynamodb: URL, gateway: () => URL, sqs: URL, secrets?: URL): Promise<RecordingProxy> {
     const calls = new Set<Call>();
     const server = createServer((req, res) => {
-      void readBody(req).then((body) => {
+      void buffer(req).then((body) => {
         const target = req.headers['x-amz-target'];
         let upstream: URL;
         if (typeof target === 'string' && target.startsWith('secretsmanager.') && secrets) {
@@ -82,15 +83,6 @@ class RecordingProxy {
   close(): Promise<void> {
     return closeNow(this.server);
   }
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 }
 
 /** The calls a row of infra/handlers.ts allows. */

@@ -1,6 +1,7 @@
 // A real HTTP proxy in front of the emulator that can answer an operation itself, as DynamoDB answers
 // a throttled one: the faults reach the store's own HTTP client per attempt, inside its retry loop.
 import { createServer, request, type IncomingMessage } from 'node:http';
+import { buffer } from 'node:stream/consumers';
 import { closeNow, listenOnLoopback } from '../../local/listening.ts';
 
 /** An answer in DynamoDB's JSON protocol, e.g. a 400 `ProvisionedThroughputExceededException`. */
@@ -19,9 +20,7 @@ export interface DynamoDbProxy {
 export async function startDynamoDbProxy(target: string, intercept: (operation: string) => ProxyAnswer | undefined): Promise<DynamoDbProxy> {
   const upstream = new URL(target);
   const server = createServer((incoming, outgoing) => {
-    const chunks: Buffer[] = [];
-    incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
-    incoming.on('end', () => {
+    void buffer(incoming).then((received) => {
       const answer = intercept(operationOf(incoming));
       if (answer) {
         const body = JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${answer.type}`, message: answer.message });
@@ -36,7 +35,7 @@ export async function startDynamoDbProxy(target: string, intercept: (operation: 
         },
       );
       forwarded.on('error', (error) => outgoing.destroy(error));
-      forwarded.end(Buffer.concat(chunks));
+      forwarded.end(received);
     });
   });
   return { endpoint: await listenOnLoopback(server), close: () => closeNow(server) };

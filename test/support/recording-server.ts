@@ -1,6 +1,7 @@
 // A loopback HTTP server that keeps every request as it arrived and answers as told: the far end for
 // tests that compare the requests our signed clients send with the SDK client's for the same call.
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { buffer } from 'node:stream/consumers';
 import { closeNow, listenOnLoopback } from '../../local/listening.ts';
 
 export interface Recorded {
@@ -32,12 +33,10 @@ export class RecordingServer {
   static async start(): Promise<RecordingServer> {
     const holder: { recorder?: RecordingServer } = {};
     const server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (chunk: Buffer) => chunks.push(chunk));
-      req.on('end', () => {
+      void buffer(req).then((received) => {
         const recorder = holder.recorder;
         if (!recorder) return;
-        recorder.recorded.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks) });
+        recorder.recorded.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: received });
         const answer = recorder.queue.shift() ?? recorder.answer;
         if (answer === 'hang-up') {
           req.socket.destroy();

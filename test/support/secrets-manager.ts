@@ -2,6 +2,7 @@
 // speaks), for the shared-token authorizer: it serves one secret, counts the reads, and can be made to
 // fail. No emulator of Secrets Manager runs without Docker; this is the one call the authorizer makes.
 import { createServer, type Server } from 'node:http';
+import { buffer } from 'node:stream/consumers';
 import { closeNow, listenOnLoopback } from '../../local/listening.ts';
 
 export class SecretsManagerStandIn {
@@ -22,9 +23,7 @@ export class SecretsManagerStandIn {
   static async start(arn: string, secretString: string): Promise<SecretsManagerStandIn> {
     const holder: { standIn?: SecretsManagerStandIn } = {};
     const server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (chunk: Buffer) => chunks.push(chunk));
-      req.on('end', () => {
+      void buffer(req).then((received) => {
         const self = holder.standIn;
         const target = String(req.headers['x-amz-target'] ?? '');
         self?.targets.add(target);
@@ -35,7 +34,7 @@ export class SecretsManagerStandIn {
         if (!self || target !== 'secretsmanager.GetSecretValue') return json(400, { __type: 'UnknownOperationException' });
         self.reads += 1;
         if (self.failing) return json(500, { __type: 'InternalServiceError', message: 'stand-in failure' });
-        const { SecretId } = JSON.parse(Buffer.concat(chunks).toString() || '{}') as { SecretId?: string };
+        const { SecretId } = JSON.parse(received.toString() || '{}') as { SecretId?: string };
         if (SecretId !== self.arn) return json(400, { __type: 'ResourceNotFoundException', message: 'no such secret' });
         json(200, { ARN: self.arn, Name: 'wschat-connect-token', SecretString: self.secretString, VersionId: 'v1', CreatedDate: 0 });
       });

@@ -5,6 +5,7 @@
 // refuse. No SQS emulator runs without Docker; this is the one call the handlers make.
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { buffer } from 'node:stream/consumers';
 import type { SQSEvent } from 'aws-lambda';
 import { closeNow, listenOnLoopback } from '../../local/listening.ts';
 
@@ -48,11 +49,9 @@ export class SqsStandIn {
   static async start(): Promise<SqsStandIn> {
     const holder: { standIn?: SqsStandIn } = {};
     const server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (chunk: Buffer) => chunks.push(chunk));
-      req.on('end', () => {
+      void buffer(req).then((received) => {
         const self = holder.standIn;
-        const body = Buffer.concat(chunks).toString('utf8');
+        const body = received.toString('utf8');
         const json = (status: number, answer: object) => {
           res.writeHead(status, { 'Content-Type': 'application/x-amz-json-1.0', 'x-amzn-RequestId': randomUUID() });
           res.end(JSON.stringify(answer));
