@@ -17,22 +17,15 @@
 //   per-request work, about 5× cheaper than `SignatureV4.sign` (which clones the request, re-derives
 //   every canonical header with regexes and awaits each hash); test/connection-poster.test.ts signs
 //   each request again with `SignatureV4.sign` and requires the same Authorization header;
-// - headers go to node:http as a raw list, so it does not validate and store them one by one again,
-//   and the body as a latin1 string (the same bytes), so headers and body leave in one write;
-// - a stalled socket is caught by the socket's own idle timeout (the `timeout` option), not a timer.
+// - the request goes out through keep-alive-http.ts as one write of the head and the body (a latin1
+//   string of the same bytes), and a stalled socket is caught by the socket's own idle timeout, not a
+//   timer per request; node:http's request and response objects cost more CPU than all of the above.
 // Failures are thrown shaped like the SDK's service exceptions (`name` from x-amzn-ErrorType,
 // `$metadata.httpStatusCode`), so callers classify both alike.
 import { createHash, createHmac } from 'node:crypto';
-import {
-  request as httpRequest,
-  type Agent as HttpAgent,
-  type ClientRequest,
-  type IncomingHttpHeaders,
-  type IncomingMessage,
-} from 'node:http';
-import { request as httpsRequest, type Agent as HttpsAgent } from 'node:https';
 import { getSigningKey } from '@smithy/signature-v4';
 import { amzDate, canonicalHeaderValue, sameCredentials, SIGV4_ALGORITHM, type AwsCredentials, type AwsSigning } from './aws-signing.ts';
+import type { HttpAnswer, KeepAliveHttp } from './keep-alive-http.ts';
 
 /** The signing name of the @connections management API. */
 export const SERVICE = 'execute-api';
@@ -107,38 +100,26 @@ interface Scope {
   token: string | undefined;
 }
 
-/** Where an endpoint's @connections requests go, and on which keep-alive agent. */
+/** Where an endpoint's @connections requests go. */
 export interface ConnectionsTarget {
   url: URL;
-  send: typeof httpRequest | typeof httpsRequest;
-  agent: HttpAgent | HttpsAgent;
-  port: number | undefined;
+  /** As the Host header and the signature have it: `abc.execute-api.eu-west-1.amazonaws.com`, `127.0.0.1:3001`. */
   host: string;
   /** The endpoint's path without a trailing slash: `/prod`. */
   stagePath: string;
 }
 
-export function connectionsTarget(endpoint: string, agents: { http: HttpAgent; https: HttpsAgent }): ConnectionsTarget {
+export function connectionsTarget(endpoint: string): ConnectionsTarget {
   const url = new URL(endpoint);
-  const secure = url.protocol === 'https:';
-  return {
-    url,
-    send: secure ? httpsRequest : httpRequest,
-    agent: secure ? agents.https : agents.http,
-    port: url.port ? Number(url.port) : undefined,
-    host: url.host,
-    stagePath: url.pathname.replace(/\/+$/, ''),
-  };
+  return { url, host: url.host, stagePath: url.pathname.replace(/\/+$/, '') };
 }
 
-/** `awsSigning`: an SDK client's `config` fits too (tests and the bench hand one over). */
-export function createConnectionPoster(
-  awsSigning: AwsSigning,
-  endpoint: string,
-  agents: { http: HttpAgent; https: HttpsAgent },
-  options: ConnectionPosterOptions = {},
-): ConnectionPoster {
-  const { url, send, agent, port, host, stagePath } = connectionsTarget(endpoint, agents);
+/**
+ * `awsSigning`: an SDK client's `config` fits too (tests and the bench hand one over). `http`: the
+ * endpoint's keep-alive sockets (createKeepAliveHttp with POST_TIMEOUT_MS), shared with the other calls.
+ */
+export function createConnectionPoster(awsSigning: AwsSigning, endpoint: string, http: KeepAliveHttp, options: ConnectionPosterOptions = {}): ConnectionPoster {
+  const { host, stagePath } = connectionsTarget(endpoint);
   const clock = options.clock ?? Date.now;
   const hashConstructor = awsSigning.sha256;
   let regionName: string | undefined;
@@ -242,14 +223,7 @@ export function createConnectionPoster(
     ];
     if (scope.token) headers.push('x-amz-security-token', scope.token);
 
-    return new Promise<void>((resolve, reject) => {
-      const outgoing = send({ agent, method: 'POST', hostname: url.hostname, port, path, headers, timeout: POST_TIMEOUT_MS }, (response) =>
-        settle(response, resolve, reject),
-      );
-      outgoing.on('error', reject);
-      outgoing.on('timeout', abandon);
-      outgoing.end(body.latin1, 'latin1');
-    });
+    return http.request({ method: 'POST', path, headers, body: body.latin1, encoding: 'latin1' }).then(accepted);
   };
 
   const slowPost = async (connectionId: string, data: Uint8Array, at: Stamp): Promise<void> => {
@@ -272,28 +246,14 @@ export function createConnectionPoster(
   };
 }
 
-/** A socket idle for POST_TIMEOUT_MS must not hold a fan-out slot (or an invocation) until the Lambda times out; the caller retries. */
-export function abandon(this: ClientRequest): void {
-  this.destroy(new Error(`no answer in ${POST_TIMEOUT_MS} ms`));
+/** Nothing on a 2xx; otherwise the answer as a ConnectionsApiError. */
+export function accepted({ status, headers, body }: HttpAnswer): void {
+  if (status < 200 || status >= 300) throw toError(status, headers, body);
 }
 
-/** Reads the answer to the end (so the socket returns to the pool), then resolves or rejects. */
-export function settle(response: IncomingMessage, resolve: () => void, reject: (error: Error) => void): void {
-  const status = response.statusCode ?? 0;
-  response.on('error', reject);
-  if (status >= 200 && status < 300) {
-    response.on('end', resolve);
-    response.resume();
-    return;
-  }
-  const chunks: Buffer[] = [];
-  response.on('data', (chunk: Buffer) => chunks.push(chunk));
-  response.on('end', () => reject(toError(status, response.headers, Buffer.concat(chunks))));
-}
-
-function toError(status: number, headers: IncomingHttpHeaders, body: Buffer): ConnectionsApiError {
-  const typeHeader = headers['x-amzn-errortype'];
-  const type = (Array.isArray(typeHeader) ? typeHeader[0] : typeHeader)?.split(':')[0];
+function toError(status: number, headers: ReadonlyMap<string, string>, body: Buffer): ConnectionsApiError {
+  // `LimitExceededException:http://internal.amazon.com/…`: the name is before the colon.
+  const type = headers.get('x-amzn-errortype')?.split(',')[0]?.split(':')[0]?.trim();
   const name = type || ERROR_NAMES[status] || (status >= 500 ? 'InternalServerError' : 'UnknownError');
   let message = `HTTP ${status}`;
   try {
@@ -303,8 +263,7 @@ function toError(status: number, headers: IncomingHttpHeaders, body: Buffer): Co
   } catch {
     // not JSON: keep the status line
   }
-  const requestId = headers['x-amzn-requestid'];
-  return new ConnectionsApiError(name, status, message, typeof requestId === 'string' ? requestId : undefined);
+  return new ConnectionsApiError(name, status, message, headers.get('x-amzn-requestid'));
 }
 
 /** The SDK's path encoding (encodeURIComponent plus !'()*), so the signed path is the one AWS sees. */

@@ -5,12 +5,11 @@
 // then dropped for that recipient only; 413 and 403 are final. Failures are logged and counted, never
 // thrown at the sender. An invocation's view of the fan-out (`until`) starts no retry past its
 // deadline, so a client that never reads cannot keep a handler running into its Lambda timeout.
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
 import { httpStatusOf, isAwsError } from './aws-errors.ts';
 import { signingFromEnvironment, type AwsSigning } from './aws-signing.ts';
 import { createBound } from './bound.ts';
 import { POST_TIMEOUT_MS } from './connection-poster.ts';
+import { createKeepAliveHttp } from './keep-alive-http.ts';
 import type { Logger } from './log.ts';
 import { createManagementApi } from './management-api.ts';
 import { NO_METRICS, type MetricKey, type MetricsRecorder } from './metrics.ts';
@@ -79,8 +78,9 @@ export interface FanoutOptions {
 }
 
 export function createFanout(options: FanoutOptions): Fanout {
-  const agents = keepAliveAgents(options.concurrency);
-  const api = createManagementApi(options.signing ?? signingFromEnvironment(process.env), options.endpoint, agents);
+  // One keep-alive pool sized to the bound: a TLS handshake per post would dominate a broadcast.
+  const http = createKeepAliveHttp(options.endpoint, { maxSockets: options.concurrency, timeoutMs: POST_TIMEOUT_MS });
+  const api = createManagementApi(options.signing ?? signingFromEnvironment(process.env), options.endpoint, http);
   const bound = createBound(options.concurrency);
   const metrics: FanoutMetrics = { posts: 0, delivered: 0, gone: 0, failed: 0, retried: 0, throttled: 0, tooLarge: 0, pastDeadline: 0 };
   const log = options.log;
@@ -222,12 +222,6 @@ export function isRetryable(error: unknown): boolean {
 /** 429: API Gateway throttled us, or the client's outbound buffer is full (LimitExceededException). */
 export function isThrottled(error: unknown): boolean {
   return isAwsError(error, 'LimitExceededException', 'ThrottlingException', 'TooManyRequestsException') || httpStatusOf(error) === 429;
-}
-
-/** One keep-alive pool sized to the fan-out bound: new TLS handshakes per post would dominate latency. */
-function keepAliveAgents(concurrency: number): { http: HttpAgent; https: HttpsAgent } {
-  const agentOptions = { keepAlive: true, maxSockets: concurrency };
-  return { http: new HttpAgent(agentOptions), https: new HttpsAgent(agentOptions) };
 }
 
 /** 410: the connection is gone (GoneException). SDK v3 errors carry no `statusCode`: matched by name or HTTP status. */

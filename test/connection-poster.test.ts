@@ -5,14 +5,13 @@
 // The poster builds its canonical request itself (the SDK's signer costs ~5× the CPU per post), so every
 // request it sends is also signed again by @smithy/signature-v4's own `sign`, which must agree exactly.
 import { createHash, createHmac } from 'node:crypto';
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
 import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signingFromEnvironment } from '../functions/aws-signing.ts';
-import { createConnectionPoster, type ConnectionPosterOptions } from '../functions/connection-poster.ts';
+import { createConnectionPoster, POST_TIMEOUT_MS, type ConnectionPosterOptions } from '../functions/connection-poster.ts';
 import { isGone, isRetryable, isThrottled } from '../functions/fanout.ts';
+import { createKeepAliveHttp } from '../functions/keep-alive-http.ts';
 import { RecordingServer, type Recorded } from './support/recording-server.ts';
 
 
@@ -33,11 +32,14 @@ beforeAll(async () => {
 
 afterAll(() => recorder.close());
 
+/** The endpoint's keep-alive sockets, as the fan-out makes them. */
+const sockets = (url: string) => createKeepAliveHttp(url, { maxSockets: 8, timeoutMs: POST_TIMEOUT_MS });
+
 type ClientConfig = NonNullable<ConstructorParameters<typeof ApiGatewayManagementApiClient>[0]>;
 
 function setUp(config: Partial<ClientConfig> = {}, options: ConnectionPosterOptions = {}) {
   const client = new ApiGatewayManagementApiClient({ endpoint, region: REGION, credentials: CREDENTIALS, maxAttempts: 1, ...config });
-  const poster = createConnectionPoster(client.config, endpoint, { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) }, options);
+  const poster = createConnectionPoster(client.config, endpoint, sockets(endpoint), options);
   return { client, poster };
 }
 
@@ -132,7 +134,7 @@ describe('the connection poster', () => {
 
   it("signs without a session token too (long-term credentials), with the environment's signing identity", async () => {
     const signing = signingFromEnvironment({ AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey, AWS_REGION: REGION });
-    const poster = createConnectionPoster(signing, endpoint, { http: new HttpAgent(), https: new HttpsAgent() });
+    const poster = createConnectionPoster(signing, endpoint, sockets(endpoint));
     recorded.length = 0;
     await poster.post('abc=', Buffer.from('{}'));
     const [request] = recorded as [Recorded];
@@ -245,7 +247,7 @@ describe('the connection poster', () => {
 
   it('passes a network failure through, which the fan-out retries', async () => {
     const client = new ApiGatewayManagementApiClient({ endpoint: 'http://127.0.0.1:1/prod', region: REGION, credentials: CREDENTIALS });
-    const poster = createConnectionPoster(client.config, 'http://127.0.0.1:1/prod', { http: new HttpAgent(), https: new HttpsAgent() });
+    const poster = createConnectionPoster(client.config, 'http://127.0.0.1:1/prod', sockets('http://127.0.0.1:1/prod'));
     const error = await poster.post('abc=', Buffer.from('x')).then(() => undefined, (caught: unknown) => caught);
     expect(error).toMatchObject({ code: 'ECONNREFUSED' });
     expect(isRetryable(error)).toBe(true);

@@ -3,14 +3,14 @@
 // request the SDK's ApiGatewayManagementApiClient sends for the same call (method, path, signed
 // headers but the SDK's own bookkeeping), its Authorization what @smithy/signature-v4 derives again at
 // the request's date, and an error answer must be classified as the SDK's exception for it is.
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
 import { ApiGatewayManagementApiClient, DeleteConnectionCommand, GetConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpStatusOf } from '../functions/aws-errors.ts';
 import { NodeSha256, signingFromEnvironment } from '../functions/aws-signing.ts';
+import { POST_TIMEOUT_MS } from '../functions/connection-poster.ts';
 import { createFanout, isGone, isRetryable, isThrottled } from '../functions/fanout.ts';
+import { createKeepAliveHttp } from '../functions/keep-alive-http.ts';
 import type { Logger } from '../functions/log.ts';
 import { createManagementApi, type ManagementApi } from '../functions/management-api.ts';
 import { SILENT_LOG } from './support/lambda.ts';
@@ -37,9 +37,10 @@ beforeAll(async () => {
 
 afterAll(() => recorder.close());
 
-const agents = () => ({ http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) });
+/** The endpoint's keep-alive sockets, as the fan-out makes them. */
+const sockets = () => createKeepAliveHttp(endpoint, { maxSockets: 8, timeoutMs: POST_TIMEOUT_MS });
 /** Ours, signing with the environment's identity as the container does. */
-const ours = (env: Readonly<Record<string, string>> = ENVIRONMENT): ManagementApi => createManagementApi(signingFromEnvironment(env), endpoint, agents());
+const ours = (env: Readonly<Record<string, string>> = ENVIRONMENT): ManagementApi => createManagementApi(signingFromEnvironment(env), endpoint, sockets());
 const sdkClient = (credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } = CREDENTIALS) =>
   new ApiGatewayManagementApiClient({ endpoint, region: REGION, credentials, maxAttempts: 1 });
 

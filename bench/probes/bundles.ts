@@ -19,6 +19,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import { Charset } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { build } from 'esbuild';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { LOBBY } from '../../functions/core/room.ts';
@@ -88,6 +89,7 @@ export async function measureBundles(outdir: string, runs = 5): Promise<BundleFi
         minify: BUNDLING.minify ?? true,
         sourcemap: BUNDLING.sourceMap ?? true,
         sourcesContent: BUNDLING.sourcesContent ?? false,
+        charset: BUNDLING.charset === Charset.UTF8 ? 'utf8' : 'ascii',
         logLevel: 'error',
       });
       const first = stage.firstCall(handler);

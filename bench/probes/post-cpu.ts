@@ -3,8 +3,9 @@
 // this clock. CPU time depends less than wall time on what else the machine runs, but not nothing (a
 // busy core's caches and clock): rounds alternate, and the median of the rounds after the first (JIT
 // warm-up) is kept, with every round in the figures. Compares the SDK's PostToConnectionCommand with
-// functions/connection-poster.ts (what the fan-out uses) and an unsigned POST on the same agent (what
-// node:http costs alone, the part no signer can save).
+// functions/connection-poster.ts (what the fan-out uses) and two unsigned POSTs: through node:http on the
+// SDK's agent (what the SDK's transport costs alone), and through functions/keep-alive-http.ts (what the
+// poster's transport costs alone: the rest of the poster's figure is its signing).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { Agent as HttpAgent, request } from 'node:http';
@@ -12,7 +13,8 @@ import { Agent as HttpsAgent } from 'node:https';
 import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import pLimit from 'p-limit';
-import { createConnectionPoster, encodePathSegment } from '../../functions/connection-poster.ts';
+import { createConnectionPoster, encodePathSegment, POST_TIMEOUT_MS } from '../../functions/connection-poster.ts';
+import { createKeepAliveHttp } from '../../functions/keep-alive-http.ts';
 import { DEFAULT_SETTINGS } from '../../functions/settings.ts';
 import { LOCAL_CREDENTIALS } from '../../local/aws-env.ts';
 import { median } from '../report/stats.ts';
@@ -22,8 +24,11 @@ export interface PostCpuFigures {
   /** CPU microseconds (user + system) per post in the posting process: medians of the rounds after the first. */
   sdkMicros: number;
   posterMicros: number;
+  /** An unsigned POST through node:http (the SDK's transport). */
   bareMicros: number;
-  rounds: { sdk: number[]; poster: number[]; bare: number[] };
+  /** An unsigned POST through keep-alive-http.ts (the poster's transport). */
+  bareKeepAliveMicros: number;
+  rounds: { sdk: number[]; poster: number[]; bare: number[]; bareKeepAlive: number[] };
 }
 
 const SINK = `
@@ -49,7 +54,8 @@ export async function measurePostCpu(posts = 3000, rounds = 6): Promise<PostCpuF
       maxAttempts: 1,
       requestHandler: new NodeHttpHandler({ httpAgent: agents.http, httpsAgent: agents.https }),
     });
-    const poster = createConnectionPoster(client.config, endpoint, agents);
+    const sockets = createKeepAliveHttp(endpoint, { maxSockets: DEFAULT_SETTINGS.fanoutConcurrency, timeoutMs: POST_TIMEOUT_MS });
+    const poster = createConnectionPoster(client.config, endpoint, sockets);
     const data = Buffer.from(JSON.stringify({ type: 'message', at: new Date().toISOString(), room: 'lobby', from: 'u0', text: 'benchmark broadcast' }));
     const viaSdk = (id: string) => client.send(new PostToConnectionCommand({ ConnectionId: id, Data: data })).then(() => undefined);
     const viaPoster = (id: string) => poster.post(id, data);
@@ -63,18 +69,33 @@ export async function measurePostCpu(posts = 3000, rounds = 6): Promise<PostCpuF
         });
         outgoing.on('error', reject).end(data);
       });
+    const latin1 = data.toString('latin1');
+    const viaBareKeepAlive = (id: string) =>
+      sockets
+        .request({ method: 'POST', path: `${pathname}/@connections/${encodePathSegment(id)}`, headers: ['host', host, 'content-type', 'application/octet-stream', 'content-length', length], body: latin1, encoding: 'latin1' })
+        .then(() => undefined);
 
     const sdk: number[] = [];
     const lean: number[] = [];
     const bare: number[] = [];
+    const bareKeepAlive: number[] = [];
     for (let round = 0; round < rounds; round += 1) {
       sdk.push(await cpuPerPost(viaSdk, posts));
       lean.push(await cpuPerPost(viaPoster, posts));
       bare.push(await cpuPerPost(viaBare, posts));
+      bareKeepAlive.push(await cpuPerPost(viaBareKeepAlive, posts));
     }
     agents.http.destroy();
+    sockets.destroy();
     const settled = (values: number[]) => median(values.length > 1 ? values.slice(1) : values);
-    return { posts, sdkMicros: settled(sdk), posterMicros: settled(lean), bareMicros: settled(bare), rounds: { sdk, poster: lean, bare } };
+    return {
+      posts,
+      sdkMicros: settled(sdk),
+      posterMicros: settled(lean),
+      bareMicros: settled(bare),
+      bareKeepAliveMicros: settled(bareKeepAlive),
+      rounds: { sdk, poster: lean, bare, bareKeepAlive },
+    };
   } finally {
     sink.kill();
   }

@@ -6,12 +6,13 @@ import { fixed, kib, textTable, thousands } from './text-table.ts';
 
 export function formatPostCpu(results: BenchResults): string {
   if (!results.postCpu) return '';
-  const { sdkMicros, posterMicros, bareMicros, posts, rounds } = results.postCpu;
+  const { sdkMicros, posterMicros, bareMicros, bareKeepAliveMicros, posts, rounds } = results.postCpu;
   return (
     `\nCPU per postToConnection in the posting process (${posts} posts per round to a sink in another process; median of rounds 2–${rounds.sdk.length}):\n` +
     `  SDK PostToConnectionCommand ${fixed(sdkMicros, 0)} µs (${rounds.sdk.map((v) => v.toFixed(0)).join(' ')}), ` +
     `ours (connection-poster) ${fixed(posterMicros, 0)} µs (${rounds.poster.map((v) => v.toFixed(0)).join(' ')}): ${fixed(sdkMicros / posterMicros, 1)}× less; ` +
-    `unsigned POST ${fixed(bareMicros, 0)} µs (${rounds.bare.map((v) => v.toFixed(0)).join(' ')})`
+    `unsigned POST through node:http ${fixed(bareMicros, 0)} µs (${rounds.bare.map((v) => v.toFixed(0)).join(' ')}), ` +
+      `through keep-alive-http ${fixed(bareKeepAliveMicros, 0)} µs (${rounds.bareKeepAlive.map((v) => v.toFixed(0)).join(' ')})`
   );
 }
 

@@ -1,5 +1,5 @@
 // DynamoDB's JSON protocol, spoken directly: one SigV4-signed POST per operation over keep-alive
-// sockets, for the five operations the store sends. Not through @aws-sdk/client-dynamodb: with its
+// sockets (keep-alive-http.ts), for the five operations the store sends. Not through @aws-sdk/client-dynamodb: with its
 // credential chain it is ~330 KiB of every handler's bundle, ~35 ms of a cold start's import and
 // ~20 ms of its first request (`npm run bench`, "Lambda bundles"), and ~2 ms of CPU per request on
 // loopback where this takes ~1. What it keeps of the SDK: its SigV4 signing key (@smithy/signature-v4's
@@ -10,10 +10,9 @@
 // test/dynamodb-http.test.ts sends each operation through both and requires the same request, each
 // signature re-derived by `SignatureV4.sign`.
 import { createHash, createHmac } from 'node:crypto';
-import { request as httpRequest, Agent as HttpAgent, type IncomingMessage } from 'node:http';
-import { request as httpsRequest, Agent as HttpsAgent } from 'node:https';
 import { getSigningKey } from '@smithy/signature-v4';
 import { amzDate, canonicalHeaderValue, sameCredentials, SIGV4_ALGORITHM, type AwsCredentials, type AwsSigning } from '../aws-signing.ts';
+import { createKeepAliveHttp, ResponseTimeout, type KeepAliveHttp } from '../keep-alive-http.ts';
 
 export type DynamoDbOperation = 'GetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'Query';
 
@@ -66,6 +65,8 @@ const THROTTLING = new Set(['ProvisionedThroughputExceededException', 'Throttlin
 /** What a timed-out attempt may send again: they change nothing. */
 const READS: ReadonlySet<DynamoDbOperation> = new Set<DynamoDbOperation>(['GetItem', 'Query']);
 const RETRIED_STATUS = new Set([429, 500, 502, 503, 504]);
+/** Sockets to DynamoDB at most, as the SDK's node:http handler allows by default. */
+const MAX_SOCKETS = 50;
 /** Network failures of an attempt that the SDK retries too. */
 const TRANSIENT_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'ECONNABORTED']);
 
@@ -74,8 +75,8 @@ export function createDynamoDbHttp(options: DynamoDbHttpOptions): DynamoDbHttp {
   const timeoutMs = options.timeoutMs ?? DYNAMODB_TIMEOUT_MS;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const random = options.random ?? Math.random;
-  const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
-  let prepared: Promise<{ url: URL; sign: Signer }> | undefined;
+  let prepared: Promise<{ http: KeepAliveHttp; sign: Signer }> | undefined;
+  let pool: KeepAliveHttp | undefined;
   const signer = () => {
     if (prepared) return prepared;
     const pending = prepare();
@@ -89,22 +90,15 @@ export function createDynamoDbHttp(options: DynamoDbHttpOptions): DynamoDbHttp {
     const region = await options.signing.region();
     const url = new URL(options.endpoint ?? regionalEndpoint(region));
     if (url.pathname !== '/' || url.search) throw new Error(`DynamoDB endpoint ${url.href}: an endpoint has no path or query`);
-    return { url, sign: createSigner(options.signing, region, url.host) };
+    pool ??= createKeepAliveHttp(url.origin, { maxSockets: MAX_SOCKETS, timeoutMs });
+    return { http: pool, sign: createSigner(options.signing, region, url.host) };
   };
 
   async function attempt(operation: DynamoDbOperation, body: string): Promise<unknown> {
-    const { url, sign } = await signer();
-    const secure = url.protocol === 'https:';
-    const answer = await exchange(secure ? httpsRequest : httpRequest, {
-      host: url.hostname,
-      ...(url.port ? { port: Number(url.port) } : {}),
-      method: 'POST',
-      path: '/',
-      headers: await sign(TARGET_PREFIX + operation, body, Date.now()),
-      agent: secure ? agents.https : agents.http,
-      timeout: timeoutMs,
-      body,
-    });
+    const { http, sign } = await signer();
+    const headers = await sign(TARGET_PREFIX + operation, body, Date.now());
+    const { status, headers: answerHeaders, body: bytes } = await http.request({ method: 'POST', path: '/', headers, body });
+    const answer = { status, text: bytes.toString('utf8'), requestId: answerHeaders.get('x-amzn-requestid') };
     if (answer.status === 200) {
       try {
         return JSON.parse(answer.text);
@@ -126,14 +120,13 @@ export function createDynamoDbHttp(options: DynamoDbHttpOptions): DynamoDbHttp {
           if (tried >= retry.attempts || !isRetryable(error)) throw error;
           // A silent socket may have had its write applied: only a read is sent again (the SDK client the
           // store used before had no timeout, so it never re-sent a write on one; an ADD must not count twice).
-          if (error instanceof AttemptTimeout && !READS.has(operation)) throw error;
+          if (error instanceof ResponseTimeout && !READS.has(operation)) throw error;
           await sleep(random() * Math.min(retry.capMs, retry.baseMs * 2 ** tried));
         }
       }
     },
     destroy() {
-      agents.http.destroy();
-      agents.https.destroy();
+      pool?.destroy();
     },
   };
 }
@@ -143,8 +136,8 @@ export function regionalEndpoint(region: string): string {
   return `https://dynamodb.${region}.amazonaws.com${region.startsWith('cn-') ? '.cn' : ''}`;
 }
 
-/** The headers of one signed request: SigV4 over exactly the headers sent (`x-amz-target` names the operation). */
-type Signer = (target: string, body: string, now: number) => Promise<Record<string, string>>;
+/** The headers of one signed request (name, value, …): SigV4 over exactly the headers sent (`x-amz-target` names the operation). */
+type Signer = (target: string, body: string, now: number) => Promise<string[]>;
 
 function createSigner(signing: AwsSigning, region: string, host: string): Signer {
   let cached: { day: string; credentials: AwsCredentials; key: Promise<Uint8Array> } | undefined;
@@ -174,58 +167,22 @@ function createSigner(signing: AwsSigning, region: string, host: string): Signer
     const scope = `${day}/${region}/dynamodb/aws4_request`;
     const stringToSign = `${SIGV4_ALGORITHM}\n${date}\n${scope}\n${createHash('sha256').update(canonicalRequest).digest('hex')}`;
     const signature = createHmac('sha256', key).update(stringToSign).digest('hex');
-    return {
-      host,
-      'content-type': CONTENT_TYPE,
-      'content-length': length,
-      'x-amz-target': target,
-      'x-amz-date': date,
-      ...(token ? { 'x-amz-security-token': token } : {}),
-      authorization: `${SIGV4_ALGORITHM} Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`,
-    };
+    return [
+      'host', host,
+      'content-type', CONTENT_TYPE,
+      'content-length', length,
+      'x-amz-target', target,
+      'x-amz-date', date,
+      ...(token ? ['x-amz-security-token', token] : []),
+      'authorization', `${SIGV4_ALGORITHM} Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`,
+    ];
   };
 }
 
 export function isRetryable(error: unknown): boolean {
   if (error instanceof DynamoDbError) return THROTTLING.has(error.name) || RETRIED_STATUS.has(error.$metadata.httpStatusCode);
-  if (error instanceof AttemptTimeout) return true;
+  if (error instanceof ResponseTimeout) return true;
   return error instanceof Error && 'code' in error && typeof error.code === 'string' && TRANSIENT_CODES.has(error.code);
-}
-
-class AttemptTimeout extends Error {
-  constructor(ms: number) {
-    super(`DynamoDB did not answer within ${ms} ms`);
-    this.name = 'TimeoutError';
-  }
-}
-
-interface Exchange {
-  host: string;
-  port?: number;
-  method: string;
-  path: string;
-  headers: Record<string, string>;
-  agent: HttpAgent;
-  timeout: number;
-  body: string;
-}
-
-/** One request and its whole answer; a silent socket (the `timeout` option) fails it. */
-function exchange(send: typeof httpRequest, { body, ...request }: Exchange): Promise<{ status: number; text: string; requestId: string | undefined }> {
-  return new Promise((resolve, reject) => {
-    const outgoing = send(request, (response: IncomingMessage) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('error', reject);
-      response.on('end', () => {
-        const requestId = response.headers['x-amzn-requestid'];
-        resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), requestId: typeof requestId === 'string' ? requestId : undefined });
-      });
-    });
-    outgoing.on('timeout', () => outgoing.destroy(new AttemptTimeout(request.timeout)));
-    outgoing.on('error', reject);
-    outgoing.end(body);
-  });
 }
 
 /** `{"__type":"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException","message":"…"}` → its name and message. */
