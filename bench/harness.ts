@@ -17,6 +17,7 @@ import { measureScanCapacity, type ScanCapacityFigures } from './probes/scan-cap
 import { measureStartup, type StartupFigures } from './probes/startup.ts';
 import { median, summarizeRuns, type RunFigures, type Summary } from './report/stats.ts';
 import { createProgress, type Progress } from './support/progress.ts';
+import { cpuCheckMs } from './support/cpu-check.ts';
 
 export interface BlockResult {
   label: string;
@@ -48,7 +49,15 @@ export interface SizeResult {
 
 export interface BenchResults {
   generatedAt: string;
-  machine: { cpus: number; model: string; node: string; loadAverageAtStart: number[]; loadAverageAtEnd: number[] };
+  machine: {
+    cpus: number;
+    model: string;
+    node: string;
+    loadAverageAtStart: number[];
+    loadAverageAtEnd: number[];
+    /** The same fixed work timed at the start and at the end (support/cpu-check.ts), ms: the machine's speed then. */
+    cpuCheckMs: { atStart: number; atEnd: number };
+  };
   options: BenchArgs;
   fanout: SizeResult[];
   /** Ours only, one block per FANOUT_CONCURRENCY value, without and with an injected post latency. */
@@ -77,6 +86,7 @@ function plannedBroadcasts(args: BenchArgs, variants: readonly Variant[], tuneCl
 
 export async function runBench(args: BenchArgs, progress?: Progress): Promise<BenchResults> {
   const loadAverageAtStart = loadavg();
+  const cpuCheckAtStart = cpuCheckMs();
   const variants = args.variants.map((name) => VARIANTS[name as keyof typeof VARIANTS]);
   const tuneClients = args.clients.includes(1000) ? 1000 : (args.clients.at(-1) as number);
   const bar = progress ?? createProgress(plannedBroadcasts(args, variants, tuneClients));
@@ -155,7 +165,14 @@ export async function runBench(args: BenchArgs, progress?: Progress): Promise<Be
 
   return {
     generatedAt: new Date().toISOString(),
-    machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', node: process.version, loadAverageAtStart, loadAverageAtEnd: loadavg() },
+    machine: {
+      cpus: cpus().length,
+      model: cpus()[0]?.model ?? 'unknown',
+      node: process.version,
+      loadAverageAtStart,
+      loadAverageAtEnd: loadavg(),
+      cpuCheckMs: { atStart: cpuCheckAtStart, atEnd: cpuCheckMs() },
+    },
     options: args,
     fanout,
     tuning,

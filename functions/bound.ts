@@ -1,4 +1,5 @@
 // A concurrency bound for the fan-out's posts (functions/fanout.ts), one task per recipient.
+import { Fifo } from './fifo.ts';
 
 /**
  * Runs at most `concurrency` tasks at once, the others in the order they came. A task that can start
@@ -8,18 +9,10 @@
  */
 export function createBound(concurrency: number): <T>(task: () => Promise<T>) => Promise<T> {
   let active = 0;
-  let waiting: Array<() => void> = [];
-  let next = 0;
+  const waiting = new Fifo<() => void>();
   const release = () => {
     active -= 1;
-    const queued = waiting[next];
-    if (!queued) return;
-    next += 1;
-    if (next === waiting.length) {
-      waiting = [];
-      next = 0;
-    }
-    queued();
+    waiting.shift()?.();
   };
   const start = <T>(task: () => Promise<T>): Promise<T> => {
     active += 1;

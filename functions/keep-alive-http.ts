@@ -15,6 +15,7 @@ import net from 'node:net';
 // The module object, not a named import: tls.connect is looked up per connection, as node:https does, so
 // the local gateway's trust of its own CA (local/gateway/tls.ts wraps tls.connect) reaches these sockets.
 import tls from 'node:tls';
+import { Fifo } from './fifo.ts';
 
 export interface HttpRequest {
   method: 'GET' | 'POST' | 'DELETE';
@@ -97,9 +98,17 @@ export function createKeepAliveHttp(origin: string, options: KeepAliveHttpOption
   const idle: Connection[] = [];
   const waiting = new Fifo<Job>();
   const connections = new Set<Connection>();
+  /** The last TLS session the peer gave: a new socket resumes it (no full handshake), as node:https's agent does. */
+  let tlsSession: Buffer | undefined;
+
+  function connectTls(): tls.TLSSocket {
+    const socket = tls.connect({ host, port, ...(servername ? { servername } : {}), ...(tlsSession ? { session: tlsSession } : {}), ALPNProtocols: ['http/1.1'] });
+    socket.on('session', (session: Buffer) => (tlsSession = session));
+    return socket;
+  }
 
   function connect(): Connection {
-    const socket = secure ? tls.connect({ host, port, ...(servername ? { servername } : {}), ALPNProtocols: ['http/1.1'] }) : net.connect({ host, port });
+    const socket = secure ? connectTls() : net.connect({ host, port });
     socket.setNoDelay(true);
     socket.setKeepAlive(true, TCP_KEEPALIVE_MS);
     const connection: Connection = { socket, job: undefined, reader: undefined, closed: false };
@@ -414,27 +423,5 @@ export class AnswerReader {
       this.state = 'to-close';
       this.reusable = false;
     }
-  }
-}
-
-/** A first-in first-out queue whose shift is O(1) (Array#shift copies the rest). */
-class Fifo<T> {
-  private items: (T | undefined)[] = [];
-  private head = 0;
-
-  push(item: T): void {
-    this.items.push(item);
-  }
-
-  shift(): T | undefined {
-    if (this.head >= this.items.length) return undefined;
-    const item = this.items[this.head];
-    this.items[this.head] = undefined;
-    this.head += 1;
-    if (this.head === this.items.length) {
-      this.items = [];
-      this.head = 0;
-    }
-    return item;
   }
 }

@@ -8,6 +8,7 @@ import { createServer as createHttpServer, type IncomingMessage, type ServerResp
 import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createTcpServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
+import type { TLSSocket } from 'node:tls';
 import { join } from 'node:path';
 import { buffer } from 'node:stream/consumers';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -327,6 +328,8 @@ describe('a keep-alive pool over TLS', () => {
     const names = certificateNames(LOOPBACK);
     const certificates = await ensureLocalCertificates(dir, names);
     const server = createHttpsServer({ key: certificates.keyPem, cert: certificates.certPem }, (_req, res) => res.end('secret'));
+    const resumed: boolean[] = [];
+    server.on('secureConnection', (socket: TLSSocket) => resumed.push(socket.isSessionReused()));
     const port = await listenOn(server, 0, LOOPBACK);
     cleanups.push(() => closeNow(server));
     const origin = `https://${LOOPBACK}:${port}`;
@@ -336,7 +339,10 @@ describe('a keep-alive pool over TLS', () => {
     cleanups.push(trustGatewayCa({ port, names, caPem: certificates.caPem, apiId: 'keepalivetest', host: LOOPBACK }));
     const http = pool(origin);
     expect(text(await get(http))).toBe('secret');
-    expect(text(await get(http))).toBe('secret');
+    resumed.length = 0;
+    // Two at once: the first socket carries one, a second socket opens for the other and resumes its session.
+    expect((await Promise.all([get(http), get(http)])).map(text)).toEqual(['secret', 'secret']);
+    expect(resumed).toEqual([true]);
   });
 });
 

@@ -8,14 +8,19 @@
 //   pattern does: against sdk-posts it isolates the bound, against naive everything else naive does (its
 //   Scan and its new client, with the SDK's default agent of 50 sockets, per invocation).
 // - `bare-posts`: one unsigned keep-alive POST @connections per recipient through the same gateway, 64
-//   in flight: what any design that posts through API Gateway's @connections cannot avoid (the fair
-//   floor for ours, unlike the raw-ws one, which skips API Gateway altogether).
-import { Agent as HttpAgent, request } from 'node:http';
+//   in flight, on ours' own transport and bound (functions/keep-alive-http.ts, functions/bound.ts): what
+//   any design that posts through API Gateway's @connections cannot avoid (the fair floor for ours,
+//   unlike the raw-ws one, which skips API Gateway altogether). Against it, ours shows what signing,
+//   DynamoDB and the chat's code add; the transport itself is measured apart (bench/probes/post-cpu.ts:
+//   an unsigned POST through node:http and through keep-alive-http).
+import { Agent as HttpAgent } from 'node:http';
 import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import pLimit from 'p-limit';
-import { encodePathSegment } from '../../functions/connection-poster.ts';
+import { createBound } from '../../functions/bound.ts';
+import { encodePathSegment, POST_TIMEOUT_MS } from '../../functions/connection-poster.ts';
 import { LOBBY } from '../../functions/core/room.ts';
+import { createKeepAliveHttp } from '../../functions/keep-alive-http.ts';
 import type { WebSocketEvent, WebSocketResult } from '../../functions/websocket-event.ts';
 
 export interface PostHandlerOptions {
@@ -56,36 +61,22 @@ export function createSdkPostsHandler(options: PostHandlerOptions, bounded = tru
 
 export function createBarePostsHandler(options: PostHandlerOptions): PostHandler {
   const url = new URL(options.callbackUrl);
-  const agent = new HttpAgent({ keepAlive: true, maxSockets: options.concurrency });
-  const limit = pLimit(options.concurrency);
+  const http = createKeepAliveHttp(options.callbackUrl, { maxSockets: options.concurrency, timeoutMs: POST_TIMEOUT_MS });
+  const bound = createBound(options.concurrency);
   const stagePath = url.pathname.replace(/\/+$/, '');
-  const post = (id: string, data: Buffer, length: string) =>
-    new Promise<void>((resolve, reject) => {
-      const outgoing = request(
-        {
-          agent,
-          method: 'POST',
-          hostname: url.hostname,
-          port: url.port,
-          path: `${stagePath}/@connections/${encodePathSegment(id)}`,
-          headers: ['host', url.host, 'content-type', 'application/octet-stream', 'content-length', length], // a raw list: node adds no Host itself
-        },
-        (response) => {
-          response.on('error', reject);
-          response.on('end', () => (response.statusCode === 200 ? resolve() : reject(new Error(`HTTP ${response.statusCode}`))));
-          response.resume();
-        },
-      );
-      outgoing.on('error', reject);
-      outgoing.end(data);
-    });
+  const post = async (id: string, body: string, length: string) => {
+    const headers = ['host', url.host, 'content-type', 'application/octet-stream', 'content-length', length];
+    const answer = await http.request({ method: 'POST', path: `${stagePath}/@connections/${encodePathSegment(id)}`, headers, body, encoding: 'latin1' });
+    if (answer.status !== 200) throw new Error(`HTTP ${answer.status}`);
+  };
   return {
     async handle(event) {
       const data = eventFor(event);
+      const body = data.toString('latin1');
       const length = String(data.byteLength);
-      await Promise.all(options.connectionIds().map((id) => limit(() => post(id, data, length))));
+      await Promise.all(options.connectionIds().map((id) => bound(() => post(id, body, length))));
       return { statusCode: 200 };
     },
-    close: () => agent.destroy(),
+    close: () => http.destroy(),
   };
 }

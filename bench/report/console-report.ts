@@ -6,6 +6,7 @@ import { formatSize, formatSplit, formatSweep, formatTuning } from './fanout-tab
 import { formatFloodProbe } from '../probes/flood.ts';
 import { formatBundles, formatPostCpu, formatScanCapacity, formatStartup } from './probe-lines.ts';
 import type { Target } from './targets.ts';
+import { CPU_CHECK_DESCRIPTION } from '../support/cpu-check.ts';
 
 const loads = (values: number[]) => values.map((l) => l.toFixed(1)).join(' ');
 
@@ -19,6 +20,7 @@ export function formatReport(results: BenchResults, targets: Target[]): string {
   return [
     `wschat fan-out benchmark · ${machine.cpus} × ${machine.model} · node ${machine.node}`,
     `load average (1, 5, 15 min; the machine is shared): ${loads(machine.loadAverageAtStart)} at the start, ${loads(machine.loadAverageAtEnd)} at the end`,
+    `its speed: ${CPU_CHECK_DESCRIPTION} took ${machine.cpuCheckMs.atStart.toFixed(0)} ms at the start, ${machine.cpuCheckMs.atEnd.toFixed(0)} ms at the end (every ms figure below moves with it)`,
     ...results.fanout.map((size) => formatSize(size)),
     formatSweep(results),
     formatTuning(results),
