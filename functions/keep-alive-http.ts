@@ -81,7 +81,14 @@ const MAX_HEAD_BYTES = 16 * 1024;
 const MAX_CHUNK_LINE_BYTES = 1024;
 /** TCP keep-alive probes on an open socket, as node:http's keep-alive agent sets them. */
 const TCP_KEEPALIVE_MS = 1000;
-const FORBIDDEN_IN_HEAD = /[\r\n\0]/;
+// The head is printable ASCII (and tabs in values), as node:http requires of it: a CR, LF or NUL would split
+// it, and a character past U+00FF would, as latin1, be written as its low byte, which may be a CR or LF.
+/** A header name: an RFC 9110 token. */
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** What a header value may not hold. */
+const NOT_IN_VALUE = /[^\t\x20-\x7e]/;
+/** A path: a slash, then visible ASCII (no space: it would end the request line). */
+const PATH = /^\/[\x21-\x7e]*$/;
 
 export function createKeepAliveHttp(origin: string, options: KeepAliveHttpOptions): KeepAliveHttp {
   const url = new URL(origin);
@@ -242,15 +249,15 @@ interface Connection {
   closed: boolean;
 }
 
-/** `METHOD path HTTP/1.1`, the headers, a blank line, the body. A CR, LF or NUL would split the head: refused. */
+/** `METHOD path HTTP/1.1`, the headers, a blank line, the body. A character TOKEN, NOT_IN_VALUE or PATH does not allow is refused. */
 function serialize({ method, path, headers, body }: HttpRequest): string {
   if (headers.length % 2 !== 0) throw new TypeError('keep-alive HTTP: headers must be name, value pairs');
-  if (FORBIDDEN_IN_HEAD.test(path) || !path.startsWith('/')) throw new TypeError(`keep-alive HTTP: invalid request path ${JSON.stringify(path)}`);
+  if (!PATH.test(path)) throw new TypeError(`keep-alive HTTP: invalid request path ${JSON.stringify(path)}`);
   let head = `${method} ${path} HTTP/1.1\r\n`;
   for (let index = 0; index < headers.length; index += 2) {
     const name = headers[index] as string;
     const value = headers[index + 1] as string;
-    if (FORBIDDEN_IN_HEAD.test(name) || FORBIDDEN_IN_HEAD.test(value)) throw new TypeError(`keep-alive HTTP: invalid character in header ${JSON.stringify(name)}`);
+    if (!TOKEN.test(name) || NOT_IN_VALUE.test(value)) throw new TypeError(`keep-alive HTTP: invalid character in header ${JSON.stringify(name)}`);
     head += `${name}: ${value}\r\n`;
   }
   return `${head}\r\n${body ?? ''}`;

@@ -299,6 +299,24 @@ describe('a keep-alive pool, against scripted peers', () => {
     expect(peer.state.sockets).toBe(0);
   });
 
+  it('refuses a head with a byte outside printable ASCII, which latin1 would write as a CR or LF, or a name that is not a token', async () => {
+    const peer = await scriptedPeer(answerEach('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n'));
+    const http = pool(peer.origin);
+    const latin1 = (path: string, headers: string[]) => http.request({ method: 'GET', path, headers, encoding: 'latin1' });
+    // U+010D and U+010A are written by latin1 as their low byte: 0x0D 0x0A.
+    await expect(latin1('/', ['host', 'peer', 'x-a', 'b\u010d\u010ax-injected: 1'])).rejects.toThrow(TypeError);
+    await expect(latin1('/a\u010d\u010ax-injected: 1', ['host', 'peer'])).rejects.toThrow(TypeError);
+    await expect(latin1('/', ['host', 'peer', 'x-a\u010d\u010ax-injected', '1'])).rejects.toThrow(TypeError);
+    // As node:http refuses them: a space in the path, a control byte in a value, a name that is not a token.
+    await expect(latin1('/a b', ['host', 'peer'])).rejects.toThrow(TypeError);
+    await expect(latin1('/', ['host', 'peer', 'x-a', 'b\u0001'])).rejects.toThrow(TypeError);
+    await expect(latin1('/', ['host', 'peer', 'x a', 'b'])).rejects.toThrow(TypeError);
+    await expect(latin1('/', ['host', 'peer', '', 'b'])).rejects.toThrow(TypeError);
+    expect(peer.state.sockets).toBe(0);
+    // What the peers are sent stays allowed: a tab or spaces in a value, an empty value, every token character.
+    expect((await latin1('/p%3D?q=1', ['host', 'peer', "x-!#$%&'*+.^_`|~09", 'a\tb  c', 'x-empty', ''])).status).toBe(200);
+  });
+
   it('fails the requests in flight on destroy(), and opens new sockets after it', async () => {
     let connections = 0;
     const peer = await scriptedPeer(async (socket) => {
