@@ -284,6 +284,8 @@ export class AnswerReader {
   private headers = new Map<string, string>();
   private reusable = false;
   private remaining = 0;
+  /** The trailer lines' bytes read so far. */
+  private trailerBytes = 0;
   private readonly parts: Buffer[] = [];
 
   constructor(private readonly maxBytes: number) {}
@@ -348,11 +350,14 @@ export class AnswerReader {
           break;
         }
         case 'trailers': {
+          // Held to a head's limit, as node:http holds them: else up to maxBytes of them, copied chunk after chunk.
           const end = this.pending.indexOf('\r\n', Math.max(0, this.searched - 1), 'latin1');
+          if (this.trailerBytes + (end < 0 ? this.pending.length : end + 2) > MAX_HEAD_BYTES) throw new HttpProtocolError(`trailers of more than ${MAX_HEAD_BYTES} bytes`);
           if (end < 0) {
             this.searched = this.pending.length;
             return undefined;
           }
+          this.trailerBytes += end + 2;
           this.pending = this.pending.subarray(end + 2);
           this.searched = 0;
           if (end === 0) this.state = 'done'; // the blank line after the trailers (read and dropped)

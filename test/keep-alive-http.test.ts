@@ -267,6 +267,9 @@ describe('a keep-alive pool, against scripted peers', () => {
     ['a chunk without its CRLF', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabXY'],
     ['101 Switching Protocols', 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n'],
     ['a head of more than 16 KiB', `HTTP/1.1 200 OK\r\nX-Long: ${'a'.repeat(17 * 1024)}\r\n\r\n`],
+    // As node:http (HPE_HEADER_OVERFLOW): trailers are held to a head's limit, in one line or in many.
+    ['a trailer line of more than 16 KiB', `HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\nX-Long: ${'a'.repeat(17 * 1024)}\r\n\r\n`],
+    ['trailers of more than 16 KiB', `HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\n${'X-T: 0123456789\r\n'.repeat(1100)}\r\n`],
   ])('refuses %s as an HttpProtocolError, and does not use that socket again', async (_what, answer) => {
     const peer = await scriptedPeer(answerEach(answer));
     const http = pool(peer.origin, { maxSockets: 1 });
