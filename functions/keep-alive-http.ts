@@ -330,7 +330,8 @@ export class AnswerReader {
           this.pending = this.pending.subarray(end + 2);
           this.searched = 0;
           const size = (line.split(';')[0] ?? '').trim();
-          if (!/^[0-9a-fA-F]{1,8}$/.test(size)) throw new HttpProtocolError(`a chunk size of ${JSON.stringify(line.slice(0, 40))}`);
+          // Leading zeros are allowed (1*HEXDIG); past them, eight digits: 4 GiB, more than maxBytes may be.
+          if (!/^0*[0-9a-fA-F]{1,8}$/.test(size)) throw new HttpProtocolError(`a chunk size of ${JSON.stringify(line.slice(0, 40))}`);
           this.remaining = Number.parseInt(size, 16);
           this.state = this.remaining === 0 ? 'trailers' : 'chunk-data';
           break;

@@ -264,6 +264,7 @@ describe('a keep-alive pool, against scripted peers', () => {
     ['two different Content-Lengths', 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nabc'],
     ['a Content-Length that is not a number', 'HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n'],
     ['a chunk size that is not hexadecimal', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n'],
+    ['a chunk size of more than 8 hexadecimal digits', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0100000000\r\n'],
     ['a chunk without its CRLF', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabXY'],
     ['101 Switching Protocols', 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n'],
     ['a head of more than 16 KiB', `HTTP/1.1 200 OK\r\nX-Long: ${'a'.repeat(17 * 1024)}\r\n\r\n`],
@@ -376,6 +377,8 @@ describe('the answer reader', () => {
     ['HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 1\r\n\r\nx', { status: 200, body: 'x', reusable: true }],
     ['HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n', { status: 200, body: 'abc', reusable: true }],
     ['HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1a\r\nabcdefghijklmnopqrstuvwxyz\r\n0\r\nA: b\r\n\r\n', { status: 200, body: 'abcdefghijklmnopqrstuvwxyz', reusable: true }],
+    // Leading zeros (RFC 9112's chunk-size is 1*HEXDIG; node:http reads these too), more than eight of them.
+    ['HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n000000001A\r\nabcdefghijklmnopqrstuvwxyz\r\n0000000000\r\n\r\n', { status: 200, body: 'abcdefghijklmnopqrstuvwxyz', reusable: true }],
   ];
 
   it.each(answers)('reads %j whole, however the bytes are split', (raw, expected) => {
