@@ -403,7 +403,7 @@ export class AnswerReader {
       const colon = line.indexOf(':');
       const name = line.slice(0, colon).toLowerCase();
       if (colon <= 0 || !/^[!#$%&'*+\-.^_`|~0-9a-z]+$/.test(name)) throw new HttpProtocolError(`a malformed header line: ${JSON.stringify(line.slice(0, 60))}`);
-      const value = line.slice(colon + 1).trim();
+      const value = trimOws(line, colon + 1);
       const before = headers.get(name);
       headers.set(name, before === undefined ? value : `${before}, ${value}`);
     }
@@ -437,4 +437,17 @@ export class AnswerReader {
       this.reusable = false;
     }
   }
+}
+
+/** `line` from `start`, without the spaces and tabs around it (RFC 9110's OWS): String#trim would also drop a 0xA0 byte, a no-break space in latin1. */
+function trimOws(line: string, start: number): string {
+  let from = start;
+  let to = line.length;
+  while (from < to && isOws(line.charCodeAt(from))) from += 1;
+  while (to > from && isOws(line.charCodeAt(to - 1))) to -= 1;
+  return line.slice(from, to);
+}
+
+function isOws(code: number): boolean {
+  return code === 0x20 || code === 0x09;
 }

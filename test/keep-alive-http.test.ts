@@ -395,6 +395,13 @@ describe('the answer reader', () => {
     }
   });
 
+  it("trims only spaces and tabs around a header's value, as node:http does: a no-break space (0xA0) is the value's", () => {
+    const read = new AnswerReader(1024).push(Buffer.from('HTTP/1.1 200 OK\r\nX-A: \t\xa0a b\xa0 \t\r\nX-B:\xa0\r\nX-C: \t \r\nContent-Length: 0\r\n\r\n', 'latin1'));
+    expect(read?.answer.headers.get('x-a')).toBe('\xa0a b\xa0');
+    expect(read?.answer.headers.get('x-b')).toBe('\xa0');
+    expect(read?.answer.headers.get('x-c')).toBe('');
+  });
+
   it('takes an answer with no length to the close, and calls a close before the end of any other a hang-up', () => {
     const toClose = new AnswerReader(1024);
     expect(toClose.push(Buffer.from('HTTP/1.1 200 OK\r\n\r\nbody, then'))).toBeUndefined();
