@@ -423,7 +423,8 @@ export class AnswerReader {
     } else if (transferEncoding !== undefined) {
       const chunked = /(^|,)\s*chunked\s*$/i.test(transferEncoding);
       this.state = chunked ? 'chunk-size' : 'to-close';
-      if (!chunked) this.reusable = false;
+      // With a Content-Length too, a peer (or a proxy) that framed it by that length sees another end: not reused.
+      if (!chunked || contentLength !== undefined) this.reusable = false;
     } else if (contentLength !== undefined) {
       // `5, 5` (a repeated header) is one length; differing ones are refused.
       const lengths = new Set(contentLength.split(',').map((part) => part.trim()));

@@ -377,6 +377,8 @@ describe('the answer reader', () => {
     ['HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 1\r\n\r\nx', { status: 200, body: 'x', reusable: true }],
     ['HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n', { status: 200, body: 'abc', reusable: true }],
     ['HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1a\r\nabcdefghijklmnopqrstuvwxyz\r\n0\r\nA: b\r\n\r\n', { status: 200, body: 'abcdefghijklmnopqrstuvwxyz', reusable: true }],
+    // Both framings (a sign of response splitting, RFC 9112 section 6.3; node:http refuses it): read as chunked, the socket not kept.
+    ['HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\n\r\n', { status: 200, body: 'a', reusable: false }],
     // Leading zeros (RFC 9112's chunk-size is 1*HEXDIG; node:http reads these too), more than eight of them.
     ['HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n000000001A\r\nabcdefghijklmnopqrstuvwxyz\r\n0000000000\r\n\r\n', { status: 200, body: 'abcdefghijklmnopqrstuvwxyz', reusable: true }],
   ];
