@@ -368,6 +368,32 @@ describe('a keep-alive pool over TLS', () => {
   });
 });
 
+describe('the wait queue', () => {
+  it('keeps no slot for what it handed out, though it never empties (requests keep coming while one waits)', async () => {
+    // In a child with --expose-gc, to weigh the heap: a million requests through a queue never empty.
+    const script = `
+      import { Fifo } from './functions/fifo.ts';
+      const queue = new Fifo();
+      queue.push(0);
+      gc();
+      const before = process.memoryUsage().heapUsed;
+      for (let index = 1; index <= 1_000_000; index += 1) {
+        queue.push(index);
+        if (queue.shift() !== index - 1) throw new Error('out of order at ' + index);
+      }
+      gc();
+      console.log(process.memoryUsage().heapUsed - before, queue.shift(), queue.shift());
+    `;
+    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', '--input-type=module', '-e', script], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    const output = buffer(child.stdout);
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(code).toBe(0);
+    const [grown, held, after] = String(await output).trim().split(' ');
+    expect([held, after]).toEqual(['1000000', 'undefined']); // in order, the last one still there, then none
+    expect(Number(grown)).toBeLessThan(1024 * 1024); // a slot a request (8 bytes) would be 8 MB
+  });
+});
+
 describe('the answer reader', () => {
   const answers: [string, { status: number; body: string; reusable: boolean }][] = [
     ['HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello', { status: 200, body: 'hello', reusable: true }],
