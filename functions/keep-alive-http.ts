@@ -300,7 +300,8 @@ export class AnswerReader {
         case 'head': {
           const end = this.pending.indexOf('\r\n\r\n', Math.max(0, this.searched - 3), 'latin1');
           if (end < 0) {
-            if (this.pending.length > MAX_HEAD_BYTES) throw new HttpProtocolError(`an answer head of more than ${MAX_HEAD_BYTES} bytes`);
+            // The end's CR LF CR LF may have begun in the last 3 bytes: refused only once no end could fit.
+            if (this.pending.length - 3 > MAX_HEAD_BYTES) throw new HttpProtocolError(`an answer head of more than ${MAX_HEAD_BYTES} bytes`);
             this.searched = this.pending.length;
             return undefined;
           }
@@ -321,8 +322,9 @@ export class AnswerReader {
         }
         case 'chunk-size': {
           const end = this.pending.indexOf('\r\n', Math.max(0, this.searched - 1), 'latin1');
+          // As for the head: the same limit whether the line came whole or in pieces (its CR may be the last byte).
+          if (end < 0 ? this.pending.length - 1 > MAX_CHUNK_LINE_BYTES : end > MAX_CHUNK_LINE_BYTES) throw new HttpProtocolError('a chunk-size line too long');
           if (end < 0) {
-            if (this.pending.length > MAX_CHUNK_LINE_BYTES) throw new HttpProtocolError('a chunk-size line too long');
             this.searched = this.pending.length;
             return undefined;
           }

@@ -423,6 +423,31 @@ describe('the answer reader', () => {
     }
   });
 
+  it('holds a head to 16 KiB and a chunk-size line to 1 KiB however the bytes are split, and refuses one byte more', () => {
+    const head = (size: number) => {
+      const start = 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-Pad: ';
+      return `${start}${'p'.repeat(size - start.length)}\r\n\r\n1\r\na\r\n0\r\n\r\n`;
+    };
+    const chunkLine = (size: number) => `HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1;x=${'e'.repeat(size - 4)}\r\na\r\n0\r\n\r\n`;
+    const outcome = (raw: string, pieces: number) => {
+      const bytes = Buffer.from(raw, 'latin1');
+      const reader = new AnswerReader(1024 * 1024);
+      try {
+        let read;
+        for (let at = 0; at < bytes.length && !read; at += pieces) read = reader.push(bytes.subarray(at, at + pieces));
+        return read?.answer.body.toString('latin1');
+      } catch (error) {
+        return error instanceof HttpProtocolError ? 'refused' : error;
+      }
+    };
+    for (const pieces of [Number.POSITIVE_INFINITY, 1, 2, 3, 1000]) {
+      expect(outcome(head(16 * 1024), pieces), `a head of 16 KiB in pieces of ${pieces}`).toBe('a');
+      expect(outcome(head(16 * 1024 + 1), pieces), `a head of 16 KiB + 1 in pieces of ${pieces}`).toBe('refused');
+      expect(outcome(chunkLine(1024), pieces), `a chunk line of 1 KiB in pieces of ${pieces}`).toBe('a');
+      expect(outcome(chunkLine(1025), pieces), `a chunk line of 1 KiB + 1 in pieces of ${pieces}`).toBe('refused');
+    }
+  });
+
   it("trims only spaces and tabs around a header's value, as node:http does: a no-break space (0xA0) is the value's", () => {
     const read = new AnswerReader(1024).push(Buffer.from('HTTP/1.1 200 OK\r\nX-A: \t\xa0a b\xa0 \t\r\nX-B:\xa0\r\nX-C: \t \r\nContent-Length: 0\r\n\r\n', 'latin1'));
     expect(read?.answer.headers.get('x-a')).toBe('\xa0a b\xa0');
