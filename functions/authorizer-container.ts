@@ -1,7 +1,7 @@
 // What an authorizer container builds once: the check of its mode, from the environment (read through
 // functions/settings.ts, so a bad value fails the container naming it). The authorizer reads no table:
 // only its own settings are parsed, not the chat's.
-import { SecretsManagerClient, GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import type * as SecretsManager from '@aws-sdk/client-secrets-manager';
 import { createAuthorizer, sharedTokenCheck, type AuthorizerEvent, type AuthorizerResult, type TokenCheck } from './authorizer.ts';
 import { createJwtVerifier } from './jwt-verifier.ts';
 import { createLogger } from './log.ts';
@@ -60,10 +60,7 @@ function tokenCheck(env: Env): TokenCheck {
     }
     case 'token': {
       const secretArn = text('connectTokenSecretArn');
-      if (secretArn) {
-        const client = new SecretsManagerClient({});
-        return sharedTokenCheck(async () => (await client.send(new GetSecretValueCommand({ SecretId: secretArn }))).SecretString ?? '', SHARED_TOKEN_CACHE_MS);
-      }
+      if (secretArn) return sharedTokenCheck(secretReader(secretArn), SHARED_TOKEN_CACHE_MS);
       // Local runs only: the stack always sets the ARN, and never puts the token in an environment.
       const local = text('connectToken');
       if (!local) throw new SettingError(`${SETTINGS.connectTokenSecretArn.env} or ${SETTINGS.connectToken.env} must be set (from the environment): ${SETTINGS.connectAuth.env}=token needs the token`);
@@ -73,4 +70,18 @@ function tokenCheck(env: Env): TokenCheck {
       // `none`: an authorizer that lets everyone in (the stack attaches none in this mode).
       return () => Promise.resolve({ ok: true, identity: { sub: 'anonymous', name: '' } });
   }
+}
+
+/**
+ * Reads the secret's string. The SDK client is imported and made on the first read, not with the
+ * container: it is most of the authorizer's bundle and of its import, and only this mode needs it.
+ */
+function secretReader(secretArn: string): () => Promise<string> {
+  let sdk: Promise<typeof SecretsManager> | undefined;
+  let client: SecretsManager.SecretsManagerClient | undefined;
+  return async () => {
+    const { SecretsManagerClient, GetSecretValueCommand } = await (sdk ??= import('@aws-sdk/client-secrets-manager'));
+    client ??= new SecretsManagerClient({});
+    return (await client.send(new GetSecretValueCommand({ SecretId: secretArn }))).SecretString ?? '';
+  };
 }
