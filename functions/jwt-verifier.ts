@@ -3,9 +3,11 @@
 // HS256 token "signed" with a public key can pass; issuer and audience exactly; `exp` and `nbf` with
 // a small skew; and a bounded lifetime (`exp - iat`), so a token issued for a year is refused.
 // The keys are fetched on first use and again when a token names an unknown `kid` (rotation), at most
-// once per cooldown, so a stream of made-up `kid`s cannot make this function hammer the issuer.
-import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload } from 'jose';
+// once per cooldown, so a stream of made-up `kid`s cannot make this function hammer the issuer
+// (remote-jwks.ts; the documents come over keep-alive-http.ts, not fetch).
+import { errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { JWT_CLOCK_TOLERANCE_SECONDS } from './connect-auth.ts';
+import { createJsonReader, createRemoteKeySet, type JsonReader } from './remote-jwks.ts';
 
 /** Who a valid token says the caller is: what the authorizer passes on to every route. */
 export interface Identity {
@@ -45,11 +47,12 @@ export function createJwtVerifier(config: JwtVerifierConfig): (token: string) =>
     throw new Error(`jwt sign-in: the maximum lifetime must be a positive whole number of seconds, not ${maxLifetimeSeconds}`);
   }
   if (config.jwksUrl !== undefined) keyUrl(config.jwksUrl, 'the JWKS URL');
-  let keys: Promise<ReturnType<typeof createRemoteJWKSet>> | undefined;
+  const read = createJsonReader(FETCH_TIMEOUT_MS);
+  let keys: Promise<JWTVerifyGetKey> | undefined;
   const keySet = () => {
     keys ??= (async () => {
-      const url = config.jwksUrl === undefined ? await discoverJwksUrl(issuer) : keyUrl(config.jwksUrl, 'the JWKS URL');
-      return createRemoteJWKSet(url, { cooldownDuration: config.jwksCooldownMs, timeoutDuration: FETCH_TIMEOUT_MS });
+      const url = config.jwksUrl === undefined ? await discoverJwksUrl(issuer, read) : keyUrl(config.jwksUrl, 'the JWKS URL');
+      return createRemoteKeySet(url, read, { cooldownMs: config.jwksCooldownMs, timeoutMs: FETCH_TIMEOUT_MS });
     })();
     // A failed discovery is tried again by the next token, not cached for the container's life.
     keys.catch(() => (keys = undefined));
@@ -87,14 +90,12 @@ export function createJwtVerifier(config: JwtVerifierConfig): (token: string) =>
 }
 
 /** OIDC discovery: `jwks_uri` from the issuer's configuration, which must name the same issuer. */
-async function discoverJwksUrl(issuer: string): Promise<URL> {
+async function discoverJwksUrl(issuer: string, read: JsonReader): Promise<URL> {
   const where = new URL(`${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`);
   keyUrl(where.href, 'the issuer');
   let document: unknown;
   try {
-    const response = await fetch(where, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS), redirect: 'error' });
-    if (!response.ok) throw new Error(`HTTP ${response.status}`);
-    document = await response.json();
+    document = await read(where);
   } catch (error) {
     throw new KeySourceError(`the OIDC discovery document ${where.href} could not be read: ${String(error)}`);
   }
