@@ -5,17 +5,21 @@
 // with the project's esbuild options), which would put the handlers at ≈ 597 of their 600 KiB budget;
 // this file adds 4.3 KiB (→ 543,520). It is the one call, in SQS's JSON protocol, signed by the SDK's
 // own SigV4 signer (@smithy/signature-v4, in the bundles already) with the container's signing
-// identity (aws-signing.ts); test/later-queue.test.ts sends the same message with client-sqs and
-// requires the same request, each signature re-derived by the signer.
+// identity (aws-signing.ts), sent over keep-alive-http.ts (the first fetch of a process loads undici,
+// ≈30 ms of a cold `$disconnect` that defers a leave); test/later-queue.test.ts sends the same message
+// with client-sqs and requires the same request, each signature re-derived by the signer.
 import { createHash } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsSigning } from './aws-signing.ts';
 import type { LaterTask, Scheduler } from './chat/later.ts';
+import { createKeepAliveHttp } from './keep-alive-http.ts';
 
 /** SQS's longest message delay. */
 export const MAX_DELAY_SECONDS = 900;
 /** SendMessage answers in milliseconds; this is for an endpoint that stopped answering. */
 const SEND_TIMEOUT_MS = 5000;
+/** A deferral is one message per leave: a few sockets are plenty. */
+const MAX_SOCKETS = 8;
 
 /** A SendMessage that was refused or whose answer does not match what was sent. */
 export class QueueSendError extends Error {
@@ -31,13 +35,11 @@ export class QueueSendError extends Error {
 export interface QueueSchedulerOptions {
   queueUrl: string;
   signing: AwsSigning;
-  /** Default: the global fetch (tests may count requests). */
-  fetch?: typeof fetch;
 }
 
 export function createQueueScheduler(options: QueueSchedulerOptions): Scheduler {
   const queue = new URL(options.queueUrl);
-  const send = options.fetch ?? fetch;
+  const http = createKeepAliveHttp(queue.origin, { maxSockets: MAX_SOCKETS, timeoutMs: SEND_TIMEOUT_MS });
   let signer: SignatureV4 | undefined;
   const signerFor = async (): Promise<SignatureV4> =>
     (signer ??= new SignatureV4({
@@ -70,10 +72,9 @@ export function createQueueScheduler(options: QueueSchedulerOptions): Scheduler 
         body,
       };
       const signed = await (await signerFor()).sign(request);
-      const { host: _host, ...headers } = signed.headers; // fetch sets Host itself (from the URL)
-      const answer = await send(`${queue.origin}/`, { method: 'POST', headers, body, signal: AbortSignal.timeout(SEND_TIMEOUT_MS) });
-      const text = await answer.text();
-      if (!answer.ok) throw new QueueSendError(`SendMessage failed: ${answer.status} ${errorOf(text)}`, answer.status);
+      const answer = await http.request({ method: 'POST', path: '/', headers: Object.entries(signed.headers).flat(), body });
+      const text = answer.body.toString('utf8');
+      if (answer.status < 200 || answer.status >= 300) throw new QueueSendError(`SendMessage failed: ${answer.status} ${errorOf(text)}`, answer.status);
       // As the SDK checks: the body SQS kept is the body sent.
       if (md5OfBodyIn(text) !== createHash('md5').update(message).digest('hex')) throw new QueueSendError('SendMessage: MD5OfMessageBody does not match', answer.status);
     },
