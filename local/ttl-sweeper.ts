@@ -4,9 +4,9 @@
 // rooms and ghost connections do not grow forever. AWS deletes lazily, typically within a few days,
 // and until then expired items still come back from reads; this sweeper only bounds local growth, it
 // is not something the chat's reads may rely on.
-import { DeleteItemCommand, ScanCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import pLimit from 'p-limit';
 import { isAwsError } from '../functions/aws-errors.ts';
+import type { DynamoDbHttp } from '../functions/store/dynamodb-http.ts';
 import { PARTITION_KEY, TTL_ATTRIBUTE } from '../functions/table.ts';
 
 export const DEFAULT_TTL_SWEEP_INTERVAL_MS = 60_000;
@@ -16,8 +16,12 @@ const DEFAULT_CONCURRENCY = 8;
 /** setTimeout fires at once for longer delays. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/** A key or an item in DynamoDB JSON, as the Scan answers it (`{ "pk": { "S": "CONN#…" } }`). */
+type WireItem = Record<string, unknown>;
+
 export interface TtlSweeperOptions {
-  client: DynamoDBClient;
+  /** The store's DynamoDB client (local/dynamodb.ts, localStoreDynamoDb). */
+  client: DynamoDbHttp;
   tableName: string;
   /** From the end of one sweep to the start of the next; 0 = no timer (call `sweepOnce()`). */
   intervalMs: number;
@@ -63,25 +67,23 @@ export function startTtlSweeper(options: TtlSweeperOptions): TtlSweeper {
   let timer: NodeJS.Timeout | undefined;
   let closed = false;
 
-  async function deleteIfExpired(key: AttributeValue, nowSeconds: number, result: SweepResult): Promise<void> {
+  async function deleteIfExpired(key: WireItem, nowSeconds: number, result: SweepResult): Promise<void> {
     if (closed) return;
     try {
-      await client.send(
-        new DeleteItemCommand({
-          TableName: tableName,
-          Key: { [PARTITION_KEY]: key },
-          // Checked again at delete time: an item whose expiresAt moved to the future since the Scan stays.
-          ConditionExpression: '#ttl < :now',
-          ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
-          ExpressionAttributeValues: { ':now': { N: String(nowSeconds) } },
-        }),
-      );
+      await client.call('DeleteItem', {
+        TableName: tableName,
+        Key: key,
+        // Checked again at delete time: an item whose expiresAt moved to the future since the Scan stays.
+        ConditionExpression: '#ttl < :now',
+        ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
+        ExpressionAttributeValues: { ':now': { N: String(nowSeconds) } },
+      });
       result.deleted += 1;
     } catch (error) {
       if (isAwsError(error, 'ConditionalCheckFailedException')) result.kept += 1;
       else {
         result.failed += 1;
-        warn(`ttl sweeper: deleting ${JSON.stringify(key.S ?? key)} failed: ${describe(error)}`);
+        warn(`ttl sweeper: deleting ${JSON.stringify(key[PARTITION_KEY])} failed: ${describe(error)}`);
       }
     }
   }
@@ -90,10 +92,10 @@ export function startTtlSweeper(options: TtlSweeperOptions): TtlSweeper {
     const started = performance.now();
     const nowSeconds = Math.floor(now() / 1000);
     const result: SweepResult = { expired: 0, deleted: 0, kept: 0, failed: 0 };
-    let startKey: Record<string, AttributeValue> | undefined;
+    let startKey: WireItem | undefined;
     do {
-      const page = await client.send(
-        new ScanCommand({
+      const page = scanPage(
+        await client.call('Scan', {
           TableName: tableName,
           ProjectionExpression: '#pk, #ttl',
           // As TTL: a Number attribute in the past, but not more than five years in the past.
@@ -104,10 +106,11 @@ export function startTtlSweeper(options: TtlSweeperOptions): TtlSweeper {
           ...(startKey ? { ExclusiveStartKey: startKey } : {}),
         }),
       );
-      const keys = (page.Items ?? []).flatMap((item) => (item[PARTITION_KEY] ? [item[PARTITION_KEY]] : []));
+      // Each item's key, in DynamoDB JSON as it came: the table's key is its partition key alone.
+      const keys = page.items.flatMap((item) => (item[PARTITION_KEY] === undefined ? [] : [{ [PARTITION_KEY]: item[PARTITION_KEY] }]));
       result.expired += keys.length;
       await Promise.all(keys.map((key) => limit(() => deleteIfExpired(key, nowSeconds, result))));
-      startKey = page.LastEvaluatedKey;
+      startKey = page.lastKey;
     } while (startKey && !closed);
     if (result.deleted > 0) {
       log(`ttl sweeper: deleted ${result.deleted} expired item${result.deleted === 1 ? '' : 's'} in ${Math.round(performance.now() - started)}ms`);
@@ -153,4 +156,17 @@ export function ttlSweepIntervalFromEnv(value: string | undefined): number {
 
 function describe(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+/** A Scan answer's items and where the next page starts; throws if it is not one. */
+function scanPage(answer: unknown): { items: WireItem[]; lastKey: WireItem | undefined } {
+  if (!isWireItem(answer)) throw new Error('ttl sweeper: the Scan answer is not a JSON object');
+  const { Items: items = [], LastEvaluatedKey: lastKey } = answer;
+  if (!Array.isArray(items) || !items.every(isWireItem)) throw new Error('ttl sweeper: the Scan answer has no list of items');
+  if (lastKey !== undefined && !isWireItem(lastKey)) throw new Error('ttl sweeper: the Scan answer has a malformed LastEvaluatedKey');
+  return { items, lastKey };
+}
+
+function isWireItem(value: unknown): value is WireItem {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -5,7 +5,8 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createStore, type DynamoDbHttp } from '../functions/store.ts';
 import { withLocalAwsEnv } from '../local/aws-env.ts';
-import { ensureTable, localDynamoClient, localStoreDynamoDb, startDynalite, type Emulator } from '../local/dynamodb.ts';
+import { ensureTable, localStoreDynamoDb, startDynalite, type Emulator } from '../local/dynamodb.ts';
+import { localDynamoClient } from '../local/dynamodb-sdk.ts';
 import { startLocalGateway, type LocalGateway } from '../local/gateway/index.ts';
 import { allGone } from './support/chat.ts';
 import { ChatClient, HandshakeRefused } from './support/client.ts';
@@ -29,7 +30,7 @@ beforeAll(async () => {
   withLocalAwsEnv();
   emulator = await startDynalite();
   client = localDynamoClient(emulator.endpoint);
-  await ensureTable(client, 'faults');
+  await ensureTable(emulator.endpoint, 'faults');
   proxy = await startDynamoDbProxy(emulator.endpoint, (operation) => {
     if (failNext <= 0 && operation !== failOperation) return undefined;
     failNext = Math.max(0, failNext - 1);

@@ -8,7 +8,8 @@ import { createFanout, type Fanout } from '../functions/fanout.ts';
 import { DEFAULT_SETTINGS } from '../functions/settings.ts';
 import { createStore, type DynamoDbHttp } from '../functions/store.ts';
 import { withLocalAwsEnv } from '../local/aws-env.ts';
-import { ensureTable, localDynamoClient, localStoreDynamoDb, startDynalite, type Emulator } from '../local/dynamodb.ts';
+import { ensureTable, localStoreDynamoDb, startDynalite, type Emulator } from '../local/dynamodb.ts';
+import { localDynamoClient } from '../local/dynamodb-sdk.ts';
 import { startLocalGateway, type LocalGateway } from '../local/gateway/index.ts';
 import { ChatClient } from './support/client.ts';
 import { startDynamoDbProxy, type DynamoDbProxy } from './support/dynamodb-proxy.ts';
@@ -29,7 +30,7 @@ beforeAll(async () => {
   withLocalAwsEnv();
   emulator = await startDynalite();
   client = localDynamoClient(emulator.endpoint);
-  await ensureTable(client, 'refusals');
+  await ensureTable(emulator.endpoint, 'refusals');
   proxy = await startDynamoDbProxy(emulator.endpoint, () => {
     requests += 1;
     return undefined;

@@ -13,7 +13,7 @@ import { PROJECT_ROOT } from '../infra/bundling.ts';
 import { CONNECT_AUTHORIZER, LATER_CONSUMER, ROUTE_HANDLERS, SCHEDULED_ANNOUNCE } from '../infra/handlers.ts';
 import { testApp } from '../infra/testing.ts';
 import { withLocalAwsEnv } from '../local/aws-env.ts';
-import { ensureTable, localDynamoClient, startDynalite, type Emulator } from '../local/dynamodb.ts';
+import { ensureTable, startDynalite, type Emulator } from '../local/dynamodb.ts';
 import { startLocalGateway, type LocalGateway } from '../local/gateway/index.ts';
 import { ChatClient } from './support/client.ts';
 import { SqsStandIn } from './support/sqs.ts';
@@ -118,9 +118,7 @@ describe('the chat on the bundled handlers', () => {
 
   beforeAll(async () => {
     emulator = await startDynalite();
-    const dynamodb = localDynamoClient(emulator.endpoint);
-    await ensureTable(dynamodb, 'wschat-bundled');
-    dynamodb.destroy();
+    await ensureTable(emulator.endpoint, 'wschat-bundled');
     gateway = await startLocalGateway({
       port: 0,
       stage: 'bundled',

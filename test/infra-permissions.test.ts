@@ -15,7 +15,7 @@ import { buildChat, consumeContainerLater, resetContainer, type ContainerChat } 
 import { handler as scheduledAnnounce } from '../functions/handlers/scheduled-announce.ts';
 import { MEMBERS_INDEX, ROOMS_INDEX } from '../functions/table.ts';
 import { withLocalAwsEnv } from '../local/aws-env.ts';
-import { ensureTable, localDynamoClient, startDynalite, type Emulator } from '../local/dynamodb.ts';
+import { ensureTable, startDynalite, type Emulator } from '../local/dynamodb.ts';
 import { startLocalGateway, type LambdaHandler, type LocalGateway } from '../local/gateway/index.ts';
 import { closeNow, listenOnLoopback } from '../local/listening.ts';
 import { CONNECT_IDENTITY_SOURCE } from '../functions/authorizer.ts';
@@ -115,9 +115,7 @@ const open: ChatClient[] = [];
 
 beforeAll(async () => {
   emulator = await startDynalite();
-  const client = localDynamoClient(emulator.endpoint);
-  await ensureTable(client, TABLE);
-  client.destroy();
+  await ensureTable(emulator.endpoint, TABLE);
   withLocalAwsEnv();
 
   // Known once the gateway listens, which is after the proxies in front of it are started.

@@ -12,7 +12,9 @@ import {
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { PARTITION_KEY, TTL_ATTRIBUTE } from '../functions/table.ts';
 import { startLocalChat } from '../local/chat-server.ts';
-import { ensureTable, localDynamoClient, startDynalite, type Emulator } from '../local/dynamodb.ts';
+import type { DynamoDbHttp, DynamoDbOperation } from '../functions/store/dynamodb-http.ts';
+import { ensureTable, localStoreDynamoDb, startDynalite, type Emulator } from '../local/dynamodb.ts';
+import { localDynamoClient } from '../local/dynamodb-sdk.ts';
 import { DEFAULT_TTL_SWEEP_INTERVAL_MS, startTtlSweeper, ttlSweepIntervalFromEnv, type TtlSweeperOptions } from '../local/ttl-sweeper.ts';
 import { waitUntil } from './support/wait.ts';
 
@@ -36,19 +38,41 @@ afterAll(async () => {
 /** A new chat table on the shared emulator, so each test sweeps only its own items. */
 async function freshTable(): Promise<string> {
   const name = `ttl-${(tables += 1)}`;
-  await ensureTable(client, name);
+  await ensureTable(emulator.endpoint, name);
   return name;
 }
 
-/** A sweeper with its own client (so middleware added by a test stays in that test), closed at the end. */
+/** A sweeper with its own client, watched (so what a test adds to it stays in that test), closed at the end. */
 function sweeperFor(tableName: string, options: Partial<TtlSweeperOptions> = {}) {
-  const own = localDynamoClient(emulator.endpoint);
-  const sweeper = startTtlSweeper({ client: own, tableName, intervalMs: 0, now: () => NOW_MS, ...options });
+  const watch = watched(localStoreDynamoDb(emulator.endpoint));
+  const sweeper = startTtlSweeper({ client: watch.client, tableName, intervalMs: 0, now: () => NOW_MS, ...options });
   onTestFinished(async () => {
     await sweeper.close();
-    own.destroy();
+    watch.client.destroy();
   });
-  return { sweeper, client: own };
+  return { sweeper, watch };
+}
+
+/** The sweeper's client as a test sees it: each operation counted, and `afterEach` run when one has answered. */
+function watched(inner: DynamoDbHttp) {
+  const counts = new Map<DynamoDbOperation, number>();
+  let after: ((operation: DynamoDbOperation) => Promise<void>) | undefined;
+  const client: DynamoDbHttp = {
+    async call(operation, input) {
+      counts.set(operation, (counts.get(operation) ?? 0) + 1);
+      const answer = await inner.call(operation, input);
+      await after?.(operation);
+      return answer;
+    },
+    destroy: () => inner.destroy(),
+  };
+  return {
+    client,
+    count: (operation: DynamoDbOperation) => counts.get(operation) ?? 0,
+    afterEach(then: (operation: DynamoDbOperation) => Promise<void>) {
+      after = then;
+    },
+  };
 }
 
 async function put(tableName: string, pk: string, expiresAt?: AttributeValue): Promise<void> {
@@ -70,18 +94,6 @@ async function remaining(tableName: string, pks: readonly string[]): Promise<str
 }
 
 /** Counts the client's requests of one command, e.g. 'ScanCommand'. */
-function countRequests(target: DynamoDBClient, commandName: string): { count: number } {
-  const counter = { count: 0 };
-  target.middlewareStack.add(
-    (next, context) => (args) => {
-      if (context.commandName === commandName) counter.count += 1;
-      return next(args);
-    },
-    { step: 'initialize', name: `count-${commandName}` },
-  );
-  return counter;
-}
-
 describe('sweepOnce', () => {
   it('deletes exactly the items DynamoDB TTL would', async () => {
     const table = await freshTable();
@@ -111,12 +123,11 @@ describe('sweepOnce', () => {
       ...expired.map((pk) => put(table, pk, seconds(NOW - 10))),
       ...live.map((pk) => put(table, pk, seconds(NOW + 10))),
     ]);
-    const { sweeper, client: sweeperClient } = sweeperFor(table, { pageSize: 7, concurrency: 3 });
-    const scans = countRequests(sweeperClient, 'ScanCommand');
+    const { sweeper, watch } = sweeperFor(table, { pageSize: 7, concurrency: 3 });
 
     expect(await sweeper.sweepOnce()).toMatchObject({ expired: 25, deleted: 25 });
 
-    expect(scans.count).toBeGreaterThanOrEqual(Math.ceil(50 / 7));
+    expect(watch.count('Scan')).toBeGreaterThanOrEqual(Math.ceil(50 / 7));
     expect(await remaining(table, [...expired, ...live])).toEqual(live);
   });
 
@@ -124,28 +135,22 @@ describe('sweepOnce', () => {
     const table = await freshTable();
     await put(table, 'CONN#refreshed', seconds(NOW - 30));
     await put(table, 'CONN#stale', seconds(NOW - 30));
-    const { sweeper, client: sweeperClient } = sweeperFor(table);
+    const { sweeper, watch } = sweeperFor(table);
     // Right after the Scan answers, before any delete is sent: a connection refreshes its expiry.
     let refreshed = false;
-    sweeperClient.middlewareStack.add(
-      (next, context) => async (args) => {
-        const result = await next(args);
-        if (context.commandName === 'ScanCommand' && !refreshed) {
-          refreshed = true;
-          await client.send(
-            new UpdateItemCommand({
-              TableName: table,
-              Key: { [PARTITION_KEY]: { S: 'CONN#refreshed' } },
-              UpdateExpression: 'SET #ttl = :later',
-              ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
-              ExpressionAttributeValues: { ':later': seconds(NOW + 7800) },
-            }),
-          );
-        }
-        return result;
-      },
-      { step: 'initialize', name: 'refresh-after-scan' },
-    );
+    watch.afterEach(async (operation) => {
+      if (operation !== 'Scan' || refreshed) return;
+      refreshed = true;
+      await client.send(
+        new UpdateItemCommand({
+          TableName: table,
+          Key: { [PARTITION_KEY]: { S: 'CONN#refreshed' } },
+          UpdateExpression: 'SET #ttl = :later',
+          ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
+          ExpressionAttributeValues: { ':later': seconds(NOW + 7800) },
+        }),
+      );
+    });
 
     expect(await sweeper.sweepOnce()).toEqual({ expired: 2, deleted: 1, kept: 1, failed: 0 });
 
@@ -156,15 +161,14 @@ describe('sweepOnce', () => {
   it('never overlaps: asked again while sweeping, it answers with the running sweep', async () => {
     const table = await freshTable();
     await put(table, 'CONN#old', seconds(NOW - 10));
-    const { sweeper, client: sweeperClient } = sweeperFor(table);
-    const scans = countRequests(sweeperClient, 'ScanCommand');
+    const { sweeper, watch } = sweeperFor(table);
 
     const first = sweeper.sweepOnce();
     const second = sweeper.sweepOnce();
 
     expect(second).toBe(first);
     expect(await first).toMatchObject({ deleted: 1 });
-    expect(scans.count).toBe(1);
+    expect(watch.count('Scan')).toBe(1);
   });
 });
 

@@ -6,7 +6,7 @@ import { DeleteItemCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { parseNickname } from '../functions/core/nickname.ts';
 import { DEFAULT_SETTINGS } from '../functions/settings.ts';
-import { localDynamoClient } from '../local/dynamodb.ts';
+import { localDynamoClient } from '../local/dynamodb-sdk.ts';
 import { useClaimNamedChat } from './support/claim-named-chat.ts';
 import { HandshakeRefused, type ChatClient } from './support/client.ts';
 import { runTs } from './support/processes.ts';

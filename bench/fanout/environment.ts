@@ -11,7 +11,8 @@ import { handler as disconnectHandler } from '../../functions/handlers/disconnec
 import { handler as messageHandler } from '../../functions/handlers/message.ts';
 import { createStore, type ChatStore } from '../../functions/store.ts';
 import { withLocalAwsEnv } from '../../local/aws-env.ts';
-import { ensureTable, localDynamoClient, localStoreDynamoDb } from '../../local/dynamodb.ts';
+import { ensureTable, localStoreDynamoDb } from '../../local/dynamodb.ts';
+import { localDynamoClient } from '../../local/dynamodb-sdk.ts';
 import { startLocalGateway, type LocalGateway, type RouteTarget } from '../../local/gateway/index.ts';
 import { startMeteredDynamo, type MeteredDynamo } from '../support/dynamo-meter.ts';
 import { HandlerClock, type RouteHandler } from './handler-clock.ts';
@@ -51,7 +52,7 @@ export async function startEnvironment(options: EnvironmentOptions = {}): Promis
   const dynamo = await startMeteredDynamo();
   const dynamodb = localDynamoClient(dynamo.endpoint);
   const storeDb = localStoreDynamoDb(dynamo.endpoint);
-  await ensureTable(dynamodb, TABLE_NAME);
+  await ensureTable(dynamo.endpoint, TABLE_NAME);
   await dynamodb.send(
     new CreateTableCommand({
       TableName: SAMPLE_TABLE_NAME,

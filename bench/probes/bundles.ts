@@ -27,7 +27,7 @@ import { createStore, type ChatStore } from '../../functions/store.ts';
 import { BUNDLING, PROJECT_ROOT } from '../../infra/bundling.ts';
 import { LOCAL_AWS_ENV } from '../../local/aws-env.ts';
 import { startDynaliteThread } from '../../local/dynalite-thread.ts';
-import { ensureTable, localDynamoClient, localStoreDynamoDb } from '../../local/dynamodb.ts';
+import { ensureTable, localStoreDynamoDb } from '../../local/dynamodb.ts';
 import { closeNow, listenOn, LOOPBACK } from '../../local/listening.ts';
 import { buildConnectEvent, buildDisconnectEvent, buildMessageEvent, type ApiFacts } from '../../local/gateway/lambda-events.ts';
 import { percentile } from '../report/stats.ts';
@@ -166,8 +166,7 @@ interface Stage {
 /** The emulator with a room of ROOM logged-in members, the stub @connections endpoint and an OIDC issuer. */
 async function startStage(): Promise<Stage> {
   const dynamo = await startDynaliteThread();
-  const dynamodb = localDynamoClient(dynamo.endpoint);
-  await ensureTable(dynamodb, TABLE);
+  await ensureTable(dynamo.endpoint, TABLE);
   const storeDb = localStoreDynamoDb(dynamo.endpoint);
   const store = createStore(storeDb, { tableName: TABLE });
   const connections = await listen(answerLikeApiGateway);
@@ -231,7 +230,6 @@ async function startStage(): Promise<Stage> {
       return call;
     },
     async close() {
-      dynamodb.destroy();
       storeDb.destroy();
       await Promise.all([connections.close(), issuer.close(), dynamo.close()]);
     },

@@ -7,7 +7,8 @@
 import pLimit from 'p-limit';
 import { LOBBY } from '../../functions/core/room.ts';
 import { createStore, type ChatStore } from '../../functions/store.ts';
-import { ensureTable, localDynamoClient, localStoreDynamoDb } from '../../local/dynamodb.ts';
+import { ensureTable, localStoreDynamoDb } from '../../local/dynamodb.ts';
+import { localDynamoClient } from '../../local/dynamodb-sdk.ts';
 import { scanWholeTable } from '../fanout/naive-handler.ts';
 import { difference, startMeteredDynamo, type MeteredDynamo } from '../support/dynamo-meter.ts';
 
@@ -48,7 +49,7 @@ export async function measureScanCapacity(roomMembers: number, onStep: (step: st
   const dynamodb = localDynamoClient(dynamo.endpoint);
   const storeDb = localStoreDynamoDb(dynamo.endpoint);
   try {
-    await ensureTable(dynamodb, TABLE_NAME);
+    await ensureTable(dynamo.endpoint, TABLE_NAME);
     const store = createStore(storeDb, { tableName: TABLE_NAME, measureCapacity: true });
     const limit = pLimit(WRITES_IN_FLIGHT);
     let historyItems = 0;

@@ -1,5 +1,6 @@
 // DynamoDB's JSON protocol, spoken directly: one SigV4-signed POST per operation over keep-alive
-// sockets (keep-alive-http.ts), for the five operations the store sends. Not through @aws-sdk/client-dynamodb: with its
+// sockets (keep-alive-http.ts), for the five operations the store sends (and three that `npm start` makes
+// and sweeps its local table with: local/dynamodb.ts, local/ttl-sweeper.ts). Not through @aws-sdk/client-dynamodb: with its
 // credential chain it is ~330 KiB of every handler's bundle, ~35 ms of a cold start's import and
 // ~20 ms of its first request (`npm run bench`, "Lambda bundles"), and ~2 ms of CPU per request on
 // loopback where this takes ~1. What it keeps of the SDK: its SigV4 signing key (@smithy/signature-v4's
@@ -14,7 +15,9 @@ import { getSigningKey } from '@smithy/signature-v4';
 import { amzDate, canonicalHeaderValue, sameCredentials, SIGV4_ALGORITHM, type AwsCredentials, type AwsSigning } from '../aws-signing.ts';
 import { createKeepAliveHttp, ResponseTimeout, type KeepAliveHttp } from '../keep-alive-http.ts';
 
-export type DynamoDbOperation = 'GetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'Query';
+export type DynamoDbOperation = 'GetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'Query' | LocalTableOperation;
+/** Only local code sends these (the stack makes the table; AWS's TTL deletes what expires). */
+export type LocalTableOperation = 'DescribeTable' | 'CreateTable' | 'Scan';
 
 export interface DynamoDbHttp {
   /** Sends one operation (its input in DynamoDB JSON); resolves with its parsed answer or throws a DynamoDbError. */
@@ -63,7 +66,7 @@ export class DynamoDbError extends Error {
 /** Error names the SDK's standard mode retries as throttling (those DynamoDB answers with). */
 const THROTTLING = new Set(['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded', 'TransactionInProgressException']);
 /** What a timed-out attempt may send again: they change nothing. */
-const READS: ReadonlySet<DynamoDbOperation> = new Set<DynamoDbOperation>(['GetItem', 'Query']);
+const READS: ReadonlySet<DynamoDbOperation> = new Set<DynamoDbOperation>(['GetItem', 'Query', 'DescribeTable', 'Scan']);
 const RETRIED_STATUS = new Set([429, 500, 502, 503, 504]);
 /** Sockets to DynamoDB at most, as the SDK's node:http handler allows by default. */
 const MAX_SOCKETS = 50;

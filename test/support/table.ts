@@ -1,6 +1,7 @@
 // A fresh emulator with the chat table, for tests that use the store directly; and what a table holds.
 import { ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import { ensureTable, localDynamoClient, localStoreDynamoDb, startDynalite, type Emulator } from '../../local/dynamodb.ts';
+import { ensureTable, localStoreDynamoDb, startDynalite, type Emulator } from '../../local/dynamodb.ts';
+import { localDynamoClient } from '../../local/dynamodb-sdk.ts';
 import { PARTITION_KEY } from '../../functions/table.ts';
 import { createStore, type ChatStore, type StoreOptions } from '../../functions/store.ts';
 
@@ -19,7 +20,7 @@ export async function startTestTable(tableName = 'wschat-test'): Promise<TestTab
 /** Creates the chat table on a running emulator; closing the table stops the emulator. */
 export async function tableOn(emulator: Emulator, tableName = 'wschat-test'): Promise<TestTable> {
   const client = localDynamoClient(emulator.endpoint);
-  await ensureTable(client, tableName);
+  await ensureTable(emulator.endpoint, tableName);
   const storeDb = localStoreDynamoDb(emulator.endpoint);
   return {
     endpoint: emulator.endpoint,
