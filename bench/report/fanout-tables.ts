@@ -3,7 +3,7 @@
 import type { BenchResults, BlockResult, SizeResult } from '../harness.ts';
 import { broadcastCost } from './pricing.ts';
 import { splitOverBare } from './stats.ts';
-import { fixed, textTable, thousands } from './text-table.ts';
+import { fixed, signed, textTable, thousands } from './text-table.ts';
 
 const SWEEP_VARIANTS = ['ours', 'naive', 'naive-sample', 'naive-bounded', 'sdk-posts', 'sdk-unbounded', 'bare-posts', 'raw-ws'];
 
@@ -84,7 +84,7 @@ export function formatSize(size: SizeResult): string {
   if (ours && naive) lines.push(`  naive/ours p50 ${fixed(naive.summary.deliveryMs.p50 / ours.summary.deliveryMs.p50, 2)}×`);
   if (ours && bare) {
     const { beforeMs, posting } = splitOverBare(ours.summary, bare.summary);
-    lines.push(`  ours over bare-posts: +${fixed(beforeMs)} ms before the first post, posting (first → last post) ${fixed(posting, 2)}× bare-posts'`);
+    lines.push(`  ours over bare-posts: ${signed(beforeMs)} ms before the first post, posting (first → last post) ${fixed(posting, 2)}× bare-posts'`);
   }
   return lines.join('\n');
 }
@@ -107,7 +107,7 @@ export function formatSweep(results: BenchResults): string {
       ratio(size, 'naive', 'bare-posts'),
       ratio(size, 'sdk-posts', 'bare-posts'),
       ratio(size, 'naive', 'ours'),
-      `+${fixed(over.beforeMs)}`,
+      signed(over.beforeMs),
       fixed(over.posting, 2),
     ];
   });

@@ -5,6 +5,7 @@
 import type { BenchResults, BlockResult, SizeResult } from '../harness.ts';
 import { broadcastCost } from './pricing.ts';
 import { splitOverBare } from './stats.ts';
+import { signed } from './text-table.ts';
 
 export interface Target {
   name: string;
@@ -49,7 +50,7 @@ export function evaluateTargets(results: BenchResults): Target[] {
       pass: over <= OVER_BARE_POSTS,
       detail:
         `${ours.summary.deliveryMs.p50.toFixed(0)} ms vs ${bare.summary.deliveryMs.p50.toFixed(0)} ms: ${over.toFixed(2)}×; ` +
-        `of which +${split.beforeMs.toFixed(0)} ms before the first post (DynamoDB, chat code), posting ${split.posting.toFixed(2)}× bare-posts'`,
+        `of which ${signed(split.beforeMs, 0)} ms before the first post (DynamoDB, chat code), posting ${split.posting.toFixed(2)}× bare-posts'`,
     });
   } else {
     targets.push({ name: 'ours vs bare-posts at 1,000 recipients', pass: null, detail: 'needs a 1,000-client run with ours and bare-posts' });

@@ -20,3 +20,9 @@ export function ratio(ours: number, other: number): string {
   const how = value <= 1 ? `${(1 / value).toFixed(1)}× faster` : `${value.toFixed(1)}× slower`;
   return `${value.toFixed(2)}× (${how})`;
 }
+
+/** A difference with its sign: `+6.4`, `−14.8` (a minus sign, not a hyphen), `±0.0`. */
+export function signed(value: number, digits = 1): string {
+  const text = Math.abs(value).toFixed(digits);
+  return Number(text) === 0 ? `±${text}` : `${value > 0 ? '+' : '−'}${text}`;
+}
