@@ -1,13 +1,14 @@
-// HTTP/1.1 over keep-alive sockets, for the handlers' two peers: API Gateway's @connections and DynamoDB.
+// HTTP/1.1 over keep-alive sockets, for the handlers' peers: API Gateway's @connections, DynamoDB, SQS
+// (functions/later-queue.ts) and an OIDC issuer's documents (functions/remote-jwks.ts).
 // A request is one write of a head the caller built (its Host and Content-Length included) and its body;
 // the answer is read here: status line, headers, and a Content-Length, chunked or read-to-close body.
 //
 // Why not node:http: its ClientRequest, IncomingMessage and Agent layers (a stream each way, header
-// objects built and validated one by one) were most of a post's CPU. `npm run bench` measured an unsigned
-// POST through node:http at ≈75 µs of CPU and a signed post through this at ≈40 (bench/probes/post-cpu.ts),
-// and a cold broadcast to 100 recipients ≈15 ms shorter (bench/probes/bundles.ts). Why not undici, the
-// well-kept alternative: bundled, its import alone was ≈80 ms of a cold start, and its first posts were no
-// faster.
+// objects built and validated one by one) were most of a post's CPU: `npm run bench` measured an unsigned
+// POST through node:http at more CPU than a signed post through this (bench/probes/post-cpu.ts), and a
+// cold broadcast to 100 recipients 10–25 ms shorter (bench/probes/bundles.ts); the figures are in
+// README.md, "Fan-out" and "Benchmark". Why not undici, the well-kept alternative: bundled, its import
+// alone was ≈80 ms of a cold start, and its first posts were no faster.
 //
 // What these peers never need is left out: proxies, redirects, Expect: 100-continue, upgrades, pipelining
 // (one request per socket at a time), request streaming and HTTP/2. Trailers are read and dropped.
