@@ -1,7 +1,8 @@
 // postToConnection without the SDK's per-call middleware. Fan-out makes this one call per recipient,
 // and `npm run bench` measures the SDK command path (endpoint rules, retry bookkeeping, user agent,
-// serde, then its generic signer) at ≈7× the CPU of this poster (≈500 vs ≈70 µs per post, of which an
-// unsigned POST alone is ≈45): a SigV4 signature and one keep-alive HTTP exchange is all it needs. On a Lambda's fraction of a vCPU that is most of a broadcast's time.
+// serde, then its generic signer) at ≈10× the CPU of this poster (docs/scaling.md, "CPU per post"): a
+// SigV4 signature and one keep-alive HTTP exchange is all it needs. On a Lambda's fraction of a vCPU that
+// is most of a broadcast's time.
 //
 // What a post costs, and why each piece is where it is (bench/probes/post-cpu.ts measures them):
 // - the body is hashed once per broadcast (every recipient gets the same bytes), with the signing
@@ -66,7 +67,7 @@ const ERROR_NAMES: Record<number, string> = {
 interface Body {
   hash: string;
   length: string;
-  /** The bytes as a latin1 string: node:http then writes headers and body in one piece. */
+  /** The bytes as a latin1 string: keep-alive-http.ts then writes head and body in one piece. */
   latin1: string;
   /** The canonical header lines that depend on the body: content-length … x-amz-content-sha256. */
   canonicalHeaders: string;
