@@ -52,7 +52,7 @@ export function createJwtVerifier(config: JwtVerifierConfig): (token: string) =>
   const keySet = () => {
     keys ??= (async () => {
       const url = config.jwksUrl === undefined ? await discoverJwksUrl(issuer, read) : keyUrl(config.jwksUrl, 'the JWKS URL');
-      return createRemoteKeySet(url, read, { cooldownMs: config.jwksCooldownMs, timeoutMs: FETCH_TIMEOUT_MS });
+      return createRemoteKeySet(url, read, { cooldownMs: config.jwksCooldownMs });
     })();
     // A failed discovery is tried again by the next token, not cached for the container's life.
     keys.catch(() => (keys = undefined));
@@ -72,8 +72,9 @@ export function createJwtVerifier(config: JwtVerifierConfig): (token: string) =>
         clockTolerance: JWT_CLOCK_TOLERANCE_SECONDS,
       }));
     } catch (error) {
-      // The issuer could not be asked: not the caller's fault, and not a verdict on the token.
-      if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid || !(error instanceof errors.JOSEError)) {
+      // The issuer could not be asked (a network, timeout or HTTP failure of the read is no JOSEError), or
+      // answered no key set: not the caller's fault, and not a verdict on the token.
+      if (error instanceof errors.JWKSInvalid || !(error instanceof errors.JOSEError)) {
         throw new KeySourceError(`the issuer's keys could not be fetched: ${String(error)}`);
       }
       // The code, and for a claim check the claim (`iss`, `aud`, `nbf`…): enough to tell a misconfiguration from an attack.

@@ -12,7 +12,6 @@ export interface RemoteKeySetOptions {
   cooldownMs: number;
   /** Fetched again on the next use once this old (jose's default, 10 min). */
   maxAgeMs?: number;
-  timeoutMs: number;
 }
 
 const DEFAULT_MAX_AGE_MS = 600_000;

@@ -30,14 +30,14 @@ describe('the remote key set', () => {
     const issuer = await startTestIssuer();
     await issuer.addKey('RS256', 'k1');
     const read = createJsonReader(5000);
-    const rotating = createRemoteKeySet(new URL(issuer.jwksUrl), read, { cooldownMs: 0, timeoutMs: 5000 });
+    const rotating = createRemoteKeySet(new URL(issuer.jwksUrl), read, { cooldownMs: 0 });
     const header = (kid: string) => ({ alg: 'RS256', kid });
     await rotating(header('k1'), { payload: '', signature: '' });
     await issuer.addKey('RS256', 'k2');
     await rotating(header('k2'), { payload: '', signature: '' }); // unknown: fetched again (no cooldown)
     expect(issuer.jwksFetches).toBe(2);
 
-    const ageing = createRemoteKeySet(new URL(issuer.jwksUrl), read, { cooldownMs: 3_600_000, maxAgeMs: 0, timeoutMs: 5000 });
+    const ageing = createRemoteKeySet(new URL(issuer.jwksUrl), read, { cooldownMs: 3_600_000, maxAgeMs: 0 });
     await ageing(header('k1'), { payload: '', signature: '' });
     await ageing(header('k1'), { payload: '', signature: '' });
     expect(issuer.jwksFetches).toBe(4); // every use: the keys are always older than 0 ms
