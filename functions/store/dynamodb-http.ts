@@ -22,7 +22,7 @@ export type LocalTableOperation = 'DescribeTable' | 'CreateTable' | 'Scan';
 export interface DynamoDbHttp {
   /** Sends one operation (its input in DynamoDB JSON); resolves with its parsed answer or throws a DynamoDbError. */
   call(operation: DynamoDbOperation, input: object): Promise<unknown>;
-  /** Closes its idle sockets (tests, local restarts). */
+  /** Closes its sockets, failing any request on them (tests, local restarts); a later call opens new ones. */
   destroy(): void;
 }
 
