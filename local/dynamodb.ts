@@ -9,8 +9,6 @@ import { keyAttributes, TABLE_SCHEMA } from '../functions/table.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './aws-env.ts';
 import { listenOn } from './listening.ts';
 
-// Where local/chat-server.ts still imports them from; new code imports ./aws-env.ts.
-
 export interface Emulator {
   endpoint: string;
   close(): Promise<void>;
