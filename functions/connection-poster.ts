@@ -258,8 +258,9 @@ function toError(status: number, headers: ReadonlyMap<string, string>, body: Buf
   const name = type || ERROR_NAMES[status] || (status >= 500 ? 'InternalServerError' : 'UnknownError');
   let message = `HTTP ${status}`;
   try {
-    const parsed = JSON.parse(body.toString('utf8')) as { message?: unknown; Message?: unknown };
-    const text = parsed.message ?? parsed.Message;
+    const parsed: unknown = JSON.parse(body.toString('utf8'));
+    const fields = new Map<string, unknown>(typeof parsed === 'object' && parsed !== null ? Object.entries(parsed) : []);
+    const text = fields.get('message') ?? fields.get('Message');
     if (typeof text === 'string') message = text;
   } catch {
     // not JSON: keep the status line

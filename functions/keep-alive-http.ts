@@ -332,7 +332,7 @@ export class AnswerReader {
           const line = this.pending.toString('latin1', 0, end);
           this.pending = this.pending.subarray(end + 2);
           this.searched = 0;
-          const size = (line.split(';')[0] ?? '').trim();
+          const size = trimOws(line.split(';')[0] ?? '', 0);
           // Leading zeros are allowed (1*HEXDIG); past them, eight digits: 4 GiB, more than maxBytes may be.
           if (!/^0*[0-9a-fA-F]{1,8}$/.test(size)) throw new HttpProtocolError(`a chunk size of ${JSON.stringify(line.slice(0, 40))}`);
           this.remaining = Number.parseInt(size, 16);

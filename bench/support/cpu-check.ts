@@ -1,6 +1,6 @@
 // The same fixed work, timed as a run starts and as it ends. This shared machine's speed swings by up to
-// ≈2× from one minute to the next while its load average stays low (the same loop has taken 1.9 s and
-// 3.3 s a minute apart), and every millisecond figure of a run moves with it: the report prints this
+// ≈2× from one minute to the next while its load average stays low (a loop of 3·10⁸ additions has taken
+// 1.9 s and 3.3 s a minute apart), and every millisecond figure of a run moves with it: the report prints this
 // beside them so that a reader can tell a slow stretch from a slow change.
 const STEPS = 50_000_000;
 
