@@ -2,7 +2,6 @@
 // unless configured. Browsers cannot set headers on a WebSocket, so the token may come in the query
 // string (`?token=`) as well as in `Authorization: Bearer`. Runs before anything is written.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { jwtVerify } from 'jose';
 import { DEFAULT_SETTINGS } from './settings.ts';
 import type { WebSocketEvent } from './websocket-event.ts';
 
@@ -40,6 +39,9 @@ export function createConnectAuth(config: ConnectAuthConfig): ConnectAuth | null
     if (!token) return { ok: false, statusCode: 401, reason: 'a token is required (?token= or Authorization: Bearer)' };
     if (sharedSecret && sameSecret(token, sharedSecret)) return { ok: true };
     if (key) {
+      // jose on first use, outside the try (a failed import is no verdict on the token): only this mode
+      // needs it, and its import is ≈130 ms of `npm start` under tsx.
+      const { jwtVerify } = await import('jose');
       try {
         // The lifetime is bounded by the issued one, `exp - iat`, so both claims are required: without
         // `iat` nothing tells when a far-future `exp` was written. `maxTokenAge` adds that `iat` is not

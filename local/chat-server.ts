@@ -3,7 +3,6 @@
 import { fileURLToPath } from 'node:url';
 import { configuredLogLevel } from '../functions/log.ts';
 import { readSettings, SettingError, SETTINGS, type Settings } from '../functions/settings.ts';
-import { buildAuthorizer } from '../functions/authorizer-container.ts';
 import { CONNECT_IDENTITY_SOURCE, NAMING_SIGN_IN_MODES } from '../functions/authorizer.ts';
 import { withLocalAwsEnv } from './aws-env.ts';
 import { DEFAULT_HOST, DEFAULT_PORT, LOCAL_STAGE, LOCAL_TABLE_NAME } from './local-defaults.ts';
@@ -62,7 +61,9 @@ export async function startLocalChat(options: LocalChatOptions = {}): Promise<Lo
   // the variable, instead of every event once the chat is up.
   const env = { ...process.env, [SETTINGS.tableName.env]: tableName, ...options.env };
   const settings = readSettings(env, 'the environment');
-  buildAuthorizer(env); // CONNECT_AUTH and what its mode needs, checked now too
+  // CONNECT_AUTH and what its mode needs, checked now too. Imported only for a sign-in mode: the JWT
+  // verifier's jose is ≈130 ms of a start under tsx, and CONNECT_AUTH=none (the default) needs nothing.
+  if (settings.connectAuth !== 'none') (await import('../functions/authorizer-container.ts')).buildAuthorizer(env);
   checkNicknameFromClaim(settings);
   let emulator: Emulator | undefined;
   const startEmulator = () => (options.dynamodbThread ? startDynaliteThread({ port: options.dynamodbPort ?? 0 }) : startDynalite(options.dynamodbPort ?? 0));
