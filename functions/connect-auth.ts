@@ -41,7 +41,7 @@ export function createConnectAuth(config: ConnectAuthConfig): ConnectAuth | null
     if (key) {
       // jose on first use, outside the try (a failed import is no verdict on the token): only this mode
       // needs it, and its import is ≈130 ms of `npm start` under tsx.
-      const { jwtVerify } = await import('jose');
+      const { jwtVerify } = await import('jose/jwt/verify');
       try {
         // The lifetime is bounded by the issued one, `exp - iat`, so both claims are required: without
         // `iat` nothing tells when a far-future `exp` was written. `maxTokenAge` adds that `iat` is not

@@ -81,6 +81,8 @@ describe('bundled handlers', () => {
       // Minified: very long lines (only template literals keep their line breaks), not one per statement.
       expect(code.length / code.split('\n').length, bundle.name).toBeGreaterThan(2000);
       expect(code, bundle.name).toMatch(/\/\/# sourceMappingURL=index\.mjs\.map\s*$/);
+      // UTF-8, as infra/bundling.ts asks: the chat's look-alike table as characters, not \u escapes.
+      if (bundle.name !== 'authorizer') expect(code, bundle.name).toContain('ᴀ');
       // esbuild's shim for a CommonJS require() in an ESM bundle throws at run time ("Dynamic require of
       // ... is not supported"); see the note in infra/bundling.ts for the fix if this ever fires.
       expect(code, bundle.name).not.toContain('Dynamic require of');
