@@ -405,7 +405,7 @@ export class AnswerReader {
       const line = lines[index] as string;
       const colon = line.indexOf(':');
       const name = line.slice(0, colon).toLowerCase();
-      if (colon <= 0 || !/^[!#$%&'*+\-.^_`|~0-9a-z]+$/.test(name)) throw new HttpProtocolError(`a malformed header line: ${JSON.stringify(line.slice(0, 60))}`);
+      if (colon <= 0 || !TOKEN.test(name)) throw new HttpProtocolError(`a malformed header line: ${JSON.stringify(line.slice(0, 60))}`);
       const value = trimOws(line, colon + 1);
       const before = headers.get(name);
       headers.set(name, before === undefined ? value : `${before}, ${value}`);

@@ -14,7 +14,7 @@ import { buffer } from 'node:stream/consumers';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { AnswerReader, createKeepAliveHttp, HttpProtocolError, ResponseTimeout, type HttpAnswer, type KeepAliveHttp } from '../functions/keep-alive-http.ts';
 import { certificateNames, ensureLocalCertificates, trustGatewayCa } from '../local/gateway/tls.ts';
-import { closeNow, listenOn, listenOnLoopback, LOOPBACK } from '../local/listening.ts';
+import { closeNow, freePort, listenOn, listenOnLoopback, LOOPBACK } from '../local/listening.ts';
 import { PROJECT_ROOT } from '../infra/bundling.ts';
 
 const cleanups: (() => unknown)[] = [];
@@ -245,13 +245,7 @@ describe('a keep-alive pool, against scripted peers', () => {
   });
 
   it('fails every waiting request when the peer cannot be reached, and none hangs', async () => {
-    const closedPort = await (async () => {
-      const server = createTcpServer();
-      const port = await listenOn(server, 0, LOOPBACK);
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      return port;
-    })();
-    const http = pool(`http://${LOOPBACK}:${closedPort}`, { maxSockets: 1 });
+    const http = pool(`http://${LOOPBACK}:${await freePort()}`, { maxSockets: 1 });
     const outcomes = await Promise.allSettled([get(http), get(http), get(http)]);
     expect(outcomes.map((outcome) => outcome.status)).toEqual(['rejected', 'rejected', 'rejected']);
     for (const outcome of outcomes) expect(outcome).toMatchObject({ reason: { code: 'ECONNREFUSED' } });
