@@ -10,6 +10,14 @@ export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** Lambda's Node.js major; keep in step with the function runtime (nodejs22.x). */
 export const NODE_TARGET = 'node22';
 
+/**
+ * The bundles' charset. The confusables table is mostly non-ASCII: written as UTF-8, not \u escapes, it
+ * is ~45 KB smaller. aws-cdk-lib 2.276's NodejsFunction declares `charset` but never passes it to esbuild
+ * (the stack's bundles came out ASCII, 269 KiB), so BUNDLING gives it to esbuild as an argument too; the
+ * bundle test checks the result.
+ */
+const CHARSET = Charset.UTF8;
+
 export const BUNDLING: BundlingOptions = {
   format: OutputFormat.ESM,
   target: NODE_TARGET,
@@ -19,11 +27,8 @@ export const BUNDLING: BundlingOptions = {
   // bundle test fails (pointing here) if a dependency ever brings esbuild's "Dynamic require" shim.
   // The fix then: banner "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);"
   minify: true,
-  // The confusables table is mostly non-ASCII: written as UTF-8, not \u escapes, it is ~45 KB smaller.
-  // aws-cdk-lib 2.276's NodejsFunction declares `charset` but never passes it to esbuild (the stack's
-  // bundles came out ASCII, 269 KiB), so it goes to esbuild as an argument too; the bundle test checks it.
-  charset: Charset.UTF8,
-  esbuildArgs: { '--charset': Charset.UTF8 },
+  charset: CHARSET,
+  esbuildArgs: { '--charset': CHARSET },
   sourceMap: true,
   // Stack traces need only the mappings; embedding the original sources would make the .map 2.7x as large (1.8 MB vs 0.67 MB).
   sourcesContent: false,
