@@ -22,6 +22,12 @@ export interface LocalChatOptions {
   dynamodbPort?: number;
   /** Run the embedded dynalite on a worker thread, off the gateway's event loop (`npm start`); default in-process. */
   dynamodbThread?: boolean;
+  /**
+   * The embedded emulator, already starting (`npm start` starts its thread before it loads the rest of
+   * the chat, so the two overlap); instead of starting one. The chat owns it: closed when the chat
+   * closes or fails to start. Ignored with `dynamodbEndpoint`.
+   */
+  emulator?: Promise<Emulator>;
   /** Load handlers by module path and re-import them when their files change. */
   hotReload?: boolean;
   log?: LocalGatewayOptions['log'];
@@ -60,18 +66,19 @@ export async function startLocalChat(options: LocalChatOptions = {}): Promise<Lo
   // The handlers' environment as startOn sets it, checked now: a bad value fails the start, naming
   // the variable, instead of every event once the chat is up.
   const env = { ...process.env, [SETTINGS.tableName.env]: tableName, ...options.env };
-  const settings = readSettings(env, 'the environment');
-  // CONNECT_AUTH and what its mode needs, checked now too. Imported only for a sign-in mode: the JWT
-  // verifier's jose is ≈130 ms of a start under tsx, and CONNECT_AUTH=none (the default) needs nothing.
-  if (settings.connectAuth !== 'none') (await import('../functions/authorizer-container.ts')).buildAuthorizer(env);
-  checkNicknameFromClaim(settings);
   let emulator: Emulator | undefined;
-  const startEmulator = () => (options.dynamodbThread ? startDynaliteThread({ port: options.dynamodbPort ?? 0 }) : startDynalite(options.dynamodbPort ?? 0));
-  const dynamodbEndpoint = options.dynamodbEndpoint ?? (emulator = await startEmulator()).endpoint;
   try {
+    const settings = readSettings(env, 'the environment');
+    // CONNECT_AUTH and what its mode needs, checked now too. Imported only for a sign-in mode: the JWT
+    // verifier's jose is ≈130 ms of a start under tsx, and CONNECT_AUTH=none (the default) needs nothing.
+    if (settings.connectAuth !== 'none') (await import('../functions/authorizer-container.ts')).buildAuthorizer(env);
+    checkNicknameFromClaim(settings);
+    const startEmulator = () => (options.dynamodbThread ? startDynaliteThread({ port: options.dynamodbPort ?? 0 }) : startDynalite(options.dynamodbPort ?? 0));
+    const dynamodbEndpoint = options.dynamodbEndpoint ?? (emulator = await (options.emulator ?? startEmulator())).endpoint;
     return await startOn(dynamodbEndpoint, tableName, options, emulator);
   } catch (error) {
-    await emulator?.close(); // e.g. the port is taken: do not leave the emulator running
+    // A bad setting, a taken port: do not leave the emulator running (one given may still be starting).
+    await (emulator ?? (await options.emulator?.catch(() => undefined)))?.close();
     throw error;
   }
 }

@@ -1,7 +1,6 @@
 // The embedded DynamoDB emulator (dynalite, in-process, in-memory) and table creation from the one
 // schema in functions/table.ts. An external emulator (DynamoDB Local) can be used via its endpoint.
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
-import dynalite from 'dynalite';
 import { isAwsError } from '../functions/aws-errors.ts';
 import { NodeSha256, type AwsSigning } from '../functions/aws-signing.ts';
 import { createDynamoDbHttp, type DynamoDbHttp } from '../functions/store/dynamodb-http.ts';
@@ -14,7 +13,10 @@ export interface Emulator {
   close(): Promise<void>;
 }
 
+/** In this process. Imported on use: `npm start` runs it on a thread instead (dynalite-thread.ts), and its
+ * LevelDB stack is a tenth of a second of start-up on this machine. */
 export async function startDynalite(port = 0, host = '127.0.0.1'): Promise<Emulator> {
+  const { default: dynalite } = await import('dynalite');
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   const bound = await listenOn(server, port, host);
   return {

@@ -2,13 +2,14 @@
 // DYNAMODB_PORT, TABLE_NAME and DYNAMODB_ENDPOINT (an external emulator such as DynamoDB Local)
 // override the defaults (local/local-defaults.ts);
 // TTL_SWEEP_INTERVAL_MS sets how often expired items are deleted (0 = never). The handlers' settings
-// (functions/settings.ts) are checked before anything starts. wss:// and https:// share the port, with a
+// (functions/settings.ts) are checked before the chat listens. wss:// and https:// share the port, with a
 // local CA kept in .wschat/tls/ (TLS=false turns that off; without openssl it is off, with a warning).
 import { fileURLToPath } from 'node:url';
 import { SettingError, SETTINGS } from '../functions/settings.ts';
-import { startLocalChat, type LocalChat, type LocalChatOptions } from './chat-server.ts';
-import { TlsSetupError } from './gateway/index.ts';
+import type { LocalChat, LocalChatOptions } from './chat-server.ts';
+import { startDynaliteThread } from './dynalite-thread.ts';
 import { exposureWarning } from './exposure.ts';
+import { TlsSetupError } from './gateway/tls.ts';
 import { DEFAULT_HOST, localPorts } from './local-defaults.ts';
 import { ttlSweepIntervalFromEnv } from './ttl-sweeper.ts';
 import { StageThrottleError, stageThrottleFromEnv, type StageThrottle } from '../infra/stage-throttle.ts';
@@ -21,8 +22,13 @@ const TLS_DIR = fileURLToPath(new URL('../.wschat/tls/', import.meta.url));
 let chat: LocalChat;
 let throttle: StageThrottle | undefined;
 try {
-  throttle = throttleFromEnv(process.env.THROTTLE) ? stageThrottleFromEnv(process.env) : undefined;
   const { port, dynamodbPort } = localPorts(process.env);
+  // The emulator's thread first: it boots while this thread loads the rest of the chat (≈0.1 s each on
+  // this machine). Its failure (a taken port) is awaited, and reported, by startLocalChat.
+  const emulator = dynamodbEndpoint ? undefined : startDynaliteThread({ port: dynamodbPort });
+  emulator?.catch(() => undefined);
+  const { startLocalChat } = await import('./chat-server.ts');
+  throttle = throttleFromEnv(process.env.THROTTLE) ? stageThrottleFromEnv(process.env) : undefined;
   const options: LocalChatOptions = {
     port,
     host,
@@ -36,11 +42,11 @@ try {
     ttlSweepIntervalMs: ttlSweepIntervalFromEnv(process.env.TTL_SWEEP_INTERVAL_MS),
   };
   try {
-    chat = await startLocalChat({ ...options, ...(process.env.TLS === 'false' ? {} : { tls: { dir: TLS_DIR } }) });
+    chat = await startLocalChat({ ...options, ...(emulator ? { emulator } : {}), ...(process.env.TLS === 'false' ? {} : { tls: { dir: TLS_DIR } }) });
   } catch (error) {
     if (!(error instanceof TlsSetupError)) throw error;
     console.error(`npm start: ${error.message}; serving ws:// and http:// only`);
-    chat = await startLocalChat(options);
+    chat = await startLocalChat(options); // the emulator given was closed with the failed start: a new one
   }
 } catch (error) {
   // Each names the setting to change: a stack trace would only bury it.

@@ -19,6 +19,7 @@ import {
   type SettingName,
 } from '../functions/settings.ts';
 import { startLocalChat } from '../local/chat-server.ts';
+import { startDynaliteThread } from '../local/dynalite-thread.ts';
 import { docPath, GENERATED_DOCS, withBlock } from '../scripts/docs-settings.ts';
 
 const FROM = 'the environment';
@@ -127,6 +128,13 @@ describe('consumers of the table', () => {
     await expect(startLocalChat({ port: 0, env: { HISTORY_TTL_SECONDS: '10' } })).rejects.toThrow(
       new SettingError('HISTORY_TTL_SECONDS="10" (from the environment): must be an integer from 60 to 31622400'),
     );
+  });
+
+  it('startLocalChat closes an emulator it was given (npm start starts one early) when a setting fails the start', async () => {
+    const emulator = startDynaliteThread();
+    const { endpoint } = await emulator;
+    await expect(startLocalChat({ port: 0, emulator, env: { HISTORY_TTL_SECONDS: '10' } })).rejects.toThrow(SettingError);
+    await expect(fetch(endpoint)).rejects.toThrow(); // its thread is gone: nothing listens there
   });
 
   it('`npm start` exits at once with the message alone, naming the variable', () => {
