@@ -25,7 +25,7 @@ export interface LocalChatOptions {
   /**
    * The embedded emulator, already starting (`npm start` starts its thread before it loads the rest of
    * the chat, so the two overlap); instead of starting one. The chat owns it: closed when the chat
-   * closes or fails to start. Ignored with `dynamodbEndpoint`.
+   * closes or fails to start. Not with `dynamodbEndpoint`.
    */
   emulator?: Promise<Emulator>;
   /** Load handlers by module path and re-import them when their files change. */
@@ -68,6 +68,7 @@ export async function startLocalChat(options: LocalChatOptions = {}): Promise<Lo
   const env = { ...process.env, [SETTINGS.tableName.env]: tableName, ...options.env };
   let emulator: Emulator | undefined;
   try {
+    if (options.emulator && options.dynamodbEndpoint) throw new Error('startLocalChat: emulator and dynamodbEndpoint are alternatives: give one');
     const settings = readSettings(env, 'the environment');
     // CONNECT_AUTH and what its mode needs, checked now too. Imported only for a sign-in mode: the JWT
     // verifier's jose is ≈130 ms of a start under tsx, and CONNECT_AUTH=none (the default) needs nothing.

@@ -137,6 +137,13 @@ describe('consumers of the table', () => {
     await expect(fetch(endpoint)).rejects.toThrow(); // its thread is gone: nothing listens there
   });
 
+  it('startLocalChat refuses an emulator given beside an external dynamodbEndpoint, and closes it', async () => {
+    const emulator = startDynaliteThread();
+    const { endpoint } = await emulator;
+    await expect(startLocalChat({ port: 0, emulator, dynamodbEndpoint: endpoint })).rejects.toThrow('emulator and dynamodbEndpoint are alternatives');
+    await expect(fetch(endpoint)).rejects.toThrow();
+  });
+
   it('`npm start` exits at once with the message alone, naming the variable', () => {
     const root = fileURLToPath(new URL('..', import.meta.url));
     const { scripts }: { scripts: { start: string } } = JSON.parse(readFileSync(`${root}package.json`, 'utf8'));
