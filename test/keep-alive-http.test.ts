@@ -286,6 +286,12 @@ describe('a keep-alive pool, against scripted peers', () => {
     await expect(get(pool(streamed.origin, { maxAnswerBytes: 1024 }))).rejects.toThrow(/more than 1024 bytes/);
   });
 
+  it('keeps a tab and bytes from 0x80 (obs-text) in a header value, read as latin1', async () => {
+    const peer = await scriptedPeer(answerEach('HTTP/1.1 200 OK\r\nX-A: caf\u00e9\tok\r\nContent-Length: 0\r\n\r\n'));
+    const answer = await get(pool(peer.origin));
+    expect(answer.headers.get('x-a')).toBe(Buffer.from('caf\u00e9\tok', 'utf8').toString('latin1'));
+  });
+
   it('does not reuse a socket whose peer sent more than the answer', async () => {
     const peer = await scriptedPeer(answerEach('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokEXTRA'));
     const http = pool(peer.origin, { maxSockets: 1 });
