@@ -26,6 +26,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import { getSigningKey } from '@smithy/signature-v4';
 import { amzDate, canonicalHeaderValue, sameCredentials, SIGV4_ALGORITHM, type AwsCredentials, type AwsSigning } from './aws-signing.ts';
+import { jsonFields, parseJson } from './json-values.ts';
 import type { HttpAnswer, KeepAliveHttp } from './keep-alive-http.ts';
 
 /** The signing name of the @connections management API. */
@@ -256,16 +257,10 @@ function toError(status: number, headers: ReadonlyMap<string, string>, body: Buf
   // `LimitExceededException:http://internal.amazon.com/…`: the name is before the colon.
   const type = headers.get('x-amzn-errortype')?.split(',')[0]?.split(':')[0]?.trim();
   const name = type || ERROR_NAMES[status] || (status >= 500 ? 'InternalServerError' : 'UnknownError');
-  let message = `HTTP ${status}`;
-  try {
-    const parsed: unknown = JSON.parse(body.toString('utf8'));
-    const fields = new Map<string, unknown>(typeof parsed === 'object' && parsed !== null ? Object.entries(parsed) : []);
-    const text = fields.get('message') ?? fields.get('Message');
-    if (typeof text === 'string') message = text;
-  } catch {
-    // not JSON: keep the status line
-  }
-  return new ConnectionsApiError(name, status, message, headers.get('x-amzn-requestid'));
+  const fields = jsonFields(parseJson(body.toString('utf8')));
+  const text = fields.get('message') ?? fields.get('Message');
+  // Not JSON, or no message in it: the status line.
+  return new ConnectionsApiError(name, status, typeof text === 'string' ? text : `HTTP ${status}`, headers.get('x-amzn-requestid'));
 }
 
 /** The SDK's path encoding (encodeURIComponent plus !'()*), so the signed path is the one AWS sees. */

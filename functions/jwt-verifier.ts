@@ -7,6 +7,7 @@
 // (remote-jwks.ts; the documents come over keep-alive-http.ts, not fetch).
 import { errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { JWT_CLOCK_TOLERANCE_SECONDS } from './connect-auth.ts';
+import { jsonFields } from './json-values.ts';
 import { createJsonReader, createRemoteKeySet, type JsonReader } from './remote-jwks.ts';
 
 /** Who a valid token says the caller is: what the authorizer passes on to every route. */
@@ -100,7 +101,7 @@ async function discoverJwksUrl(issuer: string, read: JsonReader): Promise<URL> {
   } catch (error) {
     throw new KeySourceError(`the OIDC discovery document ${where.href} could not be read: ${String(error)}`);
   }
-  const fields = typeof document === 'object' && document !== null ? new Map(Object.entries(document)) : new Map<string, unknown>();
+  const fields = jsonFields(document);
   if (fields.get('issuer') !== issuer) throw new KeySourceError(`${where.href} names another issuer than ${issuer}`);
   const jwksUri = fields.get('jwks_uri');
   if (typeof jwksUri !== 'string') throw new KeySourceError(`${where.href} has no jwks_uri`);

@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsSigning } from './aws-signing.ts';
 import type { LaterTask, Scheduler } from './chat/later.ts';
+import { isJsonObject, jsonFields, parseJson } from './json-values.ts';
 import { createKeepAliveHttp } from './keep-alive-http.ts';
 
 /** SQS's longest message delay. */
@@ -91,24 +92,14 @@ export function delaySeconds(delayMs: number): number {
 }
 
 function md5OfBodyIn(text: string): string | undefined {
-  const value: unknown = parseJson(text);
-  if (typeof value !== 'object' || value === null) return undefined;
-  const md5 = new Map<string, unknown>(Object.entries(value)).get('MD5OfMessageBody');
+  const md5 = jsonFields(parseJson(text)).get('MD5OfMessageBody');
   return typeof md5 === 'string' ? md5 : undefined;
 }
 
 /** `__type` and `message` of a JSON-protocol error, as far as the answer has them. */
 function errorOf(text: string): string {
   const value: unknown = parseJson(text);
-  if (typeof value !== 'object' || value === null) return text.slice(0, 200);
-  const fields = new Map<string, unknown>(Object.entries(value));
+  if (!isJsonObject(value)) return text.slice(0, 200);
+  const fields = jsonFields(value);
   return [fields.get('__type'), fields.get('message')].filter((part) => typeof part === 'string').join(': ').slice(0, 300);
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }

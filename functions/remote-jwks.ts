@@ -5,6 +5,7 @@
 // createRemoteJWKSet itself: it builds a `Headers` and calls `fetch`, and the first of those in a process
 // loads node's fetch (undici), ≈30 ms of the authorizer's cold start (`npm run bench`, "Lambda bundles").
 import { createLocalJWKSet, errors, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
+import { isJsonObject } from './json-values.ts';
 import { createKeepAliveHttp, type KeepAliveHttp } from './keep-alive-http.ts';
 
 export interface RemoteKeySetOptions {
@@ -70,5 +71,5 @@ export function createRemoteKeySet(url: URL, read: JsonReader, options: RemoteKe
 
 /** `{ keys: [ {…}, … ] }`: the shape createLocalJWKSet takes (it checks each key itself). */
 function isKeySet(value: unknown): value is JSONWebKeySet {
-  return typeof value === 'object' && value !== null && 'keys' in value && Array.isArray(value.keys) && value.keys.every((key: unknown) => typeof key === 'object' && key !== null);
+  return isJsonObject(value) && Array.isArray(value.keys) && value.keys.every(isJsonObject);
 }

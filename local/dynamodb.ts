@@ -3,6 +3,7 @@
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { isAwsError } from '../functions/aws-errors.ts';
 import { NodeSha256, type AwsSigning } from '../functions/aws-signing.ts';
+import { jsonFields } from '../functions/json-values.ts';
 import { createDynamoDbHttp, type DynamoDbHttp } from '../functions/store/dynamodb-http.ts';
 import { keyAttributes, TABLE_SCHEMA } from '../functions/table.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './aws-env.ts';
@@ -81,10 +82,6 @@ async function tableStatus(db: DynamoDbHttp, tableName: string): Promise<string 
     if (isAwsError(error, 'ResourceNotFoundException')) return undefined;
     throw error;
   }
-  const status = fieldOf(fieldOf(answer, 'Table'), 'TableStatus');
+  const status = jsonFields(jsonFields(answer).get('Table')).get('TableStatus');
   return typeof status === 'string' ? status : 'UNKNOWN';
-}
-
-function fieldOf(value: unknown, name: string): unknown {
-  return typeof value === 'object' && value !== null ? new Map<string, unknown>(Object.entries(value)).get(name) : undefined;
 }

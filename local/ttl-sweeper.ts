@@ -6,6 +6,7 @@
 // is not something the chat's reads may rely on.
 import pLimit from 'p-limit';
 import { isAwsError } from '../functions/aws-errors.ts';
+import { isJsonObject } from '../functions/json-values.ts';
 import type { DynamoDbHttp } from '../functions/store/dynamodb-http.ts';
 import { PARTITION_KEY, TTL_ATTRIBUTE } from '../functions/table.ts';
 
@@ -160,13 +161,11 @@ function describe(error: unknown): string {
 
 /** A Scan answer's items and where the next page starts; throws if it is not one. */
 function scanPage(answer: unknown): { items: WireItem[]; lastKey: WireItem | undefined } {
-  if (!isWireItem(answer)) throw new Error('ttl sweeper: the Scan answer is not a JSON object');
+  if (!isJsonObject(answer)) throw new Error('ttl sweeper: the Scan answer is not a JSON object');
   const { Items: items = [], LastEvaluatedKey: lastKey } = answer;
-  if (!Array.isArray(items) || !items.every(isWireItem)) throw new Error('ttl sweeper: the Scan answer has no list of items');
-  if (lastKey !== undefined && !isWireItem(lastKey)) throw new Error('ttl sweeper: the Scan answer has a malformed LastEvaluatedKey');
+  if (!Array.isArray(items) || !items.every(isJsonObject)) throw new Error('ttl sweeper: the Scan answer has no list of items');
+  if (lastKey !== undefined && !isJsonObject(lastKey)) throw new Error('ttl sweeper: the Scan answer has a malformed LastEvaluatedKey');
   return { items, lastKey };
 }
 
-function isWireItem(value: unknown): value is WireItem {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+

@@ -13,6 +13,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import { getSigningKey } from '@smithy/signature-v4';
 import { amzDate, canonicalHeaderValue, sameCredentials, SIGV4_ALGORITHM, type AwsCredentials, type AwsSigning } from '../aws-signing.ts';
+import { jsonFields, parseJson } from '../json-values.ts';
 import { createKeepAliveHttp, ResponseTimeout, type KeepAliveHttp } from '../keep-alive-http.ts';
 
 export type DynamoDbOperation = 'GetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'Query' | LocalTableOperation;
@@ -190,19 +191,10 @@ export function isRetryable(error: unknown): boolean {
 
 /** `{"__type":"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException","message":"…"}` → its name and message. */
 function errorOf(status: number, text: string, requestId: string | undefined): DynamoDbError {
-  let name = `DynamoDB${status}`;
-  let message = text.slice(0, 300);
-  try {
-    const parsed: unknown = JSON.parse(text);
-    if (typeof parsed === 'object' && parsed !== null) {
-      const fields = new Map<string, unknown>(Object.entries(parsed));
-      const type = fields.get('__type');
-      if (typeof type === 'string') name = type.slice(type.lastIndexOf('#') + 1);
-      const said = fields.get('message') ?? fields.get('Message');
-      if (typeof said === 'string') message = said;
-    }
-  } catch {
-    // not JSON (a proxy's page): the name from the status, the text as the message
-  }
-  return new DynamoDbError(name, status, message, requestId);
+  // Not JSON (a proxy's page): the name from the status, the text as the message.
+  const fields = jsonFields(parseJson(text));
+  const type = fields.get('__type');
+  const said = fields.get('message') ?? fields.get('Message');
+  const name = typeof type === 'string' ? type.slice(type.lastIndexOf('#') + 1) : `DynamoDB${status}`;
+  return new DynamoDbError(name, status, typeof said === 'string' ? said : text.slice(0, 300), requestId);
 }

@@ -14,6 +14,7 @@ import {
   ROOMS_INDEX_SORT_KEY,
 } from '../table.ts';
 import { isAwsError } from '../aws-errors.ts';
+import { isJsonObject } from '../json-values.ts';
 import type { DynamoDbHttp, DynamoDbOperation } from './dynamodb-http.ts';
 import type { StoreMetrics, StoreOptions } from './types.ts';
 
@@ -142,14 +143,14 @@ function toWire(input: StoreCommand['input']): Record<string, unknown> {
   const wire = new Map<string, unknown>(Object.entries(input));
   for (const field of ['Key', 'Item', 'ExpressionAttributeValues', 'ExclusiveStartKey']) {
     const value = wire.get(field);
-    if (isRecord(value)) wire.set(field, marshall(value, { removeUndefinedValues: true }));
+    if (isJsonObject(value)) wire.set(field, marshall(value, { removeUndefinedValues: true }));
   }
   return Object.fromEntries(wire);
 }
 
 /** DynamoDB's answer, its items back in plain values (numbers as numbers, as the document client does). */
 function outputOf(operation: DynamoDbOperation, answer: unknown): StoreOutput {
-  if (!isRecord(answer)) throw new Error(`DynamoDB ${operation}: the answer is not a JSON object`);
+  if (!isJsonObject(answer)) throw new Error(`DynamoDB ${operation}: the answer is not a JSON object`);
   const output: StoreOutput = {};
   const item = (field: string, value: unknown): Item => {
     if (!isAttributeMap(value)) throw new Error(`DynamoDB ${operation}: ${field} is not an item`);
@@ -166,17 +167,13 @@ function outputOf(operation: DynamoDbOperation, answer: unknown): StoreOutput {
   return output;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 const ATTRIBUTE_TYPES = new Set(['S', 'N', 'B', 'SS', 'NS', 'BS', 'M', 'L', 'NULL', 'BOOL']);
 
 /** An item in DynamoDB JSON: every attribute one typed value (`{"S": "…"}`); unmarshall checks what is inside. */
 function isAttributeMap(value: unknown): value is Record<string, AttributeValue> {
-  if (!isRecord(value)) return false;
+  if (!isJsonObject(value)) return false;
   for (const attribute of Object.values(value)) {
-    if (!isRecord(attribute)) return false;
+    if (!isJsonObject(attribute)) return false;
     const types = Object.keys(attribute);
     if (types.length !== 1 || !ATTRIBUTE_TYPES.has(types[0] ?? '')) return false;
   }

@@ -2,6 +2,7 @@
 // coloured for a terminal. Pure: no I/O, so colour and parsing are tested without a terminal.
 import { ERROR_CODES, type ErrorCode, type RoomEvent, type ServerEvent } from '../../functions/core/events.ts';
 import { formatText } from '../../functions/core/text-format.ts';
+import { isJsonObject } from '../../functions/json-values.ts';
 
 const ESC = '\u001b[';
 const RESET = `${ESC}0m`;
@@ -76,7 +77,6 @@ export function renderNote(text: string, colour: boolean, failure = false): stri
   return colour ? paint(failure ? RED : DIM, text) : text;
 }
 
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 const isString = (value: unknown): value is string => typeof value === 'string';
 const isStrings = (value: unknown): value is string[] => Array.isArray(value) && value.every(isString);
 const isErrorCode = (value: unknown): value is ErrorCode => ERROR_CODES.some((code) => code === value);
@@ -93,7 +93,7 @@ export function parseServerEvent(frame: string): ServerEvent | undefined {
 }
 
 function isServerEvent(value: unknown): value is ServerEvent {
-  if (!isRecord(value) || !isString(value.at)) return false;
+  if (!isJsonObject(value) || !isString(value.at)) return false;
   const v = value;
   switch (v.type) {
     case 'login':
@@ -108,7 +108,7 @@ function isServerEvent(value: unknown): value is ServerEvent {
     case 'room':
       return isString(v.room);
     case 'rooms':
-      return Array.isArray(v.rooms) && v.rooms.every((r) => isRecord(r) && isString(r.room) && typeof r.count === 'number') && typeof v.count === 'number';
+      return Array.isArray(v.rooms) && v.rooms.every((r) => isJsonObject(r) && isString(r.room) && typeof r.count === 'number') && typeof v.count === 'number';
     case 'history':
       return isString(v.room) && Array.isArray(v.messages) && v.messages.every(isRoomEvent);
     case 'help':
@@ -131,6 +131,6 @@ function isServerEvent(value: unknown): value is ServerEvent {
 const isSeq = (value: unknown): value is number => typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
 
 function isRoomEvent(value: unknown): value is RoomEvent {
-  if (!isRecord(value) || !isString(value.at) || !isString(value.room) || !isString(value.text) || !isSeq(value.seq)) return false;
+  if (!isJsonObject(value) || !isString(value.at) || !isString(value.room) || !isString(value.text) || !isSeq(value.seq)) return false;
   return value.type === 'system' || (value.type === 'message' && isString(value.from));
 }
