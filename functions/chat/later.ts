@@ -43,6 +43,7 @@ export interface Scheduler {
 }
 
 import { isEventFormat, type EventFormat } from '../core/text-format.ts';
+import { isJsonObject, jsonFields, parseJson } from '../json-values.ts';
 
 // Tasks are ours, but a queue's body is text from outside the process: read it field by field.
 const MAX_FIELD_LENGTH = 2048;
@@ -50,15 +51,10 @@ const field = (value: unknown): value is string => typeof value === 'string' && 
 
 /** The task in a queue message's body, or null if it is not one (a bug or a stranger's message: never run). */
 export function parseLaterTask(body: string): LaterTask | null {
-  let value: unknown;
-  try {
-    value = JSON.parse(body);
-  } catch {
-    return null;
-  }
-  if (typeof value !== 'object' || value === null) return null;
+  const value = parseJson(body);
+  if (!isJsonObject(value)) return null;
   // Own fields only, in a Map: nothing from the prototype, and no key is special.
-  const fields = new Map<string, unknown>(Object.entries(value));
+  const fields = jsonFields(value);
   const text = (name: string): string | undefined => {
     const value = fields.get(name);
     return field(value) ? value : undefined;

@@ -1,6 +1,7 @@
 // Incoming frame → chat command. Pure: no I/O, no clock.
 // A JSON frame (`{"action":"message","text":"…"}`) carries the chat text in `text`; any other frame,
 // as typed in wscat, is chat text as a whole.
+import { isJsonObject } from '../json-values.ts';
 import { chatError, type ChatError } from './events.ts';
 import { parseNickname } from './nickname.ts';
 import { RESUME_TOKEN_SHAPE } from './resume-token.ts';
@@ -50,11 +51,12 @@ export function frameText(body: string): FrameText {
   } catch {
     return { ok: false, error: chatError('BAD_REQUEST', 'The frame starts with "{" but is not valid JSON.'), clientId: null };
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+  if (!isJsonObject(parsed)) {
     return { ok: false, error: chatError('BAD_REQUEST', 'A JSON frame must be an object.'), clientId: null };
   }
   // Own properties only: `{"__proto__":…}` parses to an own key, and nothing inherited is a field.
-  const field = (name: string): unknown => (Object.hasOwn(parsed, name) ? (parsed as Record<string, unknown>)[name] : undefined);
+  const object = parsed;
+  const field = (name: string): unknown => (Object.hasOwn(object, name) ? object[name] : undefined);
   const id = field('id');
   if (id !== undefined && (typeof id !== 'string' || !CLIENT_ID.test(id))) {
     return { ok: false, error: chatError('BAD_REQUEST', 'A frame "id" is 1-64 characters: letters, digits, _ . : -'), clientId: null };
