@@ -4,6 +4,8 @@
 // (functions/later-queue.ts) and come back through functions/handlers/later.ts; under `npm start` and
 // in tests they wait on in-process timers, which hand them to the same handler code as an SQS event
 // (functions/later-events.ts).
+import { isEventFormat, type EventFormat } from '../core/text-format.ts';
+import { isJsonObject, jsonFields, parseJson } from '../json-values.ts';
 
 /** After the grace: "X left" in `room`, unless X resumed from the connection `awayFrom` meanwhile. */
 export interface LeaveTask {
@@ -41,9 +43,6 @@ export interface Scheduler {
   /** Queues `task` to run after `delayMs`; rejects when it could not be queued (the caller then does it at once). */
   schedule(delayMs: number, task: LaterTask): Promise<void>;
 }
-
-import { isEventFormat, type EventFormat } from '../core/text-format.ts';
-import { isJsonObject, jsonFields, parseJson } from '../json-values.ts';
 
 // Tasks are ours, but a queue's body is text from outside the process: read it field by field.
 const MAX_FIELD_LENGTH = 2048;
