@@ -89,8 +89,9 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** What a header value may not hold. */
 const NOT_IN_VALUE = /[^\t\x20-\x7e]/;
 /**
- * What an answer's status line or header value (read as latin1) may not hold: a control character other
- * than a tab (a bare CR or LF, a NUL) or DEL, as node:http refuses them; bytes from 0x80 (obs-text) pass.
+ * What an answer's header value (read as latin1) may not hold: a control character other than a tab (a
+ * bare CR or LF, a NUL) or DEL, as node:http refuses them; bytes from 0x80 (obs-text) pass. The status
+ * line's reason phrase is not read, and node:http lets it hold them too.
  */
 const CONTROL_IN_ANSWER = /[^\t\x20-\x7e\x80-\xff]/;
 /** A path: a slash, then visible ASCII (no space: it would end the request line). */
@@ -306,9 +307,10 @@ export class AnswerReader {
         case 'head': {
           const end = this.pending.indexOf('\r\n\r\n', Math.max(0, this.searched - 3), 'latin1');
           if (end < 0) {
-            // A head whose lines end in a bare LF would never end here: refused now, not at the limit or the timeout.
-            const lf = this.pending.indexOf(0x0a, Math.max(0, this.searched - 3));
-            if (lf >= 0 && this.pending[lf - 1] !== 0x0d) throw new HttpProtocolError('an answer head with a line ending in a bare LF');
+            // A head with a line ending in a bare LF would never end here: refused now, not at the limit or the timeout.
+            for (let lf = this.pending.indexOf(0x0a, Math.max(0, this.searched - 3)); lf >= 0; lf = this.pending.indexOf(0x0a, lf + 1)) {
+              if (this.pending[lf - 1] !== 0x0d) throw new HttpProtocolError('an answer head with a line ending in a bare LF');
+            }
             // The end's CR LF CR LF may have begun in the last 3 bytes: refused only once no end could fit.
             if (this.pending.length - 3 > MAX_HEAD_BYTES) throw new HttpProtocolError(`an answer head of more than ${MAX_HEAD_BYTES} bytes`);
             this.searched = this.pending.length;
@@ -406,7 +408,7 @@ export class AnswerReader {
   private readHead(head: string): void {
     const lines = head.split('\r\n');
     const statusLine = /^HTTP\/1\.([01]) ([1-9]\d\d)(?: |$)/.exec(lines[0] ?? '');
-    if (!statusLine || CONTROL_IN_ANSWER.test(lines[0] ?? '')) throw new HttpProtocolError(`not an HTTP/1.x status line: ${JSON.stringify((lines[0] ?? '').slice(0, 60))}`);
+    if (!statusLine) throw new HttpProtocolError(`not an HTTP/1.x status line: ${JSON.stringify((lines[0] ?? '').slice(0, 60))}`);
     const status = Number(statusLine[2]);
     const headers = new Map<string, string>();
     for (let index = 1; index < lines.length; index += 1) {

@@ -474,3 +474,32 @@ describe('replay after a resume', () => {
     expect({ replayed, gap: done.gap, after }).toEqual({ replayed: COUNT, gap: false, after });
   }, WALK_TIMEOUT_MS);
 });
+
+describe('a disconnect whose claim release fails', () => {
+  // Correct: the claim's release and the room's count are written together, and the handler ends only
+  // when both have: a Lambda is frozen once its handler returns, so a write still in flight then may
+  // never land. Before the fix the first failure ended the handler with the room's UpdateItem pending.
+  it('has dropped the room count by the time it reports the failure', async () => {
+    const user = await harness.login('releasefail');
+    const store = harness.store();
+    let roomLeft = false;
+    const faulty = new Proxy(store, {
+      get(target, property, receiver) {
+        const value: unknown = Reflect.get(target, property, receiver);
+        if (typeof value !== 'function') return value;
+        if (property === 'releaseClaim') return () => Promise.reject(new Error('ProvisionedThroughputExceededException (injected)'));
+        if (property === 'leaveRoom') {
+          return async (...args: Parameters<ChatStore['leaveRoom']>) => {
+            await target.leaveRoom(...args);
+            roomLeft = true;
+          };
+        }
+        return (...args: unknown[]) => Reflect.apply(value, target, args);
+      },
+    });
+    const chat = directChat({ store: faulty, callbackUrl: harness.chat.callbackUrl });
+    const result = await chat.disconnect(disconnectEvent(await connectionIdOf(user)));
+    expect(result.statusCode).toBeGreaterThanOrEqual(500);
+    expect(roomLeft).toBe(true);
+  });
+});

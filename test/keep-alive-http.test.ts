@@ -261,12 +261,15 @@ describe('a keep-alive pool, against scripted peers', () => {
     ['a chunk size of more than 8 hexadecimal digits', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0100000000\r\n'],
     ['a chunk without its CRLF', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabXY'],
     ['101 Switching Protocols', 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n'],
-    // As node:http: a control character splits or hides a header; lines ending in a bare LF never end a head here.
+    // As node:http: a control character splits or hides a header; a line ending in a bare LF never ends a head here.
     ['a bare CR in a header value', 'HTTP/1.1 200 OK\r\nX-A: 1\r2\r\nContent-Length: 0\r\n\r\n'],
     ['a bare LF in a header value', 'HTTP/1.1 200 OK\r\nX-A: 1\n2\r\nContent-Length: 0\r\n\r\n'],
     ['a NUL in a header value', 'HTTP/1.1 200 OK\r\nX-A: 1\u00002\r\nContent-Length: 0\r\n\r\n'],
-    ['a control character in the status line', 'HTTP/1.1 200 O\u0001K\r\nContent-Length: 0\r\n\r\n'],
     ['a head whose lines end in a bare LF', 'HTTP/1.1 200 OK\nContent-Length: 0\n\n'],
+    ['a head whose last line ends in a bare LF', 'HTTP/1.1 200 OK\r\nContent-Length: 0\n\n'],
+    ['a head ending in LF CR LF', 'HTTP/1.1 200 OK\r\nContent-Length: 0\n\r\n'],
+    ['a head ending in CR LF LF', 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\n'],
+    ['a bare LF after two good lines', 'HTTP/1.1 200 OK\r\nX-A: 1\r\nX-B: 2\nContent-Length: 0\n\n'],
     ['a head of more than 16 KiB', `HTTP/1.1 200 OK\r\nX-Long: ${'a'.repeat(17 * 1024)}\r\n\r\n`],
     // As node:http (HPE_HEADER_OVERFLOW): trailers are held to a head's limit, in one line or in many.
     ['a trailer line of more than 16 KiB', `HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\nX-Long: ${'a'.repeat(17 * 1024)}\r\n\r\n`],
@@ -284,6 +287,11 @@ describe('a keep-alive pool, against scripted peers', () => {
     await expect(get(pool(declared.origin, { maxAnswerBytes: 1024 }))).rejects.toThrow(/more than 1024 bytes/);
     const streamed = await scriptedPeer(answerEach(`HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n${`100\r\n${'x'.repeat(256)}\r\n`.repeat(8)}`));
     await expect(get(pool(streamed.origin, { maxAnswerBytes: 1024 }))).rejects.toThrow(/more than 1024 bytes/);
+  });
+
+  it('reads a reason phrase with control characters, as node:http does (it is not read)', async () => {
+    const peer = await scriptedPeer(answerEach('HTTP/1.1 200 O\u0001K\u007f\r\nContent-Length: 0\r\n\r\n'));
+    expect((await get(pool(peer.origin))).status).toBe(200);
   });
 
   it('keeps a tab and bytes from 0x80 (obs-text) in a header value, read as latin1', async () => {

@@ -143,11 +143,15 @@ export function createDelivery(context: ChatContext): Delivery {
     if (!removed) return false;
     // A claim this connection no longer holds was taken over by a resume: its user is still here, under
     // the same name, on the new connection. Nothing to announce, nothing to mark. The room's count drops
-    // either way, so it is not made to wait for the claim (two items: one round trip, not two).
-    const [released] = await Promise.all([
+    // either way, so it is not made to wait for the claim (two items: one round trip, not two); both are
+    // settled before a failure of either is thrown, so no write is left in flight when the handler ends.
+    const [release, roomLeft] = await Promise.allSettled([
       removed.nicknameKey ? store.releaseClaim(removed.nicknameKey, removed.connectionId) : false,
       removed.room ? store.leaveRoom(removed.room) : undefined,
     ]);
+    if (release.status === 'rejected') throw release.reason;
+    if (roomLeft.status === 'rejected') throw roomLeft.reason;
+    const released = release.value;
     if (!released || !removed.nickname || !removed.nicknameKey || !removed.room) return true;
     const leave: LeaveTask = {
       kind: 'leave',
