@@ -5,7 +5,7 @@
 // createRemoteJWKSet itself: it builds a `Headers` and calls `fetch`, and the first of those in a process
 // loads node's fetch (undici), ≈30 ms of the authorizer's cold start (`npm run bench`, "Lambda bundles").
 import { createLocalJWKSet, errors, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
-import { isJsonObject } from './json-values.ts';
+import { isJsonObject, parseJson } from './json-values.ts';
 import { createKeepAliveHttp, type KeepAliveHttp } from './keep-alive-http.ts';
 
 export interface RemoteKeySetOptions {
@@ -30,12 +30,10 @@ export function createJsonReader(timeoutMs: number): JsonReader {
     if (!http) pools.set(url.origin, (http = createKeepAliveHttp(url.origin, { maxSockets: 2, timeoutMs, maxAnswerBytes: MAX_DOCUMENT_BYTES })));
     const answer = await http.request({ method: 'GET', path: `${url.pathname}${url.search}`, headers: ['host', url.host, 'accept', 'application/json'] });
     if (answer.status !== 200) throw new Error(`${url.href} answered HTTP ${answer.status}`);
-    try {
-      const parsed: unknown = JSON.parse(answer.body.toString('utf8'));
-      return parsed;
-    } catch {
-      throw new Error(`${url.href} did not answer JSON`);
-    }
+    // JSON.parse never gives undefined: parseJson's undefined is text that is not JSON.
+    const parsed = parseJson(answer.body.toString('utf8'));
+    if (parsed === undefined) throw new Error(`${url.href} did not answer JSON`);
+    return parsed;
   };
 }
 

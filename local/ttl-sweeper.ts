@@ -167,5 +167,3 @@ function scanPage(answer: unknown): { items: WireItem[]; lastKey: WireItem | und
   if (lastKey !== undefined && !isJsonObject(lastKey)) throw new Error('ttl sweeper: the Scan answer has a malformed LastEvaluatedKey');
   return { items, lastKey };
 }
-
-

@@ -2,7 +2,7 @@
 // coloured for a terminal. Pure: no I/O, so colour and parsing are tested without a terminal.
 import { ERROR_CODES, type ErrorCode, type RoomEvent, type ServerEvent } from '../../functions/core/events.ts';
 import { formatText } from '../../functions/core/text-format.ts';
-import { isJsonObject } from '../../functions/json-values.ts';
+import { isJsonObject, parseJson } from '../../functions/json-values.ts';
 
 const ESC = '\u001b[';
 const RESET = `${ESC}0m`;
@@ -83,12 +83,7 @@ const isErrorCode = (value: unknown): value is ErrorCode => ERROR_CODES.some((co
 
 /** A frame as a server event, when it is one this client knows; otherwise undefined (shown as it came). */
 export function parseServerEvent(frame: string): ServerEvent | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(frame);
-  } catch {
-    return undefined;
-  }
+  const value = parseJson(frame);
   return isServerEvent(value) ? value : undefined;
 }
 
