@@ -6,6 +6,7 @@ import { createAuthorizer, sharedTokenCheck, type AuthorizerEvent, type Authoriz
 import { createJwtVerifier } from './jwt-verifier.ts';
 import { createLogger } from './log.ts';
 import { parseSetting, SETTINGS, SettingError, type SettingName } from './settings.ts';
+import { installSourceMappedStacks } from './stack-traces.ts';
 
 /** A rotated shared token is picked up within this (one Secrets Manager read per container per period). */
 export const SHARED_TOKEN_CACHE_MS = 5 * 60_000;
@@ -27,6 +28,7 @@ export function resetAuthorizerContainer(): void {
 }
 
 export function buildAuthorizer(env: Env): Authorize {
+  if (parseSetting('sourceMappedStacks', env[SETTINGS.sourceMappedStacks.env], 'the environment')) installSourceMappedStacks();
   return createAuthorizer(tokenCheck(env), createLogger());
 }
 

@@ -13,7 +13,8 @@ import { createQueueScheduler } from './later-queue.ts';
 import { createTimerScheduler, type TimerScheduler } from './later-timers.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createMetricsPublisher, dimensionsOf, invocationsOverlap, type MetricsPublisher } from './metrics.ts';
-import { readSettings, SETTINGS, type Settings } from './settings.ts';
+import { parseSetting, readSettings, SETTINGS, type Settings } from './settings.ts';
+import { installSourceMappedStacks } from './stack-traces.ts';
 import { createDynamoDbHttp, createStore } from './store.ts';
 import type { WebSocketEvent } from './websocket-event.ts';
 
@@ -53,6 +54,8 @@ export async function closeContainer(): Promise<void> {
 
 /** Throws, naming the variable, on any bad or missing setting (see functions/settings.ts). */
 export function buildChat(env: Readonly<Record<string, string | undefined>>): ContainerChat {
+  // First, so that a bad setting's stack is mapped too.
+  if (parseSetting('sourceMappedStacks', env[SETTINGS.sourceMappedStacks.env], 'the environment')) installSourceMappedStacks();
   const settings = readSettings(env, 'the environment');
   const log = createLogger();
   const signing = signingFromEnvironment(env);

@@ -308,6 +308,13 @@ export const SETTINGS = {
     deploy: 'context',
     meaning: 'the CloudWatch namespace of the handlers’ metrics (docs/deploy.md, “Operations”)',
   },
+  sourceMappedStacks: {
+    env: 'SOURCE_MAPPED_STACKS',
+    kind: 'boolean',
+    default: false,
+    deploy: 'stack',
+    meaning: 'stack traces of a bundled handler point at the TypeScript sources, through the `.map` beside the bundle, read when the first stack is formatted (functions/stack-traces.ts); the stack sets it, rather than `NODE_OPTIONS=--enable-source-maps`, which reads the map at every cold start',
+  },
   measureCapacity: {
     env: 'MEASURE_CAPACITY',
     kind: 'boolean',

@@ -7,7 +7,7 @@ import { WebSocketApi, WebSocketStage, type WebSocketRoute } from 'aws-cdk-lib/a
 import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { Construct } from 'constructs';
 import { SETTINGS } from '../functions/settings.ts';
-import { assertLocalEsbuild } from './bundling.ts';
+import { assertLocalEsbuild, BUNDLE_ENV } from './bundling.ts';
 import type { ChatConfig } from './config.ts';
 import { ChatFunction } from './chat-function.ts';
 import { ConnectAuthorizer } from './connect-authorizer.ts';
@@ -64,8 +64,7 @@ export class ChatStack extends Stack {
       POWERTOOLS_SERVICE_NAME: 'wschat',
       POWERTOOLS_LOG_LEVEL: config.logLevel,
       LOG_LEVEL: config.logLevel,
-      // The bundles ship .map files; this makes stack traces point at the TypeScript sources.
-      NODE_OPTIONS: '--enable-source-maps',
+      ...BUNDLE_ENV,
       // Handler settings: only those configured; the handlers apply functions/settings.ts's defaults.
       ...config.handlerEnv,
     };

@@ -2,14 +2,19 @@
 // file plus its source map, nothing else; and the bundles themselves work: the chat runs end to end on
 // them (real ws clients → local gateway → bundled handlers → dynalite). Sizes are printed and written to
 // test-results/bundle-sizes.json for the benchmark to track.
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resetContainer } from '../functions/container.ts';
-import { PROJECT_ROOT } from '../infra/bundling.ts';
+import { CONFUSABLES_FILE } from '../functions/core/confusables.ts';
+import { SETTINGS } from '../functions/settings.ts';
+import { BUNDLE_ENV, PROJECT_ROOT } from '../infra/bundling.ts';
 import { CONNECT_AUTHORIZER, LATER_CONSUMER, ROUTE_HANDLERS, SCHEDULED_ANNOUNCE } from '../infra/handlers.ts';
 import { testApp } from '../infra/testing.ts';
 import { withLocalAwsEnv } from '../local/aws-env.ts';
@@ -18,6 +23,9 @@ import { startLocalGateway, type LocalGateway } from '../local/gateway/index.ts'
 import { ChatClient } from './support/client.ts';
 import { SqsStandIn } from './support/sqs.ts';
 import { waitUntil } from './support/wait.ts';
+
+const run = promisify(execFile);
+const require = createRequire(import.meta.url);
 
 /** Budgets with room to grow, low enough that an accidental dependency (or a lost tree shake) fails. */
 const BUNDLE_BUDGET_BYTES = 600 * 1024;
@@ -53,7 +61,7 @@ beforeAll(() => {
     const hash = String(fn.Properties.Code.S3Key).replace(/\.zip$/, '');
     const dir = join(outdir, `asset.${hash}`);
     const size = (file: string) => statSync(join(dir, file)).size;
-    return { name, entry, dir, codeBytes: size('index.mjs'), mapBytes: size('index.mjs.map'), files: readdirSync(dir).sort() };
+    return { name, entry, dir, codeBytes: size('index.mjs'), mapBytes: size('index.mjs.map'), files: readdirSync(dir, { recursive: true, encoding: 'utf8' }).sort() };
   });
 
   const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`.padStart(11);
@@ -71,18 +79,21 @@ beforeAll(() => {
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
 describe('bundled handlers', () => {
-  it('are one minified ESM file and its source map each, under budget', () => {
+  it('are one minified ESM file and its source map each, under budget, with the confusables table beside them', () => {
     expect(bundles).toHaveLength(ROUTE_HANDLERS.length + 3);
     for (const bundle of bundles) {
-      expect(bundle.files, bundle.name).toEqual(['index.mjs', 'index.mjs.map']);
+      expect(bundle.files, bundle.name).toEqual(['index.mjs', 'index.mjs.map', 'node_modules', 'node_modules/unhomoglyph', `node_modules/${CONFUSABLES_FILE}`]);
+      expect(readFileSync(join(bundle.dir, 'node_modules', CONFUSABLES_FILE), 'utf8'), bundle.name).toBe(readFileSync(require.resolve(CONFUSABLES_FILE), 'utf8'));
       expect(bundle.codeBytes, bundle.name).toBeLessThan(BUNDLE_BUDGET_BYTES);
       expect(bundle.mapBytes, bundle.name).toBeLessThan(SOURCE_MAP_BUDGET_BYTES);
       const code = readFileSync(join(bundle.dir, 'index.mjs'), 'utf8');
       // Minified: very long lines (only template literals keep their line breaks), not one per statement.
       expect(code.length / code.split('\n').length, bundle.name).toBeGreaterThan(2000);
       expect(code, bundle.name).toMatch(/\/\/# sourceMappingURL=index\.mjs\.map\s*$/);
-      // UTF-8, as infra/bundling.ts asks: the chat's look-alike table as characters, not \u escapes.
-      if (bundle.name !== 'authorizer') expect(code, bundle.name).toContain('ᴀ');
+      // UTF-8, as infra/bundling.ts asks: the look-alike additions as characters, not \u escapes.
+      if (bundle.name !== 'authorizer') expect(code, bundle.name).toContain('ſt');
+      // The confusables table is read from the file beside the bundle, not carried in it.
+      expect(code, bundle.name).not.toContain('ᴀ');
       // esbuild's shim for a CommonJS require() in an ESM bundle throws at run time ("Dynamic require of
       // ... is not supported"); see the note in infra/bundling.ts for the fix if this ever fires.
       expect(code, bundle.name).not.toContain('Dynamic require of');
@@ -102,6 +113,61 @@ function bundleOf(name: string): { module: string } {
   if (!bundle) throw new Error(`no bundle for ${name}`);
   return { module: join(bundle.dir, 'index.mjs') };
 }
+
+/** A fresh node that imports `module` and invokes its handler with `event`, under `env` alone: the error's stack. */
+async function stackOfFailedInvocation(module: string, event: unknown, env: Record<string, string>): Promise<string> {
+  const child = `
+    const { handler } = await import(process.env.BUNDLE_URL);
+    try { await handler(JSON.parse(process.env.EVENT), { getRemainingTimeInMillis: () => 1000 }); console.log('NO ERROR'); }
+    catch (error) { console.log(error.stack); }`;
+  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', child], {
+    env: { PATH: process.env.PATH ?? '', ...env, BUNDLE_URL: pathToFileURL(module).href, EVENT: JSON.stringify(event) },
+  });
+  return stdout;
+}
+
+describe('stack traces of the bundled handlers', () => {
+  const message = { requestContext: { routeKey: 'message', connectionId: 'stack=' } };
+  // What the stack sets for every handler (BUNDLE_ENV), and no TABLE_NAME: the container's build fails.
+  const mapped = { [SETTINGS.sourceMappedStacks.env]: 'true' };
+
+  it('point at the TypeScript sources, with their function names, when the stack sets SOURCE_MAPPED_STACKS', async () => {
+    expect(BUNDLE_ENV).toEqual(mapped);
+    const stack = await stackOfFailedInvocation(bundleOf('message').module, message, mapped);
+    expect(stack).toMatch(/^SettingError: TABLE_NAME is not set/);
+    expect(stack).toMatch(/at parseSetting \(functions\/settings\.ts:\d+:\d+\)/);
+    expect(stack).toMatch(/at buildChat \(functions\/container\.ts:\d+:\d+\)/);
+    expect(stack).not.toMatch(/index\.mjs:\d+/);
+  });
+
+  it('do so for the authorizer too', async () => {
+    const stack = await stackOfFailedInvocation(bundleOf('authorizer').module, {}, { ...mapped, CONNECT_AUTH: 'jwt' });
+    expect(stack).toMatch(/^SettingError: JWT_ISSUER is not set/);
+    expect(stack).toMatch(/\(functions\/authorizer-container\.ts:\d+:\d+\)/);
+    expect(stack).not.toMatch(/index\.mjs:\d+/);
+  });
+
+  it('stay at the bundle positions without the setting, or without a readable map (and the error is intact)', async () => {
+    const plain = await stackOfFailedInvocation(bundleOf('message').module, message, {});
+    expect(plain).toMatch(/^SettingError: TABLE_NAME is not set/);
+    expect(plain).toMatch(/index\.mjs:\d+:\d+/);
+    expect(plain).not.toMatch(/functions\/settings\.ts/);
+
+    const bare = mkdtempSync(join(tmpdir(), 'wschat-no-map-'));
+    try {
+      copyFileSync(bundleOf('message').module, join(bare, 'index.mjs'));
+      const unmapped = await stackOfFailedInvocation(join(bare, 'index.mjs'), message, mapped);
+      expect(unmapped).toMatch(/^SettingError: TABLE_NAME is not set/);
+      expect(unmapped).toMatch(/index\.mjs:\d+:\d+/);
+      writeFileSync(join(bare, 'index.mjs.map'), '{"version": 3, "mappings": 7}');
+      const malformed = await stackOfFailedInvocation(join(bare, 'index.mjs'), message, mapped);
+      expect(malformed).toMatch(/^SettingError: TABLE_NAME is not set/);
+      expect(malformed).toMatch(/index\.mjs:\d+:\d+/);
+    } finally {
+      rmSync(bare, { recursive: true, force: true });
+    }
+  });
+});
 
 describe('the bundled authorizer', () => {
   it('loads, and refuses a handshake without a token as API Gateway expects (Unauthorized → 401)', async () => {

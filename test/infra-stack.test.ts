@@ -169,7 +169,8 @@ describe('chat stack, default configuration', () => {
         POWERTOOLS_SERVICE_NAME: 'wschat',
         POWERTOOLS_LOG_LEVEL: 'INFO',
         LOG_LEVEL: 'INFO',
-        NODE_OPTIONS: '--enable-source-maps',
+        // Stack traces mapped to the sources on the first one formatted, not NODE_OPTIONS=--enable-source-maps.
+        SOURCE_MAPPED_STACKS: 'true',
       });
     }
   });

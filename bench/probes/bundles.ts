@@ -6,10 +6,12 @@
 // stub `@connections` endpoint that answers as API Gateway does (200 and a request id to a POST):
 //   connect: `$connect` (writes the connection); message, default: a chat line from a logged-in user to
 //   a room of ROOM members (frame counter, seq counter, members Query, history write, posts);
-//   disconnect: a logged-in user's `$disconnect` (connection, claim, room counter, resume record, the
-//   leave announced to the room); later: the deferred leave of a user who did not come back (its
-//   announcement to the room); scheduled-announce: "N users online" to every room; authorizer: a JWT
+//   disconnect: a logged-in user's `$disconnect` (connection, claim, room counter, resume record, and
+//   the leave deferred to the queue for the resume grace, as deployed); later: that deferred leave, of a
+//   user who did not come back (its announcement to the room); scheduled-announce: "N users online" to every room; authorizer: a JWT
 //   checked against a loopback OIDC issuer (discovery, JWKS fetch, RS256 verification).
+// Each runs with what the stack gives every handler and that changes its init: BUNDLE_ENV (its stack
+// traces source-mapped) and the deferred-work queue (a stand-in for SQS's SendMessage).
 // All of it over loopback HTTP: no TLS handshake, no network round trip, which a Lambda's first requests
 // to DynamoDB and API Gateway also pay (tens of ms); the runtime's own start is not in it either.
 import { execFile } from 'node:child_process';
@@ -24,12 +26,13 @@ import { build } from 'esbuild';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { LOBBY } from '../../functions/core/room.ts';
 import { createStore, type ChatStore } from '../../functions/store.ts';
-import { BUNDLING, PROJECT_ROOT } from '../../infra/bundling.ts';
+import { BUNDLING, BUNDLE_ENV, PROJECT_ROOT, shipPackageFiles } from '../../infra/bundling.ts';
 import { LOCAL_AWS_ENV } from '../../local/aws-env.ts';
 import { startDynaliteThread } from '../../local/dynalite-thread.ts';
 import { ensureTable, localStoreDynamoDb } from '../../local/dynamodb.ts';
 import { closeNow, listenOn, LOOPBACK } from '../../local/listening.ts';
 import { buildConnectEvent, buildDisconnectEvent, buildMessageEvent, type ApiFacts } from '../../local/gateway/lambda-events.ts';
+import { SqsStandIn } from '../../test/support/sqs.ts';
 import { percentile } from '../report/stats.ts';
 
 const run = promisify(execFile);
@@ -64,6 +67,8 @@ interface FirstCall {
   describe: string;
   /** The event (and whether the handler takes a Lambda context), made fresh for each run. */
   event(run: number): Promise<{ event: unknown; withContext: boolean }>;
+  /** Throws if the invocation did not do what `describe` says (beyond answering a success). */
+  check?(): void;
 }
 
 export async function measureBundles(outdir: string, runs = 5): Promise<BundleFigures[]> {
@@ -92,13 +97,18 @@ export async function measureBundles(outdir: string, runs = 5): Promise<BundleFi
         charset: BUNDLING.charset === Charset.UTF8 ? 'utf8' : 'ascii',
         logLevel: 'error',
       });
+      // The files the stack's bundling copies beside each bundle (the confusables table), copied the same way.
+      await run('bash', ['-c', shipPackageFiles(dir).join(' && ')]);
       const env = { ...stage.env, ...LAMBDA_RUNTIME_ENV, AWS_LAMBDA_FUNCTION_NAME: `wschat-${handler}` };
       bundles.push({ handler, outfile, env, first: stage.firstCall(handler), times: [] as { importMs: number; callMs: number }[] });
     }
     // Round by round, each handler once per round: a slower minute of this shared machine then falls on
     // every handler alike, rather than on the one whose runs it happened to hold.
     for (let index = 0; index < runs; index += 1) {
-      for (const bundle of bundles) bundle.times.push(await coldStart(bundle.outfile, await bundle.first.event(index), bundle.env));
+      for (const bundle of bundles) {
+        bundle.times.push(await coldStart(bundle.outfile, await bundle.first.event(index), bundle.env));
+        bundle.first.check?.();
+      }
     }
     const median = (values: number[]) => percentile([...values].sort((a, b) => a - b), 50);
     const figures: BundleFigures[] = bundles.map(({ handler, outfile, first, times }) => {
@@ -171,6 +181,7 @@ async function startStage(): Promise<Stage> {
   const store = createStore(storeDb, { tableName: TABLE });
   const connections = await listen(answerLikeApiGateway);
   const issuer = await startIssuer();
+  const queue = await SqsStandIn.start();
   const api: ApiFacts = { apiId: 'probe', stage: 'probe', domainName: `127.0.0.1:${connections.port}` };
   const callbackUrl = `http://${api.domainName}/${api.stage}`;
   let next = 0;
@@ -189,8 +200,12 @@ async function startStage(): Promise<Stage> {
     default: chatLine('$default', 'hello everyone'),
     message: chatLine('message', JSON.stringify({ action: 'message', text: 'hello everyone' })),
     disconnect: {
-      describe: `a logged-in user's $disconnect, the leave told to a room of ${ROOM}`,
+      describe: `a logged-in user's $disconnect, its leave deferred to the queue`,
       event: async () => ({ event: buildDisconnectEvent(api, facts((await user()).connectionId), 1001, '', Date.now()), withContext: true }),
+      check() {
+        const deferred = queue.messages.splice(0);
+        if (deferred.length !== 1) throw new Error(`$disconnect deferred ${deferred.length} tasks to the queue, not its leave`);
+      },
     },
     later: {
       describe: `a deferred leave, told to a room of ${ROOM}`,
@@ -223,6 +238,8 @@ async function startStage(): Promise<Stage> {
       CONNECT_AUTH: 'jwt',
       JWT_ISSUER: issuer.url,
       JWT_AUDIENCE: AUDIENCE,
+      LATER_QUEUE_URL: queue.queueUrl,
+      ...BUNDLE_ENV,
     },
     firstCall(handler) {
       const call = calls[handler];
@@ -231,7 +248,7 @@ async function startStage(): Promise<Stage> {
     },
     async close() {
       storeDb.destroy();
-      await Promise.all([connections.close(), issuer.close(), dynamo.close()]);
+      await Promise.all([connections.close(), issuer.close(), queue.close(), dynamo.close()]);
     },
   };
 }

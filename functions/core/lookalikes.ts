@@ -9,8 +9,8 @@
 // (Unicode 10.0.0, its declared types file missing), confusables (a hand-curated English table, not
 // UTS #39), decancer (a native binary with mappings of its own). No npm package carries a newer
 // confusables.txt; the version is pinned because a data change re-keys some names (harmless between
-// deploys: a claim lasts as long as its connection).
-import CONFUSABLES_13_0_0 from 'unhomoglyph/data.json' with { type: 'json' };
+// deploys: a claim lasts as long as its connection). The file is read on first use (confusables.ts).
+import { readConfusables } from './confusables.ts';
 
 export const CONFUSABLES_UNICODE_VERSION = '13.0.0';
 
@@ -40,7 +40,7 @@ function targetsOf(): ReadonlyMap<string, string> {
 }
 
 function buildTargets(): ReadonlyMap<string, string> {
-  const table = new Map<string, string>(Object.entries(CONFUSABLES_13_0_0));
+  const table = readConfusables();
   for (const [codePoint, letter] of SMALL_CAPITALS) table.set(String.fromCodePoint(codePoint), letter);
   // One correction: the Cyrillic palochka is a unicase letter, its small form (encoded only in Unicode 5.0)
   // drawn as the capital Ӏ, which the file maps to l; the file sends the small ӏ to i (through the dotless
