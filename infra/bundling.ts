@@ -28,7 +28,11 @@ const CHARSET = Charset.UTF8;
  */
 export const SHIPPED_PACKAGE_FILES: readonly string[] = [CONFUSABLES_FILE];
 
-/** The shell commands that copy SHIPPED_PACKAGE_FILES into a bundle's directory (run by CDK, and by the init probe). */
+/**
+ * The shell commands that copy SHIPPED_PACKAGE_FILES into a bundle's directory (run by CDK, and by the init
+ * probe). POSIX commands: CDK runs them with `bash -c` on Linux and macOS; its Windows path (`cmd /c`) is
+ * not supported, as nothing here runs on Windows.
+ */
 export function shipPackageFiles(outputDir: string): string[] {
   const require = createRequire(import.meta.url);
   return SHIPPED_PACKAGE_FILES.map((file) => {

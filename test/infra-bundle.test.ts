@@ -1,5 +1,6 @@
 // What `npm run synth` ships: every handler bundled by the local esbuild (no Docker) into one small ESM
-// file plus its source map, nothing else; and the bundles themselves work: the chat runs end to end on
+// file plus its source map and the confusables table it reads, nothing else; that their stack traces are
+// mapped to the sources as the stack configures them; and the bundles themselves work: the chat runs end to end on
 // them (real ws clients → local gateway → bundled handlers → dynalite). Sizes are printed and written to
 // test-results/bundle-sizes.json for the benchmark to track.
 import { execFile } from 'node:child_process';
@@ -114,12 +115,27 @@ function bundleOf(name: string): { module: string } {
   return { module: join(bundle.dir, 'index.mjs') };
 }
 
-/** A fresh node that imports `module` and invokes its handler with `event`, under `env` alone: the error's stack. */
+/**
+ * A fresh node that imports `module` and invokes its handler with `event` twice, under `env` alone: the
+ * first failure's stack, whether the second's was the same (the container is not cached after a failed
+ * build, so it installs the mapping again), and, after that, the first line of console.trace's stack (a
+ * plain object given to Error.captureStackTrace) and of a node error with a code.
+ */
 async function stackOfFailedInvocation(module: string, event: unknown, env: Record<string, string>): Promise<string> {
   const child = `
     const { handler } = await import(process.env.BUNDLE_URL);
-    try { await handler(JSON.parse(process.env.EVENT), { getRemainingTimeInMillis: () => 1000 }); console.log('NO ERROR'); }
-    catch (error) { console.log(error.stack); }`;
+    const fail = async () => {
+      try { await handler(JSON.parse(process.env.EVENT), { getRemainingTimeInMillis: () => 1000 }); return 'NO ERROR'; }
+      catch (error) { return error.stack; }
+    };
+    const first = await fail();
+    const again = await fail();
+    const trace = { name: 'Trace', message: 'hello' };
+    Error.captureStackTrace(trace);
+    let coded = '';
+    try { Buffer.alloc(-1); } catch (error) { coded = error.stack.split('\\n')[0]; }
+    const bundled = (stack) => stack.split('\\n').filter((line) => !line.includes('[eval')).join('\\n');
+    console.log([first, 'SAME AGAIN: ' + (bundled(first) === bundled(again)), 'TRACE: ' + trace.stack.split('\\n')[0], 'CODED: ' + coded].join('\\n'));`;
   const { stdout } = await run(process.execPath, ['--input-type=module', '-e', child], {
     env: { PATH: process.env.PATH ?? '', ...env, BUNDLE_URL: pathToFileURL(module).href, EVENT: JSON.stringify(event) },
   });
@@ -138,6 +154,16 @@ describe('stack traces of the bundled handlers', () => {
     expect(stack).toMatch(/at parseSetting \(functions\/settings\.ts:\d+:\d+\)/);
     expect(stack).toMatch(/at buildChat \(functions\/container\.ts:\d+:\d+\)/);
     expect(stack).not.toMatch(/index\.mjs:\d+/);
+    // Installed again by the second failed build: the same frames in the bundle. Headers as node writes them.
+    expect(stack).toContain('SAME AGAIN: true');
+    expect(stack).toContain('TRACE: Trace: hello');
+    expect(stack).toMatch(/CODED: RangeError \[ERR_OUT_OF_RANGE\]: /);
+  });
+
+  it("leave the mapping to node where node maps stacks itself (--enable-source-maps)", async () => {
+    const stack = await stackOfFailedInvocation(bundleOf('message').module, message, { ...mapped, NODE_OPTIONS: '--enable-source-maps' });
+    // Node's own format: the source resolved to an absolute path, where this project's is relative.
+    expect(stack).toMatch(/at parseSetting \(\/[^)]*functions\/settings\.ts:\d+:\d+\)/);
   });
 
   it('do so for the authorizer too', async () => {

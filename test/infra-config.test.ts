@@ -175,8 +175,8 @@ describe('deploy configuration', () => {
     const functions: LambdaFunction[] = Object.values(Template.fromStack(testApp({ context: values }).stack).findResources('AWS::Lambda::Function'));
     expect(functions.length).toBeGreaterThan(0);
     const tableVariables = new Set<string>(SETTING_NAMES.map((name) => SETTINGS[name].env));
-    // The stack's own variables for the logger and the runtime, not handler settings.
-    const stackVariables = new Set(['POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_LOG_LEVEL', 'LOG_LEVEL', 'NODE_OPTIONS']);
+    // The stack's own variables for the logger, not handler settings.
+    const stackVariables = new Set(['POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_LOG_LEVEL', 'LOG_LEVEL']);
     for (const fn of functions) {
       const variables = fn.Properties?.Environment?.Variables ?? {};
       for (const name of HANDLER_CONTEXT_SETTINGS) expect(variables[SETTINGS[name].env], name).toBe(values[name]);
