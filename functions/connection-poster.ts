@@ -19,18 +19,18 @@
 //   and sent without an await, one promise from the call to the answer (every promise costs more
 //   where AsyncLocalStorage is on, as it is under `npm start`: functions/metrics.ts);
 // - the canonical request is built from the headers this poster sends, which are fixed but for the
-//   date, the length and the path, then hashed and HMAC'd with node:crypto. That is the signer's whole
-//   per-request work, about 5× cheaper than `SignatureV4.sign` (which clones the request, re-derives
-//   every canonical header with regexes and awaits each hash); test/connection-poster.test.ts signs
-//   each request again with `SignatureV4.sign` and requires the same Authorization header;
+//   date, the length and the path, then hashed and HMAC'd with node:crypto (sigv4Signature in
+//   aws-signing.ts). That is the signer's whole per-request work, about 5× cheaper than
+//   `SignatureV4.sign` (which clones the request, re-derives every canonical header with regexes and
+//   awaits each hash); test/connection-poster.test.ts signs each request again with
+//   `SignatureV4.sign` and requires the same Authorization header;
 // - the request goes out through keep-alive-http.ts as one write of the head and the body (a latin1
 //   string of the same bytes), and a stalled socket is caught by the socket's own idle timeout, not a
 //   timer per request; node:http's request and response objects cost more CPU than all of the above.
 // Failures are thrown shaped like the SDK's service exceptions (`name` from x-amzn-ErrorType,
 // `$metadata.httpStatusCode`), so callers classify both alike.
-import { createHash, createHmac } from 'node:crypto';
 import { getSigningKey } from '@smithy/signature-v4';
-import { amzDate, canonicalHeaderValue, sameCredentials, SIGV4_ALGORITHM, type AwsCredentials, type AwsSigning } from './aws-signing.ts';
+import { amzDate, canonicalHeaderValue, sameCredentials, sigv4Signature, SIGV4_ALGORITHM, type AwsCredentials, type AwsSigning } from './aws-signing.ts';
 import { jsonFields, parseJson } from './json-values.ts';
 import type { HttpAnswer, KeepAliveHttp } from './keep-alive-http.ts';
 
@@ -217,8 +217,7 @@ export function createConnectionPoster(awsSigning: AwsSigning, endpoint: string,
     const canonicalPath = segment === '.' || segment === '..' ? canonicalUri(path) : `${connectionsPath}/${segment.replaceAll('%', '%25')}`;
     const canonicalRequest =
       `POST\n${canonicalPath}\n\n${body.canonicalHeaders}x-amz-date:${date}\n${scope.tokenLine}\n${scope.signedHeaders}\n${body.hash}`;
-    const stringToSign = `${SIGV4_ALGORITHM}\n${date}\n${scope.scope}\n${createHash('sha256').update(canonicalRequest).digest('hex')}`;
-    const authorization = scope.authorizationPrefix + createHmac('sha256', key).update(stringToSign).digest('hex');
+    const authorization = scope.authorizationPrefix + sigv4Signature(key, date, scope.scope, canonicalRequest);
 
     const headers: string[] = [
       'host', host,

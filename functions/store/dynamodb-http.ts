@@ -10,9 +10,9 @@
 // node:crypto (as connection-poster.ts does): `SignatureV4.sign` was ~1 ms of a cold request.
 // test/dynamodb-http.test.ts sends each operation through both and requires the same request, each
 // signature re-derived by `SignatureV4.sign`.
-import { createHash, createHmac } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { getSigningKey } from '@smithy/signature-v4';
-import { amzDate, canonicalHeaderValue, sameCredentials, SIGV4_ALGORITHM, type AwsCredentials, type AwsSigning } from '../aws-signing.ts';
+import { amzDate, canonicalHeaderValue, sameCredentials, sigv4Signature, SIGV4_ALGORITHM, type AwsCredentials, type AwsSigning } from '../aws-signing.ts';
 import { jsonFields, parseJson } from '../json-values.ts';
 import { createKeepAliveHttp, ResponseTimeout, type KeepAliveHttp } from '../keep-alive-http.ts';
 
@@ -166,11 +166,10 @@ function createSigner(signing: AwsSigning, region: string, host: string): Signer
     // Sorted by name, as SigV4 wants.
     const signedHeaders = `content-length;content-type;host;x-amz-date;${token ? 'x-amz-security-token;' : ''}x-amz-target`;
     const canonicalHeaders = `content-length:${length}\ncontent-type:${CONTENT_TYPE}\nhost:${canonicalHeaderValue(host)}\nx-amz-date:${date}\n${token ? `x-amz-security-token:${canonicalHeaderValue(token)}\n` : ''}x-amz-target:${target}\n`;
-    const payloadHash = createHash('sha256').update(body).digest('hex');
+    const payloadHash = hash('sha256', body, 'hex');
     const canonicalRequest = `POST\n/\n\n${canonicalHeaders}\n${signedHeaders}\n${payloadHash}`;
     const scope = `${day}/${region}/dynamodb/aws4_request`;
-    const stringToSign = `${SIGV4_ALGORITHM}\n${date}\n${scope}\n${createHash('sha256').update(canonicalRequest).digest('hex')}`;
-    const signature = createHmac('sha256', key).update(stringToSign).digest('hex');
+    const signature = sigv4Signature(key, date, scope, canonicalRequest);
     return [
       'host', host,
       'content-type', CONTENT_TYPE,
