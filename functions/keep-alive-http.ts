@@ -7,8 +7,8 @@
 // objects built and validated one by one) were most of a post's CPU: `npm run bench` measured an unsigned
 // POST through node:http at more CPU than a signed post through this (bench/probes/post-cpu.ts), and a
 // cold broadcast to 100 recipients 10–25 ms shorter (bench/probes/bundles.ts); the figures are in
-// README.md ("Fan-out", "Benchmark") and docs/benchmark-history.md. Why not undici, the well-kept alternative: bundled, its import
-// alone was ≈80 ms of a cold start, and its first posts were no faster.
+// README.md ("Fan-out", "Benchmark") and docs/benchmark-history.md. Why not undici, the well-kept
+// alternative: bundled, its import alone was ≈80 ms of a cold start, and its first posts were no faster.
 //
 // What these peers never need is left out: proxies, redirects, Expect: 100-continue, upgrades, pipelining
 // (one request per socket at a time), request streaming and HTTP/2. Trailers are read and dropped.
